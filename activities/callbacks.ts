@@ -1,0 +1,32 @@
+// Database side effects of the callback workflow (S34). Idempotent: a retried activity
+// writes the same row again.
+import type { Db } from '../src/infra/prisma';
+import { isTerminal, type CallbackStatus } from '../workflows/types';
+
+export interface CallbackActivityDeps {
+  prisma: Db;
+}
+
+export interface RecordStatusInput {
+  callbackId: string;
+  status: CallbackStatus;
+  /** Workflow time of the change (ISO), so time-skipped runs record skipped time. */
+  at: string;
+}
+
+export function createCallbackActivities({ prisma }: CallbackActivityDeps) {
+  return {
+    async recordCallbackStatus({ callbackId, status, at }: RecordStatusInput): Promise<void> {
+      const ended = isTerminal(status);
+      await prisma.$transaction(async (tx) => {
+        await tx.callback.update({
+          where: { id: callbackId },
+          // S22: an ended callback no longer blocks a new one for the same number.
+          data: { status, ...(ended ? { endedAt: new Date(at), openPhone: null } : {}) },
+        });
+        // S20: a cancelled booking frees its position.
+        if (status === 'CANCELLED') await tx.slotBooking.deleteMany({ where: { callbackId } });
+      });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Process configuration, parsed once from the environment (fails fast, readably).
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Any PostgreSQL; unset: `npm start` runs an embedded server. */
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('callbacks'),
+  /** Unset: `npm start` runs `temporal server start-dev`; set: use that cluster. */
+  TEMPORAL_EXTERNAL: bool.default(false),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Public base URL Twilio reaches for webhooks, TwiML and hold music. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  SEED_API_KEY: z.string().min(8).default('dev-api-key'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM_NUMBER: z.string().optional(),
+  /** Lets tests point the real Twilio SDK at a local stand-in for its REST API. */
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  publicBaseUrl: string;
+  telephony: 'twilio' | 'simulated';
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const twilio = Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_FROM_NUMBER);
+  return {
+    ...c,
+    publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
+    telephony: twilio ? 'twilio' : 'simulated',
+  };
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { createPrisma, type Db } from '../../src/infra/prisma';
+
+export function testPrisma(): Db {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is set by test/global-setup.ts');
+  return createPrisma(url, 5);
+}
+
+/** An account and a project of its own, so tests never share rows. */
+export async function createProjectFixture(prisma: Db, overrides: { timezone?: string; countries?: string[] } = {}) {
+  const account = await prisma.account.create({ data: { name: `account ${randomUUID()}` } });
+  const project = await prisma.project.create({
+    data: {
+      id: `p-${randomUUID()}`,
+      accountId: account.id,
+      name: 'test project',
+      timezone: overrides.timezone ?? 'Europe/Paris',
+      countries: overrides.countries ?? ['FR'],
+    },
+  });
+  return { account, project };
+}
+
+export async function createCallbackRow(
+  prisma: Db,
+  projectId: string,
+  fields: { dueAt: Date; mode?: 'IMMEDIATE' | 'DEFERRED'; phone?: string },
+) {
+  const phone = fields.phone ?? `+3361234${String(Math.floor(Math.random() * 10000)).padStart(4, '0')}`;
+  return prisma.callback.create({
+    data: {
+      projectId,
+      mode: fields.mode ?? 'DEFERRED',
+      status: 'SCHEDULED',
+      phone,
+      openPhone: phone,
+      dueAt: fields.dueAt,
+    },
+  });
+}

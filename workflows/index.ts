@@ -1,0 +1,2 @@
+// Everything the worker registers (workflowsPath points here).
+export { callbackWorkflow } from './callback';
