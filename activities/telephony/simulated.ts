@@ -1,0 +1,243 @@
+// S57: the built-in simulated phone network, used when no Twilio credentials are set (S56).
+// The number's last digit decides the outcome; events leave through `emit`, which in
+// production posts them, signed like Twilio's, to our own status webhook.
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import { toTwilioCallStatus, type AnsweredBy, type DialRequest, type LegEvent, type LegStatus, type TelephonyPort } from './port';
+import { statusCallbackUrl, type TelephonyLogger } from './twilio';
+
+export interface SimulatedClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): Date;
+}
+
+/** Reads the globals at call time, so jest's fake timers drive it too. */
+export const systemClock: SimulatedClock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => new Date(),
+};
+
+/** Delays of the simulated network, in milliseconds before `timeScale`. */
+export const SIMULATED_TIMINGS = {
+  ringingAfterMs: 100,
+  busyAfterMs: 300,
+  failedAfterMs: 300,
+  answerAfterMs: 1000,
+} as const;
+
+export type SimulatedOutcome = 'no-answer' | 'busy' | 'voicemail' | 'failed' | 'answer';
+
+/** S57 by last digit; desk agents (`client:agent-<id>`) answer like an ordinary number. */
+export function simulatedOutcome(to: string): SimulatedOutcome {
+  if (to.startsWith('client:')) return 'answer';
+  switch (to.at(-1)) {
+    case '0':
+      return 'no-answer';
+    case '1':
+      return 'busy';
+    case '2':
+      return 'voicemail';
+    case '3':
+      return 'failed';
+    default:
+      return 'answer';
+  }
+}
+
+export function simulatedCallSid(): string {
+  return `SIM${randomBytes(16).toString('hex')}`;
+}
+
+interface SimulatedCall {
+  req: DialRequest;
+  callSid: string;
+  nextSequence: number;
+  phase: 'ringing' | 'answered' | 'ended';
+  answeredAtMs?: number;
+  timers: Set<unknown>;
+  /** Events of one call are delivered in order, one after the other. */
+  delivery: Promise<void>;
+}
+
+export type SimulatedTelephony = TelephonyPort & {
+  /** Stops every simulated call without further events (shutdown, tests). */
+  close(): void;
+};
+
+export function createSimulatedTelephony(options: {
+  emit: (event: LegEvent) => Promise<void>;
+  talkTimeSeconds: (req: DialRequest) => number;
+  clock?: SimulatedClock;
+  /** Multiplies every delay: 0.01 makes a 5 s call last 50 ms. */
+  timeScale?: number;
+  /** Delivery attempts per event before it is given up (and logged). */
+  maxEmitAttempts?: number;
+  logger?: TelephonyLogger;
+}): SimulatedTelephony {
+  const { emit, talkTimeSeconds, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const timeScale = options.timeScale ?? 1;
+  const maxEmitAttempts = options.maxEmitAttempts ?? 5;
+  const calls = new Map<string, SimulatedCall>();
+  // S35: the same leg key never rings twice, even if placeCall is retried.
+  const sidByKey = new Map<string, string>();
+
+  const scaled = (ms: number) => ms * timeScale;
+  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, scaled(ms)));
+
+  async function deliver(event: LegEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await emit(event);
+        return;
+      } catch (err) {
+        if (attempt >= maxEmitAttempts) {
+          logger?.error({ key: event.key, callSid: event.callSid, status: event.status, err }, 'simulated status event lost');
+          return;
+        }
+        await sleep(250 * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  function send(call: SimulatedCall, status: LegStatus, extra: { answeredBy?: AnsweredBy; durationSeconds?: number } = {}) {
+    const event: LegEvent = {
+      key: call.req.key,
+      callSid: call.callSid,
+      status,
+      sequence: call.nextSequence++,
+      at: clock.now().toISOString(),
+      ...extra,
+    };
+    call.delivery = call.delivery.then(() => deliver(event));
+  }
+
+  function at(call: SimulatedCall, ms: number, step: () => void) {
+    const handle = clock.setTimeout(() => {
+      call.timers.delete(handle);
+      if (call.phase !== 'ended') step();
+    }, scaled(ms));
+    call.timers.add(handle);
+  }
+
+  function end(call: SimulatedCall, status: LegStatus, durationSeconds: number) {
+    call.phase = 'ended';
+    for (const handle of call.timers) clock.clearTimeout(handle);
+    call.timers.clear();
+    calls.delete(call.callSid);
+    send(call, status, { durationSeconds });
+  }
+
+  function run(call: SimulatedCall) {
+    const { req } = call;
+    const outcome = simulatedOutcome(req.to);
+    const ringTimeoutMs = req.ringTimeoutSeconds * 1000;
+    at(call, 0, () => send(call, 'initiated'));
+    if (outcome === 'busy') return at(call, SIMULATED_TIMINGS.busyAfterMs, () => end(call, 'busy', 0));
+    if (outcome === 'failed') return at(call, SIMULATED_TIMINGS.failedAfterMs, () => end(call, 'failed', 0));
+
+    at(call, SIMULATED_TIMINGS.ringingAfterMs, () => send(call, 'ringing'));
+    if (outcome === 'no-answer' || SIMULATED_TIMINGS.answerAfterMs > ringTimeoutMs) {
+      return at(call, ringTimeoutMs, () => end(call, 'no-answer', 0));
+    }
+    const talkSeconds = talkTimeSeconds(req);
+    at(call, SIMULATED_TIMINGS.answerAfterMs, () => {
+      call.phase = 'answered';
+      call.answeredAtMs = clock.now().getTime();
+      // S32: voicemail picks up, which counts as answered.
+      send(call, 'answered', { answeredBy: outcome === 'voicemail' ? 'machine' : 'human' });
+    });
+    at(call, SIMULATED_TIMINGS.answerAfterMs + talkSeconds * 1000, () => end(call, 'completed', talkSeconds));
+  }
+
+  return {
+    async placeCall(req) {
+      const existing = sidByKey.get(req.key);
+      if (existing) return { callSid: existing };
+      const call: SimulatedCall = {
+        req,
+        callSid: simulatedCallSid(),
+        nextSequence: 0,
+        phase: 'ringing',
+        timers: new Set(),
+        delivery: Promise.resolve(),
+      };
+      sidByKey.set(req.key, call.callSid);
+      calls.set(call.callSid, call);
+      run(call);
+      logger?.info({ key: req.key, leg: req.leg, callSid: call.callSid, outcome: simulatedOutcome(req.to) }, 'simulated call placed');
+      return { callSid: call.callSid };
+    },
+
+    async hangup(callSid) {
+      const call = calls.get(callSid);
+      if (!call) return; // already ended or never placed: hanging up is idempotent
+      if (call.phase === 'answered') {
+        const talkedMs = clock.now().getTime() - (call.answeredAtMs ?? clock.now().getTime());
+        end(call, 'completed', Math.round(talkedMs / timeScale / 1000));
+      } else {
+        end(call, 'canceled', 0);
+      }
+    },
+
+    close() {
+      for (const call of calls.values()) {
+        call.phase = 'ended';
+        for (const handle of call.timers) clock.clearTimeout(handle);
+        call.timers.clear();
+      }
+      calls.clear();
+    },
+  };
+}
+
+const TWILIO_ANSWERED_BY: Readonly<Record<AnsweredBy, string>> = {
+  human: 'human',
+  machine: 'machine_start',
+  unknown: 'unknown',
+};
+
+/** A LegEvent as the form Twilio posts to a status callback (no phone numbers needed). */
+export function twilioStatusForm(event: LegEvent): Record<string, string> {
+  const form: Record<string, string> = {
+    CallSid: event.callSid,
+    CallStatus: toTwilioCallStatus(event.status),
+    CallbackSource: 'call-progress-events',
+    SequenceNumber: String(event.sequence),
+    // Twilio's format: RFC 2822, e.g. "Mon, 16 Aug 2010 03:45:01 +0000".
+    Timestamp: new Date(event.at).toUTCString().replace('GMT', '+0000'),
+  };
+  if (event.answeredBy) form['AnsweredBy'] = TWILIO_ANSWERED_BY[event.answeredBy];
+  if (event.durationSeconds !== undefined) form['CallDuration'] = String(event.durationSeconds);
+  return form;
+}
+
+/**
+ * S57 "same path as Twilio's": posts each event, form-encoded and signed with the auth
+ * token, to our own /twilio/status webhook. `publicBaseUrl` is the base the webhook
+ * verifies against, when it differs from the address posted to.
+ */
+export function createWebhookEmitter(options: {
+  baseUrl: string;
+  authToken: string;
+  publicBaseUrl?: string;
+  fetch?: typeof fetch;
+}): (event: LegEvent) => Promise<void> {
+  const doFetch = options.fetch ?? fetch;
+  return async (event) => {
+    const form = twilioStatusForm(event);
+    const signedUrl = statusCallbackUrl(options.publicBaseUrl ?? options.baseUrl, event.key);
+    const response = await doFetch(statusCallbackUrl(options.baseUrl, event.key), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, signedUrl, form),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+    await response.arrayBuffer(); // frees the connection
+    if (!response.ok) throw new Error(`status webhook answered HTTP ${response.status} for ${event.key}`);
+  };
+}

@@ -1,0 +1,60 @@
+// The HTTP API, built by a function so tests drive it with supertest and the entry
+// point (api/main.ts) only listens and shuts down.
+import express, { type Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../src/config';
+import type { Db } from '../src/infra/prisma';
+import type { Logger } from '../src/logger';
+import { requireApiKey } from './auth';
+import { ApiError, errorHandler, notFoundHandler } from './errors';
+
+export interface AppDeps {
+  prisma: Db;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  /** Routers mounted under /v1 behind API-key auth. */
+  v1Routers?: Router[];
+  /** Routers mounted at the root without API-key auth (webhooks, media). */
+  publicRouters?: Router[];
+}
+
+export const JSON_BODY_LIMIT = '32kb';
+
+export function createApp(deps: AppDeps) {
+  const { prisma, temporal, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.get('/healthz', async (_req, res) => {
+    const checks = await Promise.allSettled([
+      prisma.$queryRaw`SELECT 1`,
+      temporal.workflowService.getSystemInfo({}),
+    ]);
+    const [database, temporalCheck] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unreachable'));
+    const ok = database === 'ok' && temporalCheck === 'ok';
+    if (!ok) logger.warn({ database, temporal: temporalCheck }, 'health check failed');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database, temporal: temporalCheck });
+  });
+
+  for (const router of deps.publicRouters ?? []) app.use(router);
+
+  const v1 = express.Router();
+  v1.use((req, _res, next) => {
+    // S59: JSON in; anything else on a body-carrying method is a 400, not a parse crash.
+    const hasBody = req.method !== 'GET' && req.method !== 'DELETE' && Number(req.get('content-length') ?? 0) > 0;
+    if (hasBody && !req.is('application/json') && !req.path.endsWith('/hold-music')) {
+      return next(new ApiError('INVALID_REQUEST', 'Content-Type must be application/json'));
+    }
+    next();
+  });
+  v1.use(express.json({ limit: JSON_BODY_LIMIT }));
+  v1.use(requireApiKey(prisma));
+  for (const router of deps.v1Routers ?? []) v1.use(router);
+  app.use('/v1', v1);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

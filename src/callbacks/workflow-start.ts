@@ -1,0 +1,58 @@
+// Starting a callback's workflow from its database row. The workflow id is derived from
+// the callback id, so a repeated start (retry, reconciliation) finds the running one.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { callbackWorkflow } from '../../workflows/callback';
+import { CALLBACK_DUE_AT, CALLBACK_MODE, CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
+import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
+import type { CallSettings } from '../domain/settings';
+
+export interface CallbackRowForStart {
+  id: string;
+  projectId: string;
+  mode: 'IMMEDIATE' | 'DEFERRED';
+  dueAt: Date;
+  slotStart: Date | null;
+  position: number | null;
+}
+
+export function callbackWorkflowInput(row: CallbackRowForStart, settings: CallSettings): CallbackWorkflowInput {
+  return {
+    callbackId: row.id,
+    projectId: row.projectId,
+    mode: row.mode,
+    dueAt: row.dueAt.toISOString(),
+    maxHandlingDelaySeconds: settings.maxHandlingDelaySeconds,
+  };
+}
+
+/** Starts the workflow; returns false when it was already started (idempotent). */
+export async function startCallbackWorkflow(
+  temporal: Client,
+  taskQueue: string,
+  row: CallbackRowForStart,
+  settings: CallSettings,
+): Promise<boolean> {
+  try {
+    await temporal.workflow.start(callbackWorkflow, {
+      workflowId: callbackWorkflowId(row.id),
+      taskQueue,
+      args: [callbackWorkflowInput(row, settings)],
+      // S55: operators filter by these; no phone number, ever.
+      typedSearchAttributes: [
+        { key: CALLBACK_PROJECT, value: row.projectId },
+        { key: CALLBACK_STATUS, value: 'SCHEDULED' },
+        { key: CALLBACK_MODE, value: row.mode },
+        { key: CALLBACK_DUE_AT, value: row.dueAt },
+      ],
+      memo: {
+        projectId: row.projectId,
+        mode: row.mode,
+        ...(row.slotStart ? { slotStart: row.slotStart.toISOString(), position: row.position } : {}),
+      },
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,132 @@
+// The API.md call-settings document <-> its typed rows (call_settings, planning_slots,
+// weekly_hours, holidays, and the project's timezone/countries).
+import type { Prisma } from '../../generated/prisma/client';
+import type { Weekday as DbWeekday } from '../../generated/prisma/enums';
+import type { Db } from '../infra/prisma';
+import {
+  callSettingsSchema,
+  defaultCallSettings,
+  type CallSettings,
+  type Planning,
+  type PlanningColumn,
+  type WeeklyHours,
+} from '../domain/settings';
+import { WEEKDAYS, type Weekday } from '../domain/time';
+
+const toDbDay = (day: PlanningColumn): DbWeekday => day.toUpperCase() as DbWeekday;
+const fromDbDay = (day: DbWeekday): PlanningColumn => day.toLowerCase() as PlanningColumn;
+
+type Tx = Prisma.TransactionClient;
+
+/** The project's settings document, or null when the project does not exist. */
+export async function loadCallSettings(prisma: Db | Tx, projectId: string): Promise<CallSettings | null> {
+  const project = await prisma.project.findUnique({
+    where: { id: projectId },
+    include: {
+      callSettings: true,
+      planningSlots: { orderBy: [{ day: 'asc' }, { start: 'asc' }] },
+      weeklyHours: { orderBy: [{ day: 'asc' }, { start: 'asc' }] },
+      holidays: { orderBy: { date: 'asc' } },
+    },
+  });
+  if (!project) return null;
+  const row = project.callSettings;
+  if (!row) return { ...defaultCallSettings(), timezone: project.timezone, countries: project.countries };
+
+  const emptyWeek = () => Object.fromEntries(WEEKDAYS.map((d) => [d, []])) as unknown;
+  const openingHours = emptyWeek() as WeeklyHours;
+  const offerHours = emptyWeek() as WeeklyHours;
+  for (const h of project.weeklyHours) {
+    const day = fromDbDay(h.day) as Weekday;
+    (h.kind === 'OPENING' ? openingHours : offerHours)[day].push({ start: h.start, end: h.end });
+  }
+  const planning = { ...(emptyWeek() as object), holiday: [] } as unknown as Planning;
+  for (const s of project.planningSlots) {
+    planning[fromDbDay(s.day)].push({ start: s.start, end: s.end, capacity: s.capacity });
+  }
+
+  const document: CallSettings = {
+    timezone: project.timezone,
+    countries: project.countries,
+    immediate: { enabled: row.immediateEnabled, availability: row.immediateAvailability, openingHours },
+    deferred: {
+      enabled: row.deferredEnabled,
+      offer: row.deferredOffer,
+      offerHours,
+      planning,
+      holidays: project.holidays.map((h) => h.date.toISOString().slice(0, 10)),
+    },
+    maxHandlingDelaySeconds: row.maxHandlingDelaySeconds,
+    retry: { maxRetries: row.retryMaxRetries, intervalSeconds: row.retryIntervalSeconds },
+    callOrder: row.callOrder,
+    distribution:
+      row.distributionMode === 'ACD' && row.acdNumber
+        ? {
+            mode: 'ACD',
+            number: row.acdNumber,
+            welcomeMessageSeconds: row.acdWelcomeMessageSeconds,
+            identificationAttempts: row.acdIdentificationAttempts,
+          }
+        : { mode: 'AGENTS' },
+    autoAnswer: { delaySeconds: row.autoAnswerDelaySeconds },
+    recording: { enabled: row.recordingEnabled, ratio: row.recordingRatio },
+    ringTimeoutSeconds: row.ringTimeoutSeconds,
+    talkTimeSeconds: row.talkTimeSeconds,
+  };
+  // Rows are only ever written from a validated document; parse keeps the type honest.
+  return callSettingsSchema.parse(document);
+}
+
+/** Replaces the whole document in one transaction (a PUT is atomic). */
+export async function saveCallSettings(prisma: Db, projectId: string, settings: CallSettings): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await tx.project.update({
+      where: { id: projectId },
+      data: { timezone: settings.timezone, countries: settings.countries },
+    });
+    const acd = settings.distribution.mode === 'ACD' ? settings.distribution : null;
+    const scalars = {
+      immediateEnabled: settings.immediate.enabled,
+      immediateAvailability: settings.immediate.availability,
+      deferredEnabled: settings.deferred.enabled,
+      deferredOffer: settings.deferred.offer,
+      maxHandlingDelaySeconds: settings.maxHandlingDelaySeconds,
+      retryMaxRetries: settings.retry.maxRetries,
+      retryIntervalSeconds: settings.retry.intervalSeconds,
+      callOrder: settings.callOrder,
+      distributionMode: settings.distribution.mode,
+      acdNumber: acd?.number ?? null,
+      acdWelcomeMessageSeconds: acd?.welcomeMessageSeconds ?? 5,
+      acdIdentificationAttempts: acd?.identificationAttempts ?? 3,
+      autoAnswerDelaySeconds: settings.autoAnswer.delaySeconds,
+      recordingEnabled: settings.recording.enabled,
+      recordingRatio: settings.recording.ratio,
+      ringTimeoutSeconds: settings.ringTimeoutSeconds,
+      talkTimeSeconds: settings.talkTimeSeconds,
+    };
+    await tx.callSettings.upsert({ where: { projectId }, create: { projectId, ...scalars }, update: scalars });
+
+    await tx.planningSlot.deleteMany({ where: { projectId } });
+    const columns: PlanningColumn[] = [...WEEKDAYS, 'holiday'];
+    await tx.planningSlot.createMany({
+      data: columns.flatMap((day) =>
+        settings.deferred.planning[day].map((slot) => ({ projectId, day: toDbDay(day), ...slot })),
+      ),
+    });
+    await tx.weeklyHours.deleteMany({ where: { projectId } });
+    await tx.weeklyHours.createMany({
+      data: [
+        ...hoursRows(projectId, 'OPENING', settings.immediate.openingHours),
+        ...hoursRows(projectId, 'OFFER', settings.deferred.offerHours),
+      ],
+    });
+    await tx.holiday.deleteMany({ where: { projectId } });
+    await tx.holiday.createMany({
+      data: settings.deferred.holidays.map((date) => ({ projectId, date: new Date(`${date}T00:00:00Z`) })),
+    });
+  });
+}
+
+function hoursRows(projectId: string, kind: 'OPENING' | 'OFFER', hours: WeeklyHours) {
+  return WEEKDAYS.flatMap((day) => hours[day].map((range) => ({ projectId, kind, day: toDbDay(day), ...range })));
+}

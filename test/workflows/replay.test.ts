@@ -1,0 +1,26 @@
+// CI gate: every committed history must replay against the current workflow code, so a
+// change that would break running workflows fails here (use patched() to evolve them).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { workflowBundle } from '../helpers/temporal';
+
+const HISTORIES_DIR = path.join(__dirname, '..', '..', 'workflows', '__histories__');
+const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+
+test('there are committed histories to replay', () => {
+  expect(files.length).toBeGreaterThanOrEqual(3);
+});
+
+test('all committed histories replay without nondeterminism', async () => {
+  const histories = files.map((file) => ({
+    workflowId: path.basename(file, '.json'),
+    history: temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+  }));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+});
