@@ -36,6 +36,11 @@ export function statusCallbackUrl(publicBaseUrl: string, key: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/status?key=${encodeURIComponent(key)}`;
 }
 
+/** S31: the wait URL of a project's first party, served by the webhook router as looped TwiML. */
+export function holdMusicWaitUrl(publicBaseUrl: string, projectId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/hold-music/${encodeURIComponent(projectId)}`;
+}
+
 /** TwiML that puts the answered leg into the attempt's conference (S30, S31, S50). */
 export function conferenceTwiml(req: DialRequest): string {
   const response = new twilio.twiml.VoiceResponse();

@@ -1,0 +1,49 @@
+// zod request validation (S59): a middleware parses params, query and body and puts the
+// parsed values back on `req`, so handlers never re-read raw input.
+import type { Request, RequestHandler } from 'express';
+import { z } from 'zod';
+import { ApiError } from './errors';
+
+export interface RequestSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
+
+type Parsed<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
+
+/** The request type a handler sees after `validate(schemas)`. */
+export type ValidRequest<S extends RequestSchemas> = Request<Parsed<S['params']>, unknown, Parsed<S['body']>, Parsed<S['query']>>;
+
+/** 422 VALIDATION_FAILED with one detail per bad path (query paths are prefixed `query.`). */
+export function validate<S extends RequestSchemas>(schemas: S): RequestHandler {
+  return (req, _res, next) => {
+    for (const part of ['params', 'query', 'body'] as const) {
+      const schema = schemas[part];
+      if (!schema) continue;
+      // A missing JSON body (no Content-Length) reaches us as undefined; treat it as {}.
+      const input = part === 'body' ? (req.body ?? {}) : req[part];
+      const result = schema.safeParse(input);
+      if (!result.success) {
+        return next(ApiError.validation(result.error, part === 'body' ? undefined : part));
+      }
+      // Express 5 exposes req.query through a getter; an own property shadows it.
+      Object.defineProperty(req, part, { value: result.data, writable: true, configurable: true, enumerable: true });
+    }
+    next();
+  };
+}
+
+/** An ISO 8601 instant that carries its offset (API.md: times are ISO 8601 with offset). */
+export const isoInstant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset, e.g. 2026-03-30T09:00:00+02:00' })
+  .transform((text) => new Date(text));
+
+/** Callback ids are UUIDs; anything else cannot name a callback, so it is a 404, not a 422. */
+export function callbackIdOrNotFound(id: string): string {
+  if (!z.guid().safeParse(id).success) throw new ApiError('NOT_FOUND', `callback ${id} not found`);
+  return id;
+}
+
+export const projectParamsSchema = z.object({ projectId: z.string().min(1).max(200) });
+export const callbackParamsSchema = z.object({ id: z.string().min(1).max(100) });

@@ -1,0 +1,131 @@
+// `npm start`: the whole system on one machine — PostgreSQL (embedded unless DATABASE_URL),
+// migrations + demo seed, the Temporal dev server with its Web UI (unless TEMPORAL_EXTERNAL),
+// then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Connection } from '@temporalio/client';
+import { seed } from '../prisma/seed';
+import { loadConfig } from '../src/config';
+import { migrate } from '../src/infra/migrate';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/infra/postgres';
+import { createPrisma } from '../src/infra/prisma';
+import { registerSearchAttributes } from '../src/infra/temporal';
+import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+function pipeWithPrefix(child: ChildProcess, prefix: string): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${prefix}] ${line}\n`));
+  }
+}
+
+async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await Connection.connect({ address, connectTimeout: 1000 });
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} not reachable: ${(err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const children: { name: string; process: ChildProcess }[] = [];
+  let postgres: RunningPostgres | undefined;
+  let shuttingDown = false;
+
+  const shutdown = async (reason: string, code = 0) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    say(`stopping (${reason})`);
+    // API first (no new work), then the worker (drains), then Temporal, then PostgreSQL.
+    for (const child of [...children].reverse()) {
+      if (child.process.exitCode !== null) continue;
+      const exited = new Promise((resolve) => child.process.once('exit', resolve));
+      child.process.kill('SIGTERM');
+      const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+      say(`${child.name} stopped`);
+    }
+    if (postgres) {
+      await postgres.stop();
+      say('postgres stopped');
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    say(`starting embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in .data/postgres)`);
+    postgres = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
+    databaseUrl = postgres.urlFor('callbacks');
+  }
+  await ensureDatabase(databaseUrl);
+  const applied = await migrate(databaseUrl);
+  say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
+  const prisma = createPrisma(databaseUrl, 2);
+  const seeded = await seed(prisma, config.SEED_API_KEY);
+  await prisma.$disconnect();
+  say(seeded.created ? 'seeded the demo account, project "demo" and agents' : 'demo data already present');
+
+  if (!config.TEMPORAL_EXTERNAL) {
+    const cli = ensureTemporalBinary('cli', say);
+    if (!cli) throw new Error('the temporal CLI is unavailable; set TEMPORAL_CLI_PATH or TEMPORAL_EXTERNAL=true');
+    mkdirSync(path.join(DATA_DIR, 'temporal'), { recursive: true });
+    const [host, port] = config.TEMPORAL_ADDRESS.split(':');
+    const args = [
+      'server', 'start-dev',
+      '--ip', host ?? '127.0.0.1',
+      '--port', port ?? '7233',
+      '--ui-port', String(config.TEMPORAL_UI_PORT),
+      '--namespace', config.TEMPORAL_NAMESPACE,
+      '--db-filename', path.join(DATA_DIR, 'temporal', 'dev.sqlite'),
+      '--log-level', 'warn',
+      ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+    ];
+    say(`starting Temporal dev server on ${config.TEMPORAL_ADDRESS}, Web UI on port ${config.TEMPORAL_UI_PORT}`);
+    // detached: Ctrl-C reaches only this process, which stops the children in order.
+    const temporal = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    pipeWithPrefix(temporal, 'temporal');
+    children.push({ name: 'temporal', process: temporal });
+    temporal.once('exit', (code) => void shutdown(`temporal exited with ${code}`, 1));
+  }
+  const connection = await waitForTemporal(config.TEMPORAL_ADDRESS, 60_000);
+  const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  if (added.length) say(`registered search attributes: ${added.join(', ')}`);
+  await connection.close();
+
+  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  for (const [name, entry] of [['worker', 'workers/main.ts'], ['api', 'api/main.ts']] as const) {
+    const child = spawn(TSX, [path.join(PROJECT_ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    pipeWithPrefix(child, name);
+    children.push({ name, process: child });
+    child.once('exit', (code) => void shutdown(`${name} exited with ${code}`, 1));
+  }
+
+  say('ready:');
+  say(`  API          http://${config.HOST}:${config.PORT}   (GET /healthz)`);
+  say(`  API key      ${config.SEED_API_KEY}   (Authorization: Bearer ${config.SEED_API_KEY})`);
+  say(`  project      demo`);
+  if (!config.TEMPORAL_EXTERNAL) say(`  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}`);
+  say(`  telephony    ${config.telephony}`);
+}
+
+main().catch((err: unknown) => {
+  console.error('[start] failed:', err);
+  process.exit(1);
+});

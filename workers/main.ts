@@ -1,0 +1,47 @@
+// Worker entry point: the composition root of activities (database, telephony).
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfig } from '../src/config';
+import { createPrisma } from '../src/infra/prisma';
+import { createLogger } from '../src/logger';
+import { bundleWorkflows, createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
+  Runtime.install({
+    logger: {
+      log: (level, message, meta) => logger[level.toLowerCase() as 'info'](meta ?? {}, message),
+      trace: (message, meta) => logger.trace(meta ?? {}, message),
+      debug: (message, meta) => logger.debug(meta ?? {}, message),
+      info: (message, meta) => logger.info(meta ?? {}, message),
+      warn: (message, meta) => logger.warn(meta ?? {}, message),
+      error: (message, meta) => logger.error(meta ?? {}, message),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      activities: createActivities({ prisma }),
+      workflowBundle: await bundleWorkflows(),
+    });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, telephony: config.telephony }, 'worker started');
+    // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drained.
+    await worker.run();
+  } finally {
+    await connection.close();
+    await prisma.$disconnect();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
