@@ -1,11 +1,18 @@
 // The worker's activities, built from their dependencies (the worker is the composition root).
-import { createCallbackActivities, type CallbackActivityDeps } from './callbacks';
+import type { Db } from '../src/infra/prisma';
+import { createAgentActivities } from './agents';
+import { createAttemptActivities } from './attempts';
+import { createCallbackActivities } from './callbacks';
+import { createDialingActivities, type DialingDeps } from './dialing';
 
-export type ActivityDeps = CallbackActivityDeps;
+export type ActivityDeps = { prisma: Db } & Omit<DialingDeps, 'prisma'>;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallbackActivities(deps),
+    ...createAttemptActivities(deps),
+    ...createAgentActivities(deps),
+    ...createDialingActivities(deps),
   };
 }
 

@@ -3,7 +3,10 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
 import { createLogger } from '../src/logger';
+import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createApp } from './app';
+import { createOpenApiRouter, createV1Routers } from './routes';
+import { createTwilioWebhookRouter } from './webhooks/twilio';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -12,7 +15,22 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ prisma, temporal, config, logger });
+  const app = createApp({
+    prisma,
+    temporal,
+    config,
+    logger,
+    v1Routers: createV1Routers({ prisma, temporal, config, logger }),
+    publicRouters: [
+      createOpenApiRouter(),
+      createTwilioWebhookRouter({
+        authToken: config.webhookAuthToken,
+        publicBaseUrl: config.publicBaseUrl,
+        onLegEvent: createLegEventDelivery(temporal),
+        logger,
+      }),
+    ],
+  });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API listening');
   });

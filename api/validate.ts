@@ -16,13 +16,15 @@ type Parsed<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
 export type ValidRequest<S extends RequestSchemas> = Request<Parsed<S['params']>, unknown, Parsed<S['body']>, Parsed<S['query']>>;
 
 /** 422 VALIDATION_FAILED with one detail per bad path (query paths are prefixed `query.`). */
-export function validate<S extends RequestSchemas>(schemas: S): RequestHandler {
+export function validate<S extends RequestSchemas>(
+  schemas: S,
+): RequestHandler<Parsed<S['params']>, unknown, Parsed<S['body']>, Parsed<S['query']>> {
   return (req, _res, next) => {
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = schemas[part];
       if (!schema) continue;
       // A missing JSON body (no Content-Length) reaches us as undefined; treat it as {}.
-      const input = part === 'body' ? (req.body ?? {}) : req[part];
+      const input: unknown = part === 'body' ? (req.body ?? {}) : req[part];
       const result = schema.safeParse(input);
       if (!result.success) {
         return next(ApiError.validation(result.error, part === 'body' ? undefined : part));

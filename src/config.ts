@@ -25,6 +25,10 @@ export const configSchema = z.object({
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM_NUMBER: z.string().optional(),
+  /** Signs the simulated network's status webhooks when Twilio is not configured. */
+  SIMULATED_AUTH_TOKEN: z.string().min(8).default('simulated-network-token'),
+  /** Caller id of simulated calls. */
+  SIMULATED_FROM_NUMBER: z.string().default('+33100000000'),
   /** Lets tests point the real Twilio SDK at a local stand-in for its REST API. */
   TWILIO_API_BASE_URL: z.string().url().optional(),
   RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -35,6 +39,9 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema> & {
   publicBaseUrl: string;
   telephony: 'twilio' | 'simulated';
+  /** The token status webhooks are signed with: Twilio's, or the simulated network's. */
+  webhookAuthToken: string;
+  fromNumber: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,5 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
     telephony: twilio ? 'twilio' : 'simulated',
+    webhookAuthToken: twilio ? c.TWILIO_AUTH_TOKEN! : c.SIMULATED_AUTH_TOKEN,
+    fromNumber: twilio ? c.TWILIO_FROM_NUMBER! : c.SIMULATED_FROM_NUMBER,
   };
 }

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
 import { createLogger } from '../src/logger';
+import { createTelephony } from './telephony';
 import { bundleWorkflows, createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -22,19 +23,27 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const telephony = createTelephony(config, prisma, logger);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const worker = await createWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ prisma }),
+      activities: createActivities({
+        prisma,
+        telephony,
+        provider: config.telephony,
+        fromNumber: config.fromNumber,
+        publicBaseUrl: config.publicBaseUrl,
+      }),
       workflowBundle: await bundleWorkflows(),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, telephony: config.telephony }, 'worker started');
     // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drained.
     await worker.run();
   } finally {
+    telephony.close?.();
     await connection.close();
     await prisma.$disconnect();
     logger.info('worker stopped');

@@ -1,23 +1,33 @@
-// One durable workflow per callback (S55): wait until due, get an agent or expire (S4),
-// cancellable until connected (S23). Only instants reach here: the API turned local slot
-// times into UTC, and the phone number stays in the database.
+// One durable workflow per callback (S55), reading like the spec: sleep until due (S3,
+// S20) -> get an agent or expire (S4, S41) -> dial in the configured order (S30) ->
+// connected once both answered, voicemail included (S32) -> COMPLETED; a failed attempt
+// waits and retries (S33) -> FAILED. Cancellable until connected (S23). Only ids and
+// instants reach here: the phone number stays in the database.
 import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
   condition,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  allHandlersFinished,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { callbackStateQuery, cancelCallbackUpdate } from './messages';
+import type { LegEvent } from '../activities/telephony/port';
+import { agentMayBeFreeSignal, callbackStateQuery, cancelCallbackUpdate, legEventSignal } from './messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import {
+  attemptDueMs,
   isCancellable,
   isTerminal,
+  legKeyOf,
+  type AttemptOutcome,
   type CallbackStatus,
   type CallbackView,
   type CallbackWorkflowInput,
+  type DialPlan,
+  type Leg,
 } from './types';
 
 const db = proxyActivities<Activities>({
@@ -25,14 +35,63 @@ const db = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+// S35: a dial is retried only when it certainly did not ring; the activity itself refuses
+// a second dial for the same leg key (DialOutcomeUnknown).
+const telephony = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['PermanentDialError', 'DialOutcomeUnknown'],
+  },
+});
+
+/** Extra wait beyond the ring timeout before a silent leg counts as not answered. */
+const RING_GRACE_MS = 30_000;
+/** A connected call longer than this is hung up: a lost "completed" event must not pin the agent. */
+const MAX_CALL_MS = 4 * 3600_000;
+const AGENT_POLL_MS = [1000, 2000, 5000];
+
+type LegPhase = 'dialing' | 'answered' | 'completed' | 'no-answer' | 'busy' | 'failed' | 'canceled' | 'timeout';
+const FINAL_PHASES: readonly LegPhase[] = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'timeout'];
+
+/** Folds one status event into a leg's phase; final phases never change (duplicates, late events). */
+export function nextLegPhase(current: LegPhase, event: Pick<LegEvent, 'status'>): LegPhase {
+  if (FINAL_PHASES.includes(current)) return current;
+  switch (event.status) {
+    case 'answered':
+      return 'answered';
+    case 'completed':
+    case 'no-answer':
+    case 'busy':
+    case 'failed':
+    case 'canceled':
+      return event.status;
+    default:
+      return current;
+  }
+}
+
+function outcomeOf(leg: Leg, phase: LegPhase): AttemptOutcome {
+  if (phase === 'failed') return 'FAILED';
+  if (phase === 'busy') return leg === 'agent' ? 'AGENT_BUSY' : 'VISITOR_BUSY';
+  return leg === 'agent' ? 'AGENT_NO_ANSWER' : 'VISITOR_NO_ANSWER';
+}
+
 export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<CallbackStatus> {
+  const { callbackId, projectId } = input;
+  const dueMs = Date.parse(input.dueAt);
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
-  const attempts = 0;
-  const dueMs = Date.parse(input.dueAt);
+  let agentMayBeFree = false;
+  let attempt = 0;
+  let agentId: string | null = null;
+  const legPhases = new Map<string, LegPhase>();
+  // Events may arrive batched or reordered ("completed" with "answered"): remember answers apart.
+  const answeredLegs = new Set<string>();
+  const seenEvents = new Set<string>();
 
-  const view = (): CallbackView => ({ callbackId: input.callbackId, status, dueAt: input.dueAt, attempts });
-  setHandler(callbackStateQuery, view);
+  setHandler(callbackStateQuery, (): CallbackView => ({ callbackId, status, dueAt: input.dueAt, attempt, agentId }));
   setHandler(
     cancelCallbackUpdate,
     async () => {
@@ -46,12 +105,27 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       },
     },
   );
+  setHandler(legEventSignal, (event) => {
+    // Twilio retries webhooks and may reorder them: apply each (call, sequence) once.
+    const id = `${event.key}:${event.callSid}:${event.sequence}:${event.status}`;
+    if (seenEvents.has(id) || !legPhases.has(event.key)) return;
+    seenEvents.add(id);
+    legPhases.set(event.key, nextLegPhase(legPhases.get(event.key)!, event));
+    if (event.status === 'answered' || (event.status === 'completed' && (event.durationSeconds ?? 0) > 0)) {
+      answeredLegs.add(event.key);
+    }
+  });
+  setHandler(agentMayBeFreeSignal, () => {
+    agentMayBeFree = true;
+  });
+
+  const nowIso = () => new Date().toISOString();
 
   async function moveTo(next: CallbackStatus): Promise<void> {
     status = next;
     upsertSearchAttributes([{ key: CALLBACK_STATUS, value: next }]);
-    await db.recordCallbackStatus({ callbackId: input.callbackId, status: next, at: new Date().toISOString() });
-    log.info('callback status', { callbackId: input.callbackId, status: next });
+    await db.recordCallbackStatus({ callbackId, status: next, at: nowIso() });
+    log.info('callback status', { callbackId, status: next, attempt });
   }
 
   async function finish(final: CallbackStatus): Promise<CallbackStatus> {
@@ -60,15 +134,138 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return final;
   }
 
-  // S3/S20: sleep until the booked position (immediate: due now).
-  await condition(() => cancelRequested, Math.max(0, dueMs - Date.now()));
-  if (cancelRequested) return finish('CANCELLED');
+  /** Sleeps until `untilMs` or a cancel; true when cancelled. */
+  async function sleepUntil(untilMs: number): Promise<boolean> {
+    await condition(() => cancelRequested, Math.max(0, untilMs - Date.now()));
+    return cancelRequested;
+  }
 
-  // S4: an agent must take the callback within maxHandlingDelaySeconds of its due time,
-  // else it expires and the visitor is never dialed.
-  await moveTo('WAITING_AGENT');
-  const deadlineMs = dueMs + input.maxHandlingDelaySeconds * 1000;
-  await condition(() => cancelRequested, Math.max(0, deadlineMs - Date.now()));
-  if (cancelRequested) return finish('CANCELLED');
-  return finish('EXPIRED');
+  /** S41 through the assignment activity; null when the S4 deadline passes first. */
+  async function obtainAgent(deadlineMs: number): Promise<string | null> {
+    for (let poll = 0; ; poll++) {
+      const reserved = await db.reserveAgent({ projectId, callbackId, attempt });
+      if (reserved) return reserved.agentId;
+      const left = deadlineMs - Date.now();
+      if (left <= 0) return null;
+      agentMayBeFree = false;
+      const pollMs = AGENT_POLL_MS[Math.min(poll, AGENT_POLL_MS.length - 1)]!;
+      await condition(() => cancelRequested || agentMayBeFree, Math.min(pollMs, left));
+      if (cancelRequested) return null;
+    }
+  }
+
+  async function dial(leg: Leg, first: boolean, plan: DialPlan): Promise<{ key: string; callSid: string | null }> {
+    const key = legKeyOf(callbackId, attempt, leg);
+    legPhases.set(key, 'dialing');
+    try {
+      const { callSid } = await telephony.dialLeg({
+        callbackId,
+        projectId,
+        attempt,
+        leg,
+        agentId,
+        first,
+        ringTimeoutSeconds: plan.ringTimeoutSeconds,
+        record: plan.record,
+      });
+      return { key, callSid };
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+        log.warn('dial failed', { callbackId, attempt, leg, type: err.cause.type });
+        legPhases.set(key, 'failed');
+        return { key, callSid: null };
+      }
+      throw err;
+    }
+  }
+
+  /** Waits until the leg is answered or ended (or the ring timeout passed); cancel interrupts. */
+  async function awaitAnswer(key: string, plan: DialPlan, alsoStopWhen: () => boolean = () => false): Promise<LegPhase> {
+    const settled = () => answeredLegs.has(key) || legPhases.get(key) !== 'dialing';
+    const ok = await condition(
+      () => settled() || cancelRequested || alsoStopWhen(),
+      plan.ringTimeoutSeconds * 1000 + RING_GRACE_MS,
+    );
+    if (!ok) legPhases.set(key, 'timeout');
+    return answeredLegs.has(key) ? 'answered' : legPhases.get(key)!;
+  }
+
+  async function hangup(...calls: { callSid: string | null }[]): Promise<void> {
+    for (const call of calls) if (call.callSid) await telephony.hangupLeg({ callSid: call.callSid });
+  }
+
+  /** One attempt: both parties dialled in order and bridged. Null outcome: cancelled mid-dial. */
+  async function runAttempt(plan: DialPlan): Promise<AttemptOutcome | null> {
+    const [firstLeg, secondLeg]: [Leg, Leg] = plan.callOrder === 'AGENT_FIRST' ? ['agent', 'visitor'] : ['visitor', 'agent'];
+    const first = await dial(firstLeg, true, plan);
+    const firstPhase = await awaitAnswer(first.key, plan);
+    if (cancelRequested) {
+      await hangup(first);
+      return null;
+    }
+    if (firstPhase !== 'answered') {
+      if (firstPhase === 'timeout') await hangup(first);
+      return outcomeOf(firstLeg, firstPhase);
+    }
+
+    const second = await dial(secondLeg, false, plan);
+    const firstGone = () => FINAL_PHASES.includes(legPhases.get(first.key)!);
+    const secondPhase = await awaitAnswer(second.key, plan, firstGone);
+    if (cancelRequested) {
+      await hangup(first, second);
+      return null;
+    }
+    if (secondPhase !== 'answered') {
+      await hangup(first, second);
+      // The first party hung up while the second was ringing: the attempt failed.
+      return firstGone() && secondPhase === 'dialing' ? 'FAILED' : outcomeOf(secondLeg, secondPhase);
+    }
+
+    // S32: both answered (a voicemail counts): the connection is effective.
+    await moveTo('CONNECTED');
+    if (agentId) await db.markAgentOnCall({ agentId, callbackId });
+    await condition(
+      () => FINAL_PHASES.includes(legPhases.get(first.key)!) || FINAL_PHASES.includes(legPhases.get(second.key)!),
+      MAX_CALL_MS,
+    );
+    await hangup(first, second);
+    return 'CONNECTED';
+  }
+
+  // S3/S20: sleep until the booked position (immediate: due now).
+  if (await sleepUntil(dueMs)) return finish('CANCELLED');
+  const plan = await db.loadDialPlan({ callbackId });
+
+  for (let index = 0; index <= plan.maxRetries; index++) {
+    const attemptDue = attemptDueMs(dueMs, index, plan.retryIntervalSeconds);
+    if (index > 0) {
+      await moveTo('RETRY_WAIT');
+      if (await sleepUntil(attemptDue)) return finish('CANCELLED');
+    }
+    attempt = index + 1;
+
+    if (plan.distribution === 'AGENTS') {
+      // S4: no agent within maxHandlingDelaySeconds of the due time -> EXPIRED, visitor never dialled.
+      await moveTo('WAITING_AGENT');
+      agentId = await obtainAgent(attemptDue + input.maxHandlingDelaySeconds * 1000);
+      if (cancelRequested) {
+        if (agentId) await db.releaseAgent({ agentId, callbackId, talked: false });
+        return finish('CANCELLED');
+      }
+      if (!agentId) return finish('EXPIRED');
+    }
+
+    await moveTo('DIALING');
+    await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
+    const outcome = await runAttempt(plan);
+    await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
+    if (agentId) await db.releaseAgent({ agentId, callbackId, talked: outcome === 'CONNECTED' });
+    agentId = null;
+
+    if (outcome === 'CONNECTED') return finish('COMPLETED');
+    if (outcome === null) return finish('CANCELLED');
+    log.info('attempt failed', { callbackId, attempt, outcome });
+  }
+  // S33: the last retry failed too.
+  return finish('FAILED');
 }

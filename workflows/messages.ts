@@ -1,8 +1,15 @@
 // Every message a callback workflow takes, defined once for the workflow, API and tests.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LegEvent } from '../activities/telephony/port';
 import type { CallbackStatus, CallbackView } from './types';
 
 export const callbackStateQuery = defineQuery<CallbackView>('callbackState');
 
 /** S23: cancel before connection; rejected (validator) once connected or ended. */
 export const cancelCallbackUpdate = defineUpdate<CallbackStatus, []>('cancelCallback');
+
+/** Telephony status events (Twilio webhooks or the simulated network), deduplicated in the workflow. */
+export const legEventSignal = defineSignal<[LegEvent]>('legEvent');
+
+/** An agent may have become free: look again now instead of at the next poll. */
+export const agentMayBeFreeSignal = defineSignal('agentMayBeFree');

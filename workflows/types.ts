@@ -45,13 +45,50 @@ export interface CallbackWorkflowInput {
   maxHandlingDelaySeconds: number;
 }
 
+/** The project's settings as they apply to one callback, read once when it falls due. */
+export interface DialPlan {
+  callOrder: 'AGENT_FIRST' | 'VISITOR_FIRST';
+  maxRetries: number;
+  retryIntervalSeconds: number;
+  ringTimeoutSeconds: number;
+  /** S40: own agents, or the customer's ACD number instead of an agent. */
+  distribution: 'AGENTS' | 'ACD';
+  /** S50/S51: decided once at booking. */
+  record: boolean;
+}
+
+export type Leg = 'agent' | 'visitor';
+
+export interface DialLegInput {
+  callbackId: string;
+  projectId: string;
+  attempt: number;
+  leg: Leg;
+  /** Null in ACD mode: the agent leg calls the project's ACD number. */
+  agentId: string | null;
+  /** The first party hears hold music and does not start the conference (S30, S31). */
+  first: boolean;
+  ringTimeoutSeconds: number;
+  record: boolean;
+}
+
 export interface CallbackView {
   callbackId: string;
   status: CallbackStatus;
   dueAt: string;
-  attempts: number;
+  attempt: number;
+  agentId: string | null;
 }
 
 export function callbackWorkflowId(callbackId: string): string {
   return `callback-${callbackId}`;
+}
+
+export function legKeyOf(callbackId: string, attempt: number, leg: Leg): string {
+  return `${callbackId}:${attempt}:${leg}`;
+}
+
+/** S33: attempt n (0-based) is due n intervals after the callback's due time. */
+export function attemptDueMs(dueAtMs: number, attemptIndex: number, intervalSeconds: number): number {
+  return dueAtMs + attemptIndex * intervalSeconds * 1000;
 }

@@ -149,7 +149,11 @@ export function createSimulatedTelephony(options: {
       // S32: voicemail picks up, which counts as answered.
       send(call, 'answered', { answeredBy: outcome === 'voicemail' ? 'machine' : 'human' });
     });
-    at(call, SIMULATED_TIMINGS.answerAfterMs + talkSeconds * 1000, () => end(call, 'completed', talkSeconds));
+    // The first party waits in the conference (hold music) until the bridge ends and it is
+    // hung up; the second party talks for the configured time, then hangs up.
+    if (req.startConferenceOnEnter) {
+      at(call, SIMULATED_TIMINGS.answerAfterMs + talkSeconds * 1000, () => end(call, 'completed', talkSeconds));
+    }
   }
 
   return {

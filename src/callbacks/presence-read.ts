@@ -1,11 +1,18 @@
 // S5: "at least one agent logged in and free for calls right now", read from the
 // agent_presence read model the agent workflows keep (never from the workflows: S7 cheap).
+import type { CallbackMode } from '../../workflows/types';
 import type { CallSettings } from '../domain/settings';
 import type { Db } from '../infra/prisma';
 
-/** Whether the presence count can change what is offered (immediate by presence, S5/S6). */
-export function presenceMatters(settings: CallSettings): boolean {
-  return settings.immediate.enabled && settings.immediate.availability === 'AGENT_PRESENCE';
+/**
+ * Whether the presence count can change what is offered (S5 immediate by presence), for
+ * every mode or only for a booking of `mode`: a deferred booking depends on presence only
+ * when deferred is offered "when immediate is unavailable" (S6).
+ */
+export function presenceMatters(settings: CallSettings, mode?: CallbackMode): boolean {
+  const immediateByPresence = settings.immediate.enabled && settings.immediate.availability === 'AGENT_PRESENCE';
+  if (!immediateByPresence || mode === 'IMMEDIATE' || mode === undefined) return immediateByPresence;
+  return settings.deferred.offer === 'WHEN_IMMEDIATE_UNAVAILABLE';
 }
 
 /**
@@ -22,7 +29,12 @@ export function countAvailableAgents(prisma: Db, projectId: string): Promise<num
   });
 }
 
-/** The presence count when it matters for `settings`, else 0 without a query. */
-export async function availableAgentsFor(prisma: Db, projectId: string, settings: CallSettings): Promise<number> {
-  return presenceMatters(settings) ? countAvailableAgents(prisma, projectId) : 0;
+/** The presence count when it matters (see presenceMatters), else 0 without a query. */
+export async function availableAgentsFor(
+  prisma: Db,
+  projectId: string,
+  settings: CallSettings,
+  mode?: CallbackMode,
+): Promise<number> {
+  return presenceMatters(settings, mode) ? countAvailableAgents(prisma, projectId) : 0;
 }

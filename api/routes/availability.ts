@@ -1,0 +1,69 @@
+// API.md "Availability" (S5–S7): called on website page views, so it reads the settings, at
+// most one presence count and one grouped count of bookings, and never asks a workflow.
+import { Router } from 'express';
+import { z } from 'zod';
+import { bookedBySlot } from '../../src/callbacks/booking';
+import { availableAgentsFor } from '../../src/callbacks/presence-read';
+import { computeAvailability } from '../../src/domain/availability';
+import type { Db } from '../../src/infra/prisma';
+import { loadCallSettings } from '../../src/store/call-settings';
+import { ownedProject } from '../auth';
+import { ApiError } from '../errors';
+import { isoInstant, projectParamsSchema, validate, type ValidRequest } from '../validate';
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_WINDOW_DAYS = 7;
+/** Bounds the slot expansion and the grouped scan one page view can ask for. */
+export const MAX_WINDOW_DAYS = 31;
+
+export const availabilityQuerySchema = z.object({
+  from: isoInstant.optional().meta({ description: 'Default: now' }),
+  to: isoInstant.optional().meta({ description: `Default: from + ${DEFAULT_WINDOW_DAYS} days; at most ${MAX_WINDOW_DAYS} days after from` }),
+});
+
+export const availabilitySchema = z
+  .object({
+    immediate: z.object({ available: z.boolean() }),
+    deferred: z.object({
+      available: z.boolean(),
+      slots: z.array(
+        z.object({
+          start: z.string().meta({ description: "ISO 8601 with the project's offset; book with it as slotStart" }),
+          end: z.string(),
+          capacity: z.int(),
+          remaining: z.int(),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'Availability' });
+
+function windowOf(query: { from?: Date | undefined; to?: Date | undefined }, now: Date): { from: Date; to: Date } {
+  const from = query.from ?? now;
+  const to = query.to ?? new Date(from.getTime() + DEFAULT_WINDOW_DAYS * DAY_MS);
+  const invalid = (message: string) => new ApiError('VALIDATION_FAILED', 'the request is not valid', [{ path: 'query.to', message }]);
+  if (to <= from) throw invalid('must be after from');
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) throw invalid(`must be at most ${MAX_WINDOW_DAYS} days after from`);
+  return { from, to };
+}
+
+const request = { params: projectParamsSchema, query: availabilityQuerySchema };
+
+export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }): Router {
+  const { prisma, clock } = deps;
+  const router = Router();
+  router.get('/projects/:projectId/availability', validate(request), async (req: ValidRequest<typeof request>, res) => {
+    const { projectId } = req.params;
+    await ownedProject(prisma, res, projectId);
+    const now = clock();
+    const { from, to } = windowOf(req.query, now);
+    const settings = await loadCallSettings(prisma, projectId);
+    if (!settings) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
+    const [availableAgents, booked] = await Promise.all([
+      availableAgentsFor(prisma, projectId, settings),
+      settings.deferred.enabled ? bookedBySlot(prisma, projectId, from, to) : new Map<number, number>(),
+    ]);
+    res.json(computeAvailability({ settings, now, from, to, availableAgents, bookedBySlot: booked }));
+  });
+  return router;
+}

@@ -1,0 +1,241 @@
+// API.md "Callbacks": book (S20–S22), read with attempts, list, cancel (S23). Handlers stay
+// thin; the rules live in src/callbacks/booking.ts.
+import { Router, type ErrorRequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { Callback } from '../../generated/prisma/client';
+import {
+  bookCallback,
+  cancelCallback,
+  CallbackRefused,
+  findReplay,
+  prepareBooking,
+  type BookingDeps,
+  type PreparedBooking,
+} from '../../src/callbacks/booking';
+import { formatInZone } from '../../src/domain/time';
+import type { Db } from '../../src/infra/prisma';
+import { authOf, ownedProject } from '../auth';
+import { ApiError } from '../errors';
+import { bookingRateLimiters, setRateLimitedPhone, type BookingRateLimits } from '../rate-limit';
+import {
+  callbackIdOrNotFound,
+  callbackParamsSchema,
+  isoInstant,
+  projectParamsSchema,
+  validate,
+  type ValidRequest,
+} from '../validate';
+
+const CALLBACK_STATUSES = [
+  'SCHEDULED',
+  'WAITING_AGENT',
+  'DIALING',
+  'CONNECTED',
+  'RETRY_WAIT',
+  'COMPLETED',
+  'FAILED',
+  'EXPIRED',
+  'CANCELLED',
+] as const;
+
+const ATTEMPT_OUTCOMES = [
+  'CONNECTED',
+  'AGENT_NO_ANSWER',
+  'VISITOR_NO_ANSWER',
+  'AGENT_BUSY',
+  'VISITOR_BUSY',
+  'FAILED',
+  'AGENT_NOT_IDENTIFIED',
+] as const;
+
+export const bookingRequestSchema = z
+  .strictObject({
+    projectId: z.string().min(1).max(200),
+    phone: z.string().min(1).max(200).meta({ description: "Any common format; the project's first country is the default" }),
+    mode: z.enum(['immediate', 'deferred']),
+    slotStart: isoInstant.optional().meta({ description: "Deferred: the slot's start, as listed by availability" }),
+    recordingOptOut: z.boolean().default(false),
+  })
+  .superRefine((body, ctx) => {
+    if (body.mode === 'deferred' && !body.slotStart) {
+      ctx.addIssue({ code: 'custom', path: ['slotStart'], message: 'is required for a deferred callback' });
+    }
+    if (body.mode === 'immediate' && body.slotStart) {
+      ctx.addIssue({ code: 'custom', path: ['slotStart'], message: 'must be left out for an immediate callback' });
+    }
+  })
+  .meta({ id: 'BookingRequest', description: 'slotStart is required for mode "deferred" and must be left out for "immediate"' });
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x20-\x7e]+$/, { error: 'must be printable ASCII' })
+  .optional();
+
+export const callbackSchema = z
+  .object({
+    id: z.string(),
+    projectId: z.string(),
+    mode: z.enum(['immediate', 'deferred']),
+    status: z.enum(CALLBACK_STATUSES),
+    phone: z.string().meta({ description: 'E.164' }),
+    scheduledAt: z.string().meta({ description: "When the call is due: ISO 8601 with the project's offset (S20)" }),
+    slotStart: z.string().optional(),
+    position: z.int().optional().meta({ description: 'S20: 0-based position in the slot' }),
+    recordingOptOut: z.boolean(),
+    recorded: z.boolean(),
+    createdAt: z.string(),
+    endedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Callback' });
+
+export const attemptSchema = z
+  .object({
+    number: z.int(),
+    startedAt: z.string(),
+    endedAt: z.string().nullable(),
+    outcome: z.enum(ATTEMPT_OUTCOMES).nullable(),
+    agentId: z.string().nullable(),
+  })
+  .meta({ id: 'Attempt' });
+
+export const callbackDetailSchema = callbackSchema.extend({ attempts: z.array(attemptSchema) }).meta({ id: 'CallbackDetail' });
+
+export const callbackListQuerySchema = z.object({
+  status: z
+    .string()
+    .transform((text) => text.split(','))
+    .pipe(z.array(z.enum(CALLBACK_STATUSES)))
+    .optional()
+    .meta({ description: 'One status or a comma-separated list' }),
+  from: isoInstant.optional().meta({ description: 'Due at or after' }),
+  to: isoInstant.optional().meta({ description: 'Due before' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const callbackListSchema = z.object({ items: z.array(callbackSchema) }).meta({ id: 'CallbackList' });
+
+type CallbackView = z.output<typeof callbackSchema>;
+
+function callbackView(row: Callback, timezone: string): CallbackView {
+  const at = (date: Date) => formatInZone(date, timezone);
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    mode: row.mode === 'IMMEDIATE' ? 'immediate' : 'deferred',
+    status: row.status,
+    phone: row.phone,
+    scheduledAt: at(row.dueAt),
+    ...(row.slotStart ? { slotStart: at(row.slotStart), position: row.position ?? undefined } : {}),
+    recordingOptOut: row.recordingOptOut,
+    recorded: row.recorded,
+    createdAt: at(row.createdAt),
+    endedAt: row.endedAt ? at(row.endedAt) : null,
+  };
+}
+
+/** 404 when missing, 403 when it belongs to another account's project. */
+async function ownedCallback(prisma: Db, res: Response, id: string) {
+  const callback = await prisma.callback.findUnique({
+    where: { id: callbackIdOrNotFound(id) },
+    include: { project: { select: { accountId: true, timezone: true } }, attempts: { orderBy: { number: 'asc' } } },
+  });
+  if (!callback) throw new ApiError('NOT_FOUND', `callback ${id} not found`);
+  if (callback.project.accountId !== authOf(res).accountId) throw new ApiError('FORBIDDEN', 'callback of another account');
+  return callback;
+}
+
+/** The booking rules' refusals in API.md's error format. */
+const refusalsAsApiErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+  next(err instanceof CallbackRefused ? new ApiError(err.code, err.message, err.details) : err);
+};
+
+export interface CallbacksRouterDeps extends BookingDeps {
+  rateLimits: BookingRateLimits;
+}
+
+const booking = { body: bookingRequestSchema };
+const projectList = { params: projectParamsSchema, query: callbackListQuerySchema };
+const byId = { params: callbackParamsSchema };
+
+export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
+  const { prisma } = deps;
+  const limiters = bookingRateLimiters(deps.rateLimits);
+  const router = Router();
+
+  router.post(
+    '/callbacks',
+    limiters.perApiKey,
+    validate(booking),
+    // Tenancy, settings, the phone check (S21) and idempotent replays (S22), before the
+    // per-number limiter so that it counts numbers, and so replays are never limited.
+    async (req: ValidRequest<typeof booking>, res, next) => {
+      const idempotency = idempotencyKeySchema.safeParse(req.get('idempotency-key'));
+      if (!idempotency.success) throw ApiError.validation(idempotency.error, 'Idempotency-Key');
+      const { body } = req;
+      await ownedProject(prisma, res, body.projectId);
+      const prepared = await prepareBooking(prisma, {
+        projectId: body.projectId,
+        phone: body.phone,
+        mode: body.mode === 'immediate' ? 'IMMEDIATE' : 'DEFERRED',
+        ...(body.slotStart ? { slotStart: body.slotStart } : {}),
+        recordingOptOut: body.recordingOptOut,
+        ...(idempotency.data ? { idempotencyKey: idempotency.data } : {}),
+      });
+      const replay = await findReplay(prisma, prepared);
+      // A replay answers 200 (not 201) with the same callback, as it is now.
+      if (replay) return void res.status(200).set('Idempotent-Replayed', 'true').json(callbackView(replay, prepared.settings.timezone));
+      res.locals.booking = prepared;
+      setRateLimitedPhone(res, prepared.e164);
+      next();
+    },
+    limiters.perPhone,
+    async (_req, res) => {
+      const prepared = res.locals.booking as PreparedBooking;
+      const { callback, created } = await bookCallback(deps, prepared);
+      if (!created) res.set('Idempotent-Replayed', 'true');
+      res.status(created ? 201 : 200).json(callbackView(callback, prepared.settings.timezone));
+    },
+  );
+
+  router.get('/callbacks/:id', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
+    const callback = await ownedCallback(prisma, res, req.params.id);
+    const at = (date: Date | null) => (date ? formatInZone(date, callback.project.timezone) : null);
+    res.json({
+      ...callbackView(callback, callback.project.timezone),
+      attempts: callback.attempts.map((attempt) => ({
+        number: attempt.number,
+        startedAt: at(attempt.startedAt),
+        endedAt: at(attempt.endedAt),
+        outcome: attempt.outcome,
+        agentId: attempt.agentId,
+      })),
+    });
+  });
+
+  router.post('/callbacks/:id/cancel', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
+    const callback = await ownedCallback(prisma, res, req.params.id);
+    await cancelCallback(deps, callback);
+    const cancelled = await prisma.callback.findUniqueOrThrow({ where: { id: callback.id } });
+    res.json(callbackView(cancelled, callback.project.timezone));
+  });
+
+  router.get('/projects/:projectId/callbacks', validate(projectList), async (req: ValidRequest<typeof projectList>, res) => {
+    const project = await ownedProject(prisma, res, req.params.projectId);
+    const { status, from, to, limit } = req.query;
+    const rows = await prisma.callback.findMany({
+      where: {
+        projectId: project.id,
+        ...(status ? { status: { in: status } } : {}),
+        ...(from || to ? { dueAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } } : {}),
+      },
+      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    res.json({ items: rows.map((row) => callbackView(row, project.timezone)) });
+  });
+
+  router.use(refusalsAsApiErrors);
+  return router;
+}

@@ -1,0 +1,38 @@
+// The v1 routers of scheduling and booking (issue #3), built from the process's dependencies.
+import type { Client } from '@temporalio/client';
+import type { Router } from 'express';
+import type { Config } from '../../src/config';
+import type { Db } from '../../src/infra/prisma';
+import type { Logger } from '../../src/logger';
+import type { BookingRateLimits } from '../rate-limit';
+import { createAvailabilityRouter } from './availability';
+import { createCallbacksRouter } from './callbacks';
+import { createSettingsRouter } from './settings';
+
+export interface V1RouterDeps {
+  prisma: Db;
+  temporal: Client;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE' | 'RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR'>;
+  logger: Logger;
+  /** Default: the config's RATE_LIMIT_BOOKINGS_*; tests pass small ones. */
+  rateLimits?: BookingRateLimits;
+  /** Default: the system clock; tests pin "now" (e.g. before a DST change). */
+  clock?: () => Date;
+}
+
+/** Mount each with createApp({ v1Routers }) (behind API-key auth). */
+export function createV1Routers(deps: V1RouterDeps): Router[] {
+  const { prisma, temporal, config, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const rateLimits = deps.rateLimits ?? {
+    perApiKeyPerMinute: config.RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE,
+    perPhonePerHour: config.RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR,
+  };
+  return [
+    createSettingsRouter({ prisma }),
+    createAvailabilityRouter({ prisma, clock }),
+    createCallbacksRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock, rateLimits }),
+  ];
+}
+
+export { createOpenApiRouter, openApiDocument } from '../openapi';

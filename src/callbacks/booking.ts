@@ -1,0 +1,316 @@
+// Booking a callback (S14, S20–S22) and cancelling it (S23). The callbacks row is committed
+// first and is the system of record; the workflow `callback-<id>` is started after it with
+// a deterministic id, and reconcile.ts starts any the booking could not.
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import { Prisma, type Callback } from '../../generated/prisma/client';
+import { cancelCallbackUpdate } from '../../workflows/messages';
+import { callbackWorkflowId, isCancellable, type CallbackMode, type CallbackStatus } from '../../workflows/types';
+import { isImmediateOffered, isSlotBookable } from '../domain/availability';
+import { parseVisitorPhone } from '../domain/phone';
+import { decideRecording } from '../domain/recording';
+import type { CallSettings } from '../domain/settings';
+import { positionTime, type Slot } from '../domain/slots';
+import type { Db } from '../infra/prisma';
+import type { Logger } from '../logger';
+import { loadCallSettings } from '../store/call-settings';
+import { availableAgentsFor } from './presence-read';
+import { callbackWorkflowPresence, lockCallbackRow } from './reconcile';
+import { startCallbackWorkflow } from './workflow-start';
+
+export type RefusalCode =
+  | 'NOT_FOUND'
+  | 'PHONE_NOT_ALLOWED'
+  | 'VALIDATION_FAILED'
+  | 'DUPLICATE_CALLBACK'
+  | 'SLOT_UNAVAILABLE'
+  | 'SLOT_FULL'
+  | 'IMMEDIATE_UNAVAILABLE'
+  | 'NOT_CANCELLABLE'
+  | 'UNAVAILABLE';
+
+/** A request the callback rules refuse; the API maps `code` to its error table. */
+export class CallbackRefused extends Error {
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+    readonly details?: { path: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'CallbackRefused';
+  }
+}
+
+export interface BookingDeps {
+  prisma: Db;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  clock: () => Date;
+}
+
+export interface BookingRequest {
+  projectId: string;
+  /** As the visitor typed it; the project's first country is the default (S21). */
+  phone: string;
+  mode: CallbackMode;
+  slotStart?: Date;
+  recordingOptOut: boolean;
+  idempotencyKey?: string;
+}
+
+/** A request whose project settings are loaded and whose number is accepted (E.164). */
+export interface PreparedBooking extends BookingRequest {
+  e164: string;
+  settings: CallSettings;
+}
+
+const UNIQUE = {
+  slotPosition: 'slot_bookings_pkey',
+  openPhone: 'callbacks_project_id_open_phone_key',
+  idempotencyKey: 'callbacks_project_id_idempotency_key_key',
+} as const;
+
+/** Name of the unique index a Prisma write violated (P2002), or null. */
+function violatedUniqueIndex(err: unknown): string | null {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== 'P2002') return null;
+  const cause = (err.meta?.driverAdapterError as { cause?: { constraint?: { index?: string } } } | undefined)?.cause;
+  return cause?.constraint?.index ?? null;
+}
+
+/** Settings and S21 phone check; PHONE_NOT_ALLOWED names the reason. */
+export async function prepareBooking(prisma: Db, request: BookingRequest): Promise<PreparedBooking> {
+  const settings = await loadCallSettings(prisma, request.projectId);
+  if (!settings) throw new CallbackRefused('NOT_FOUND', `project ${request.projectId} not found`);
+  const phone = parseVisitorPhone(request.phone, settings.countries);
+  if (!phone.ok) throw new CallbackRefused('PHONE_NOT_ALLOWED', phone.reason, [{ path: 'phone', message: phone.reason }]);
+  return { ...request, e164: phone.e164, settings };
+}
+
+/**
+ * S22: the callback an earlier request with the same Idempotency-Key created, or null.
+ * Reusing a key for a different number, mode or slot is refused rather than silently replayed.
+ */
+export async function findReplay(prisma: Db, booking: PreparedBooking): Promise<Callback | null> {
+  if (!booking.idempotencyKey) return null;
+  const earlier = await prisma.callback.findUnique({
+    where: { projectId_idempotencyKey: { projectId: booking.projectId, idempotencyKey: booking.idempotencyKey } },
+  });
+  if (!earlier) return null;
+  const same =
+    earlier.phone === booking.e164 &&
+    earlier.mode === booking.mode &&
+    (earlier.slotStart?.getTime() ?? null) === (booking.slotStart?.getTime() ?? null);
+  if (!same) {
+    const message = 'was already used for a different callback request';
+    throw new CallbackRefused('VALIDATION_FAILED', `Idempotency-Key ${message}`, [{ path: 'Idempotency-Key', message }]);
+  }
+  return earlier;
+}
+
+export interface BookingResult {
+  callback: Callback;
+  /** false when a concurrent request with the same Idempotency-Key created it. */
+  created: boolean;
+}
+
+export async function bookCallback(deps: BookingDeps, booking: PreparedBooking): Promise<BookingResult> {
+  const { prisma, clock } = deps;
+  const now = clock();
+  const availableAgents = await availableAgentsFor(prisma, booking.projectId, booking.settings, booking.mode);
+  const id = randomUUID();
+  const row = {
+    id,
+    projectId: booking.projectId,
+    mode: booking.mode,
+    status: 'SCHEDULED' as const,
+    phone: booking.e164,
+    // S22: the UNIQUE(project_id, open_phone) index refuses a second open callback, races included.
+    openPhone: booking.e164,
+    idempotencyKey: booking.idempotencyKey ?? null,
+    recordingOptOut: booking.recordingOptOut,
+    // S50/S51: decided once, here, from the id.
+    recorded: decideRecording({ ...booking.settings.recording, optOut: booking.recordingOptOut, callbackId: id }),
+  };
+
+  let callback: Callback;
+  try {
+    callback =
+      booking.mode === 'IMMEDIATE'
+        ? await createImmediate(prisma, booking.settings, now, availableAgents, row)
+        : await createDeferred(prisma, booking, now, availableAgents, row);
+  } catch (err) {
+    const index = violatedUniqueIndex(err);
+    if (index === UNIQUE.openPhone) {
+      throw new CallbackRefused('DUPLICATE_CALLBACK', 'this number already has an open callback in this project');
+    }
+    const replay = index === UNIQUE.idempotencyKey ? await findReplay(prisma, booking) : null;
+    if (replay) return { callback: replay, created: false };
+    throw err;
+  }
+  await startWorkflowOrLeaveToReconciliation(deps, callback, booking.settings);
+  return { callback, created: true };
+}
+
+type NewCallbackRow = Omit<Prisma.CallbackUncheckedCreateInput, 'dueAt'>;
+
+/** S2/S5: due now, only while immediate is offered. */
+async function createImmediate(prisma: Db, settings: CallSettings, now: Date, availableAgents: number, row: NewCallbackRow) {
+  if (!isImmediateOffered(settings, now, availableAgents)) {
+    throw new CallbackRefused('IMMEDIATE_UNAVAILABLE', 'immediate callbacks are not offered now');
+  }
+  return prisma.callback.create({ data: { ...row, dueAt: now } });
+}
+
+/**
+ * S14/S20: the lowest free position of an offered slot. The callback and its slot_bookings
+ * row are inserted in one transaction (a nested create); the slot_bookings primary key makes a
+ * position impossible to take twice, so losing a race is a unique violation and we re-read and
+ * retry. Each lost race means another booking took a place, so retries are bounded by capacity.
+ */
+async function createDeferred(
+  prisma: Db,
+  booking: PreparedBooking,
+  now: Date,
+  availableAgents: number,
+  row: NewCallbackRow,
+): Promise<Callback> {
+  const bookable = isSlotBookable({ settings: booking.settings, now, slotStart: booking.slotStart!, availableAgents });
+  if (!bookable.ok) throw new CallbackRefused('SLOT_UNAVAILABLE', bookable.message);
+  const { slot } = bookable;
+  for (let attempt = 0; attempt <= slot.capacity + RETRY_MARGIN; attempt++) {
+    const position = await lowestFreePosition(prisma, booking.projectId, slot);
+    if (position === null) throw new CallbackRefused('SLOT_FULL', 'every position of this slot is booked');
+    try {
+      return await prisma.callback.create({
+        data: {
+          ...row,
+          dueAt: positionTime(slot, position),
+          slotStart: slot.start,
+          position,
+          booking: { create: { projectId: booking.projectId, slotStart: slot.start, position, capacity: slot.capacity } },
+        },
+      });
+    } catch (err) {
+      if (violatedUniqueIndex(err) !== UNIQUE.slotPosition) throw err;
+    }
+  }
+  throw new CallbackRefused('UNAVAILABLE', 'this slot is being booked by many visitors at once; retry');
+}
+
+// Cancellations can free positions while we retry; a few extra rounds cover them.
+const RETRY_MARGIN = 8;
+
+async function lowestFreePosition(prisma: Db, projectId: string, slot: Slot): Promise<number | null> {
+  const taken = await prisma.slotBooking.findMany({
+    where: { projectId, slotStart: slot.start },
+    select: { position: true },
+  });
+  const used = new Set(taken.map((booking) => booking.position));
+  for (let position = 0; position < slot.capacity; position++) if (!used.has(position)) return position;
+  return null;
+}
+
+const WORKFLOW_START_TIMEOUT_MS = 5_000;
+
+/** The booking stands once committed: a failed start is repaired by reconcileCallbacks. */
+async function startWorkflowOrLeaveToReconciliation(deps: BookingDeps, callback: Callback, settings: CallSettings) {
+  try {
+    await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_TIMEOUT_MS, () =>
+      startCallbackWorkflow(deps.temporal, deps.taskQueue, callback, settings),
+    );
+  } catch (err) {
+    deps.logger.warn({ err, callbackId: callback.id }, 'callback workflow not started; reconciliation will start it');
+  }
+}
+
+/** S7: bookings held per slot start (epoch ms) in [from, to); one grouped index scan. */
+export async function bookedBySlot(prisma: Db, projectId: string, from: Date, to: Date): Promise<Map<number, number>> {
+  const groups = await prisma.slotBooking.groupBy({
+    by: ['slotStart'],
+    where: { projectId, slotStart: { gte: from, lt: to } },
+    _count: { _all: true },
+  });
+  return new Map(groups.map((group) => [group.slotStart.getTime(), group._count._all]));
+}
+
+export interface CancelDeps {
+  prisma: Db;
+  temporal: Client;
+  clock: () => Date;
+  /** How long to wait for the workflow to accept the cancel before answering UNAVAILABLE. */
+  cancelTimeoutMs?: number;
+}
+
+/**
+ * S23: cancel before connection. The workflow decides (its update validator refuses once
+ * connected or ended); a callback whose workflow never started is cancelled in the database.
+ */
+export async function cancelCallback(deps: CancelDeps, callback: { id: string; status: CallbackStatus }): Promise<void> {
+  if (!isCancellable(callback.status)) {
+    throw new CallbackRefused('NOT_CANCELLABLE', `callback is ${callback.status}`);
+  }
+  // Two rounds: a workflow reconciliation starts between our update and our lock gets the update.
+  for (let round = 0; round < 2; round++) {
+    if (await cancelThroughWorkflow(deps, callback.id)) {
+      // The workflow is committed to CANCELLED; write that now so the reply and the freed
+      // position (S20) do not wait for its activity, which records the same state again.
+      await deps.prisma.$transaction((tx) => recordCancelled(tx, callback.id, deps.clock()));
+      return;
+    }
+    if (await cancelWithoutWorkflow(deps, callback.id)) return;
+  }
+  throw new CallbackRefused('UNAVAILABLE', 'the callback is being started; retry the cancel');
+}
+
+/** true: cancelled by the workflow; false: there is no workflow. */
+async function cancelThroughWorkflow(deps: CancelDeps, callbackId: string): Promise<boolean> {
+  const handle = deps.temporal.workflow.getHandle(callbackWorkflowId(callbackId));
+  let final: CallbackStatus;
+  try {
+    final = await deps.temporal.withDeadline(Date.now() + (deps.cancelTimeoutMs ?? 10_000), () =>
+      handle.executeUpdate(cancelCallbackUpdate),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    if (err instanceof WorkflowUpdateFailedError) throw new CallbackRefused('NOT_CANCELLABLE', 'the callback can no longer be cancelled');
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new CallbackRefused('UNAVAILABLE', 'the cancellation was not confirmed in time; retry');
+    }
+    throw err;
+  }
+  if (final !== 'CANCELLED') throw new CallbackRefused('NOT_CANCELLABLE', `callback ended ${final}`);
+  return true;
+}
+
+/** The never-started case, under the row lock reconciliation also takes. false: a workflow appeared. */
+async function cancelWithoutWorkflow(deps: CancelDeps, callbackId: string): Promise<boolean> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const row = await lockCallbackRow(tx, callbackId);
+      if (!row) throw new CallbackRefused('NOT_FOUND', `callback ${callbackId} not found`);
+      if (!isCancellable(row.status)) throw new CallbackRefused('NOT_CANCELLABLE', `callback is ${row.status}`);
+      const workflow = await callbackWorkflowPresence(deps.temporal, callbackId);
+      if (workflow === 'RUNNING') return false;
+      // A closed workflow with an open row: it ended and its final status is being recorded.
+      if (workflow === 'CLOSED') throw new CallbackRefused('NOT_CANCELLABLE', 'the callback has ended');
+      await recordCancelled(tx, callbackId, deps.clock());
+      return true;
+    },
+    { timeout: 15_000, maxWait: 15_000 },
+  );
+}
+
+/** The terminal state a cancel leaves: ended, number free again (S22), position free again (S20). */
+async function recordCancelled(tx: Prisma.TransactionClient, callbackId: string, at: Date): Promise<void> {
+  await tx.callback.updateMany({
+    where: { id: callbackId, endedAt: null },
+    data: { status: 'CANCELLED', endedAt: at, openPhone: null },
+  });
+  await tx.slotBooking.deleteMany({ where: { callbackId } });
+}

@@ -1,0 +1,103 @@
+// Row/workflow divergence repair. Booking commits the callbacks row first (the row is the
+// outbox), then starts `callback-<id>`; when that start fails, the row stays SCHEDULED with
+// no workflow, and this pass (run periodically by the worker) starts it. Idempotent.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Prisma } from '../../generated/prisma/client';
+import { callbackWorkflowId } from '../../workflows/types';
+import type { CallSettings } from '../domain/settings';
+import type { Db } from '../infra/prisma';
+import type { Logger } from '../logger';
+import { loadCallSettings } from '../store/call-settings';
+import { startCallbackWorkflow } from './workflow-start';
+
+export type WorkflowPresence = 'RUNNING' | 'CLOSED' | 'NONE';
+
+/** Whether `callback-<id>` exists, and whether its latest run is still running. */
+export async function callbackWorkflowPresence(temporal: Client, callbackId: string): Promise<WorkflowPresence> {
+  try {
+    const description = await temporal.workflow.getHandle(callbackWorkflowId(callbackId)).describe();
+    return description.status.name === 'RUNNING' ? 'RUNNING' : 'CLOSED';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'NONE';
+    throw err;
+  }
+}
+
+/**
+ * Locks the callback row for the rest of the transaction. Reconciliation and the cancel of a
+ * never-started callback both take it, so one of them cannot act on a stale "no workflow".
+ */
+export async function lockCallbackRow(tx: Prisma.TransactionClient, callbackId: string) {
+  await tx.$queryRaw`SELECT id FROM callbacks WHERE id = ${callbackId}::uuid FOR UPDATE`;
+  return tx.callback.findUnique({ where: { id: callbackId } });
+}
+
+export interface ReconcileOptions {
+  prisma: Db;
+  temporal: Client;
+  taskQueue: string;
+  /** Rows younger than this are left alone: their booking request may still be starting them. */
+  olderThanMs: number;
+  now?: Date;
+  batchSize?: number;
+  logger?: Logger;
+}
+
+export interface ReconcileResult {
+  checked: number;
+  started: number;
+}
+
+const LOCK_TIMEOUT_MS = 15_000;
+
+/** Starts the workflow of every SCHEDULED callback that has none. */
+export async function reconcileCallbacks(options: ReconcileOptions): Promise<ReconcileResult> {
+  const { prisma, batchSize = 50 } = options;
+  const cutoff = new Date((options.now ?? new Date()).getTime() - options.olderThanMs);
+  const settingsOf = settingsCache(prisma);
+  const result: ReconcileResult = { checked: 0, started: 0 };
+  // Keyset pages over every candidate: a missing workflow far down the list is still found.
+  for (let after: string | undefined; ; ) {
+    const page = await prisma.callback.findMany({
+      where: { status: 'SCHEDULED', createdAt: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
+      orderBy: { id: 'asc' },
+      select: { id: true },
+      take: batchSize,
+    });
+    const outcomes = await Promise.all(page.map(({ id }) => startIfMissing(options, id, settingsOf)));
+    result.checked += page.length;
+    result.started += outcomes.filter(Boolean).length;
+    after = page.at(-1)?.id;
+    if (page.length < batchSize) return result;
+  }
+}
+
+async function startIfMissing(
+  options: ReconcileOptions,
+  callbackId: string,
+  settingsOf: (projectId: string) => Promise<CallSettings | null>,
+): Promise<boolean> {
+  const { prisma, temporal, taskQueue } = options;
+  return prisma.$transaction(
+    async (tx) => {
+      const row = await lockCallbackRow(tx, callbackId);
+      if (row?.status !== 'SCHEDULED') return false;
+      if ((await callbackWorkflowPresence(temporal, callbackId)) !== 'NONE') return false;
+      const settings = await settingsOf(row.projectId);
+      if (!settings) return false;
+      const started = await startCallbackWorkflow(temporal, taskQueue, row, settings);
+      if (started) options.logger?.info({ callbackId }, 'reconciliation started a callback workflow');
+      return started;
+    },
+    { timeout: LOCK_TIMEOUT_MS, maxWait: LOCK_TIMEOUT_MS },
+  );
+}
+
+function settingsCache(prisma: Db) {
+  const cache = new Map<string, Promise<CallSettings | null>>();
+  return (projectId: string) => {
+    let settings = cache.get(projectId);
+    if (!settings) cache.set(projectId, (settings = loadCallSettings(prisma, projectId)));
+    return settings;
+  };
+}

@@ -1,0 +1,85 @@
+// Booking rate limits: per API key and per visitor number (429 RATE_LIMITED, API.md format).
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Db } from '../../src/infra/prisma';
+import {
+  availability,
+  book,
+  createTenant,
+  dailySlotSettings,
+  frenchMobile,
+  putSettings,
+  startApi,
+  type ApiHarness,
+  type Tenant,
+} from '../helpers/api';
+import { testPrisma } from '../helpers/db';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let prisma: Db;
+const harnesses: ApiHarness[] = [];
+const taskQueue = `q-${randomUUID()}`;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  prisma = testPrisma();
+});
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((h) => h.close()));
+  await prisma?.$disconnect();
+  await env?.teardown();
+});
+
+async function api(rateLimits: { perApiKeyPerMinute?: number; perPhonePerHour?: number }) {
+  const harness = await startApi({ prisma, temporal: env.client, taskQueue, rateLimits });
+  harnesses.push(harness);
+  return harness;
+}
+
+async function tenantWithSlot(harness: ApiHarness): Promise<{ tenant: Tenant; slotStart: string }> {
+  const tenant = await createTenant(prisma);
+  await putSettings(harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 60 }));
+  return { tenant, slotStart: (await availability(harness, tenant)).deferred.slots[1]!.start };
+}
+
+test('per API key: every booking request counts, the next one is 429 with Retry-After', async () => {
+  const harness = await api({ perApiKeyPerMinute: 3 });
+  const { tenant, slotStart } = await tenantWithSlot(harness);
+  expect((await book(harness, tenant, { mode: 'deferred', slotStart })).status).toBe(201);
+  expect((await book(harness, tenant, { mode: 'deferred', slotStart, phone: '0899123456' })).status).toBe(422);
+  expect((await book(harness, tenant, { mode: 'deferred', slotStart })).status).toBe(201);
+  const limited = await book(harness, tenant, { mode: 'deferred', slotStart });
+  expect(limited.status).toBe(429);
+  expect(limited.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
+  expect(Number(limited.get('Retry-After'))).toBeGreaterThan(0);
+
+  // Another key of another account is not affected; reads are never limited.
+  const { tenant: other, slotStart: otherSlot } = await tenantWithSlot(harness);
+  expect((await book(harness, other, { mode: 'deferred', slotStart: otherSlot })).status).toBe(201);
+  expect((await availability(harness, tenant)).deferred.available).toBe(true);
+});
+
+test('per phone number: created callbacks count across projects; refusals and replays do not', async () => {
+  const harness = await api({ perPhonePerHour: 2 });
+  const phone = frenchMobile();
+  const first = await tenantWithSlot(harness);
+  const key = { 'Idempotency-Key': randomUUID() };
+  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone }, key)).status).toBe(201);
+  // A duplicate (refused) and a replay (200) do not use the number's allowance.
+  const duplicate = await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone });
+  expect(duplicate.body.error.code).toBe('DUPLICATE_CALLBACK');
+  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone }, key)).status).toBe(200);
+
+  const second = await tenantWithSlot(harness);
+  expect((await book(harness, second.tenant, { mode: 'deferred', slotStart: second.slotStart, phone })).status).toBe(201);
+  const third = await tenantWithSlot(harness);
+  // Written another way, it is the same number.
+  const limited = await book(harness, third.tenant, { mode: 'deferred', slotStart: third.slotStart, phone: phone.replace('+33', '0') });
+  expect(limited.status).toBe(429);
+  expect(limited.body.error.code).toBe('RATE_LIMITED');
+  expect(await prisma.callback.count({ where: { projectId: third.tenant.projectId } })).toBe(0);
+  // Other numbers are still welcome.
+  expect((await book(harness, third.tenant, { mode: 'deferred', slotStart: third.slotStart })).status).toBe(201);
+});

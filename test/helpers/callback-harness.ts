@@ -1,0 +1,151 @@
+// A callback workflow world for tests: real time-skipping Temporal server, real
+// PostgreSQL, the simulated phone network (S57) posting signed webhooks to a real
+// listening express server, which signals the workflow — the production path.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
+import type { TelephonyPort } from '../../activities/telephony/port';
+import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
+import { createLegEventDelivery } from '../../src/callbacks/leg-events';
+import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
+import { callSettingsSchema, type CallSettingsInput } from '../../src/domain/settings';
+import type { Db } from '../../src/infra/prisma';
+import { saveCallSettings } from '../../src/store/call-settings';
+import { callbackStateQuery } from '../../workflows/messages';
+import { callbackWorkflowId, type CallbackStatus } from '../../workflows/types';
+import { createProjectFixture } from './db';
+
+const AUTH_TOKEN = 'test-webhook-token';
+/** Simulated delays are real milliseconds × this: a 1 s ring takes 10 ms. */
+export const TIME_SCALE = 0.01;
+
+export interface Harness {
+  server: Server;
+  baseUrl: string;
+  telephony: TelephonyPort & { close(): void };
+  placed: { key: string; to: string }[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
+  // The signature covers the URL, so the router needs the port: listen first, mount after.
+  const app = express();
+  let webhooks: express.Router | undefined;
+  app.use((req, res, next) => (webhooks ? webhooks(req, res, next) : next()));
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  webhooks = createTwilioWebhookRouter({
+    authToken: AUTH_TOKEN,
+    publicBaseUrl: baseUrl,
+    onLegEvent: createLegEventDelivery(env.client),
+  });
+  const placed: { key: string; to: string }[] = [];
+  const simulated = createSimulatedTelephony({
+    emit: createWebhookEmitter({ baseUrl, authToken: AUTH_TOKEN }),
+    talkTimeSeconds: () => 5,
+    timeScale: TIME_SCALE,
+  });
+  const telephony = {
+    placeCall: async (req: Parameters<TelephonyPort['placeCall']>[0]) => {
+      placed.push({ key: req.key, to: req.to });
+      return simulated.placeCall(req);
+    },
+    hangup: (sid: string) => simulated.hangup(sid),
+    close: () => simulated.close(),
+  };
+  return {
+    server,
+    baseUrl,
+    telephony,
+    placed,
+    close: async () => {
+      simulated.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export function newWorker(env: TestWorkflowEnvironment, bundle: WorkflowBundle, prisma: Db, harness: Harness, taskQueue: string) {
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({
+      prisma,
+      telephony: harness.telephony,
+      provider: 'simulated',
+      fromNumber: '+33100000000',
+      publicBaseUrl: harness.baseUrl,
+    }),
+  });
+}
+
+export async function projectWith(prisma: Db, settings: CallSettingsInput) {
+  const fixture = await createProjectFixture(prisma);
+  await saveCallSettings(prisma, fixture.project.id, callSettingsSchema.parse(settings));
+  return fixture;
+}
+
+export async function addAgent(
+  prisma: Db,
+  accountId: string,
+  projectId: string,
+  fields: { phone?: string; priority?: boolean; state?: 'AVAILABLE' | 'LOGGED_OUT'; idleSinceMs?: number } = {},
+) {
+  return prisma.agent.create({
+    data: {
+      accountId,
+      name: `agent ${randomUUID().slice(0, 8)}`,
+      kind: 'EMPLOYEE',
+      callEnabled: true,
+      answerMode: 'PHONE',
+      phoneNumber: fields.phone ?? '+33612340005',
+      priority: fields.priority ?? false,
+      projects: { create: { projectId } },
+      presence: { create: { state: fields.state ?? 'AVAILABLE', since: new Date(fields.idleSinceMs ?? Date.now()) } },
+    },
+  });
+}
+
+export async function bookCallback(
+  prisma: Db,
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  projectId: string,
+  fields: { phone: string; dueInMs?: number; maxHandlingDelaySeconds?: number },
+) {
+  const dueAt = new Date((await env.currentTimeMs()) + (fields.dueInMs ?? 0));
+  const row = await prisma.callback.create({
+    data: { projectId, mode: 'IMMEDIATE', status: 'SCHEDULED', phone: fields.phone, openPhone: fields.phone, dueAt },
+  });
+  const settings = callSettingsSchema.parse({ maxHandlingDelaySeconds: fields.maxHandlingDelaySeconds ?? 120 });
+  await startCallbackWorkflow(env.client, taskQueue, { ...row, slotStart: null, position: null }, settings);
+  return { row, handle: env.client.workflow.getHandle(callbackWorkflowId(row.id)) as WorkflowHandle };
+}
+
+/** Polls the workflow's state in real time (time skipping stays locked) until `accept`. */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  accept: (status: CallbackStatus) => boolean,
+  timeoutMs = 20_000,
+): Promise<CallbackStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = await handle.query(callbackStateQuery);
+    if (accept(status)) return status;
+    if (Date.now() > deadline) {
+      const hist = await handle.fetchHistory();
+      console.log(JSON.stringify(hist.events?.filter((e) => e.activityTaskFailedEventAttributes || e.workflowExecutionSignaledEventAttributes || e.activityTaskScheduledEventAttributes).map((e) => [e.activityTaskScheduledEventAttributes?.activityType?.name, e.activityTaskFailedEventAttributes?.failure?.message, e.workflowExecutionSignaledEventAttributes ? Buffer.from(e.workflowExecutionSignaledEventAttributes.input!.payloads![0]!.data!).toString() : undefined])));
+      throw new Error(`still ${status} after ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

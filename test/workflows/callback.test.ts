@@ -1,0 +1,192 @@
+// The callback workflow end to end (S2-S4, S23, S30-S35): real time-skipping Temporal
+// server, real PostgreSQL activities, the simulated network's signed webhooks. Time is
+// skipped explicitly (env.sleep) so retry times are exact, never waited for.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { Db } from '../../src/infra/prisma';
+import { cancelCallbackUpdate } from '../../workflows/messages';
+import { isTerminal } from '../../workflows/types';
+import { testPrisma } from '../helpers/db';
+import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import {
+  addAgent,
+  bookCallback,
+  newWorker,
+  projectWith,
+  startHarness,
+  waitForStatus,
+  type Harness,
+} from '../helpers/callback-harness';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+let prisma: Db;
+let harness: Harness;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  bundle = await workflowBundle();
+  prisma = testPrisma();
+  harness = await startHarness(env);
+});
+afterAll(async () => {
+  await harness?.close();
+  await prisma?.$disconnect();
+  await env?.teardown();
+});
+
+async function saveHistory(workflowId: string, scenario: string) {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const file = path.join(__dirname, '..', '..', 'workflows', '__histories__', `callback-${scenario}.json`);
+  writeFileSync(file, JSON.stringify(history, null, 2));
+}
+
+const attemptsOf = (callbackId: string) =>
+  prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
+
+test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLETED; agent dialled first', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, {});
+  const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340005' });
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765435' });
+    await waitForStatus(handle, isTerminal);
+    expect(await handle.result()).toBe('COMPLETED');
+    const attempts = await attemptsOf(row.id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ number: 1, outcome: 'CONNECTED', agentId: agent.id });
+    const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
+    expect(legs.map((l) => l.key.split(':')[2])).toEqual(['agent', 'visitor']);
+    const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+    expect(presence.state).toBe('AVAILABLE');
+    expect(presence.lastCallEndedAt).not.toBeNull();
+    await saveHistory(handle.workflowId, 'completed');
+  });
+});
+
+test('S30: VISITOR_FIRST dials the visitor before the agent', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, { callOrder: 'VISITOR_FIRST' });
+  await addAgent(prisma, account.id, project.id);
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765436' });
+    await waitForStatus(handle, isTerminal);
+    expect(await handle.result()).toBe('COMPLETED');
+    const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
+    expect(legs.map((l) => l.key.split(':')[2])).toEqual(['visitor', 'agent']);
+  });
+});
+
+test('S32: a voicemail (number ending in 2) counts as answered', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, {});
+  await addAgent(prisma, account.id, project.id);
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765432' });
+    await waitForStatus(handle, isTerminal);
+    expect(await handle.result()).toBe('COMPLETED');
+    expect((await attemptsOf(row.id))[0]!.outcome).toBe('CONNECTED');
+  });
+});
+
+test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +25 min, then FAILED', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, {});
+  await addAgent(prisma, account.id, project.id);
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765430' });
+    const dueMs = row.dueAt.getTime();
+    for (let retry = 1; retry <= 5; retry++) {
+      await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
+      // Skip exactly to the next attempt's due time.
+      await env.sleep(dueMs + retry * 300_000 - (await env.currentTimeMs()));
+      await waitForStatus(handle, (s) => s !== 'RETRY_WAIT');
+    }
+    await waitForStatus(handle, isTerminal);
+    expect(await handle.result()).toBe('FAILED');
+    const attempts = await attemptsOf(row.id);
+    expect(attempts.map((a) => a.outcome)).toEqual(Array(6).fill('VISITOR_NO_ANSWER'));
+    attempts.forEach((a, i) => {
+      const offset = a.startedAt.getTime() - dueMs;
+      expect(offset).toBeGreaterThanOrEqual(i * 300_000);
+      expect(offset).toBeLessThan(i * 300_000 + 2000);
+    });
+    await saveHistory(handle.workflowId, 'failed-after-retries');
+  });
+});
+
+test('S33: a busy agent (number ending in 1) is AGENT_BUSY and the visitor is not dialled', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, { retry: { maxRetries: 0, intervalSeconds: 60 } });
+  await addAgent(prisma, account.id, project.id, { phone: '+33612340001' });
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765437' });
+    await waitForStatus(handle, isTerminal);
+    expect(await handle.result()).toBe('FAILED');
+    expect((await attemptsOf(row.id)).map((a) => a.outcome)).toEqual(['AGENT_BUSY']);
+    expect(harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual(['agent']);
+  });
+});
+
+test('S4: with no agent free, the callback EXPIRES after maxHandlingDelaySeconds and nobody is dialled', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, {});
+  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+      phone: '+33698765438',
+      dueInMs: 3600_000,
+      maxHandlingDelaySeconds: 120,
+    });
+    // Nothing here needs telephony events: let the server skip time freely.
+    expect(await handle.result()).toBe('EXPIRED');
+    const stored = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+    const expectedEnd = row.dueAt.getTime() + 120_000;
+    expect(stored.endedAt!.getTime()).toBeGreaterThanOrEqual(expectedEnd);
+    expect(stored.endedAt!.getTime()).toBeLessThan(expectedEnd + 6000);
+    expect(stored.openPhone).toBeNull();
+    expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
+    await saveHistory(handle.workflowId, 'expired');
+  });
+});
+
+test('S23: cancelling while scheduled ends CANCELLED and frees the slot position (S20)', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { project } = await projectWith(prisma, {});
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765439', dueInMs: 86_400_000 });
+    await prisma.slotBooking.create({
+      data: { projectId: project.id, slotStart: row.dueAt, position: 0, capacity: 6, callbackId: row.id },
+    });
+    expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
+    expect(await handle.result()).toBe('CANCELLED');
+    await saveHistory(handle.workflowId, 'cancelled-while-scheduled');
+  });
+  expect(await prisma.slotBooking.count({ where: { projectId: project.id } })).toBe(0);
+});
+
+test('S23: cancelling during the retry wait ends CANCELLED without another dial', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, {});
+  await addAgent(prisma, account.id, project.id);
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765410' });
+    await waitForStatus(handle, (s) => s === 'RETRY_WAIT');
+    expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
+    expect(await handle.result()).toBe('CANCELLED');
+    expect(await attemptsOf(row.id)).toHaveLength(1);
+    await saveHistory(handle.workflowId, 'cancelled-during-retry-wait');
+  });
+});
