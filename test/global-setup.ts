@@ -8,7 +8,6 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { migrate } from '../src/infra/migrate';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __TEST_POSTGRES__: RunningPostgres | undefined;
 }
 

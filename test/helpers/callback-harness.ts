@@ -36,13 +36,13 @@ export interface Harness {
 export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
   // The signature covers the URL, so the router needs the port: listen first, mount after.
   const app = express();
-  let webhooks: express.Router | undefined;
-  app.use((req, res, next) => (webhooks ? webhooks(req, res, next) : next()));
+  const mounted: { webhooks?: express.Router } = {};
+  app.use((req, res, next) => (mounted.webhooks ? mounted.webhooks(req, res, next) : next()));
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  webhooks = createTwilioWebhookRouter({
+  mounted.webhooks = createTwilioWebhookRouter({
     authToken: AUTH_TOKEN,
     publicBaseUrl: baseUrl,
     onLegEvent: createLegEventDelivery(env.client),
