@@ -3,6 +3,7 @@
 // activity that finds the row never dials again.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../src/infra/prisma';
+import type { WorkerMetrics } from '../src/metrics';
 import { PermanentDialError, type TelephonyPort } from './telephony/port';
 import { holdMusicWaitUrl } from './telephony/twilio';
 import { legKeyOf, type DialLegInput } from '../workflows/types';
@@ -14,9 +15,25 @@ export interface DialingDeps {
   /** Caller id shown to agents and visitors. */
   fromNumber: string;
   publicBaseUrl: string;
+  metrics?: WorkerMetrics;
 }
 
-export function createDialingActivities({ prisma, telephony, provider, fromNumber, publicBaseUrl }: DialingDeps) {
+export function createDialingActivities({ prisma, telephony, provider, fromNumber, publicBaseUrl, metrics }: DialingDeps) {
+  /** S2/S3: how long after the request (immediate) or the due time (deferred) the first dial went out. */
+  async function observeFirstDial(input: DialLegInput): Promise<void> {
+    if (!metrics) return;
+    metrics.dials.inc({ leg: input.leg, provider });
+    if (!(input.first && input.attempt === 1)) return;
+    const callback = await prisma.callback.findUnique({
+      where: { id: input.callbackId },
+      select: { mode: true, createdAt: true, dueAt: true },
+    });
+    if (!callback) return;
+    const now = Date.now();
+    if (callback.mode === 'IMMEDIATE') metrics.dialLatency.observe((now - callback.createdAt.getTime()) / 1000);
+    else metrics.lateness.observe(Math.max(0, now - callback.dueAt.getTime()) / 1000);
+  }
+
   async function destination(input: DialLegInput): Promise<string> {
     if (input.leg === 'visitor') {
       const callback = await prisma.callback.findUniqueOrThrow({ where: { id: input.callbackId } });
@@ -68,6 +85,7 @@ export function createDialingActivities({ prisma, telephony, provider, fromNumbe
           record: input.record,
         });
         await prisma.telephonyCall.update({ where: { key }, data: { callSid, status: 'placed' } });
+        await observeFirstDial(input);
         return { callSid };
       } catch (err) {
         if (err instanceof PermanentDialError) {

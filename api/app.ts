@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { Db } from '../src/infra/prisma';
 import type { Logger } from '../src/logger';
+import { createApiMetrics, type ApiMetrics } from '../src/metrics';
 import { requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 
@@ -17,6 +18,7 @@ export interface AppDeps {
   v1Routers?: Router[];
   /** Routers mounted at the root without API-key auth (webhooks, media). */
   publicRouters?: Router[];
+  metrics?: ApiMetrics;
 }
 
 export const JSON_BODY_LIMIT = '32kb';
@@ -26,6 +28,17 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+
+  const metrics = deps.metrics ?? createApiMetrics(prisma);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use('/v1/callbacks', (req, res, next) => {
+    if (req.method !== 'POST' || req.path !== '/') return next();
+    const end = metrics.bookingLatency.startTimer();
+    res.once('finish', () => end({ status: String(res.statusCode) }));
+    next();
+  });
 
   app.get('/healthz', async (_req, res) => {
     const checks = await Promise.allSettled([

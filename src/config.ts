@@ -18,6 +18,8 @@ export const configSchema = z.object({
   TEMPORAL_EXTERNAL: bool.default(false),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   HOST: z.string().default('127.0.0.1'),
+  /** The worker's Prometheus endpoint (dial latency, lateness); 0 disables it. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Public base URL Twilio reaches for webhooks, TwiML and hold music. */
   PUBLIC_BASE_URL: z.string().url().optional(),

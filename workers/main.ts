@@ -3,7 +3,9 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
+import { createServer } from 'node:http';
 import { createLogger } from '../src/logger';
+import { createWorkerMetrics } from '../src/metrics';
 import { createTelephony } from './telephony';
 import { bundleWorkflows, createWorker } from './worker';
 
@@ -24,6 +26,16 @@ async function main(): Promise<void> {
   });
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const telephony = createTelephony(config, prisma, logger);
+  const metrics = createWorkerMetrics();
+  const metricsServer = createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    void metrics.registry.metrics().then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body));
+  });
+  if (config.WORKER_METRICS_PORT) {
+    metricsServer.listen(config.WORKER_METRICS_PORT, config.HOST, () =>
+      logger.info({ url: `http://${config.HOST}:${config.WORKER_METRICS_PORT}/metrics` }, 'worker metrics listening'),
+    );
+  }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const worker = await createWorker({
@@ -36,6 +48,7 @@ async function main(): Promise<void> {
         provider: config.telephony,
         fromNumber: config.fromNumber,
         publicBaseUrl: config.publicBaseUrl,
+        metrics,
       }),
       workflowBundle: await bundleWorkflows(),
     });
@@ -44,6 +57,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     telephony.close?.();
+    metricsServer.close();
     await connection.close();
     await prisma.$disconnect();
     logger.info('worker stopped');

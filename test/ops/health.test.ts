@@ -48,3 +48,12 @@ test('unknown routes answer 404 NOT_FOUND', async () => {
   const res = await request(app).get('/nope').expect(404);
   expect(res.body.error.code).toBe('NOT_FOUND');
 });
+
+test('S60: /metrics serves Prometheus text with callbacks by status and agents by presence', async () => {
+  const app = createApp({ prisma, temporal: env.client, config: loadConfig({}), logger });
+  const res = await request(app).get('/metrics').expect(200);
+  expect(res.headers['content-type']).toMatch(/text\/plain/);
+  expect(res.text).toContain('# TYPE callbacks_by_status gauge');
+  expect(res.text).toContain('# TYPE callbacks_agents_by_presence gauge');
+  expect(res.text).toContain('# TYPE callbacks_booking_duration_seconds histogram');
+});

@@ -66,6 +66,17 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     expect(presence.state).toBe('AVAILABLE');
     expect(presence.lastCallEndedAt).not.toBeNull();
     await saveHistory(handle.workflowId, 'completed');
+
+    // S55: no phone number in the workflow id, search attributes, memo or anywhere in history.
+    const description = await handle.describe();
+    // Payloads are bytes: decode them so a number inside any input or result would show.
+    const visible = JSON.stringify(
+      { id: handle.workflowId, searchAttributes: description.searchAttributes, memo: description.memo, history: await handle.fetchHistory() },
+      (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value),
+    );
+    expect(visible).toContain(row.id); // the decoding works: the callback id is in the input
+    for (const phone of ['+33698765435', '698765435', '+33612340005', '612340005']) expect(visible).not.toContain(phone);
+    expect(description.searchAttributes).toMatchObject({ CallbackProject: [project.id], CallbackStatus: ['COMPLETED'] });
   });
 });
 
