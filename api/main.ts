@@ -6,6 +6,7 @@ import { createLogger } from '../src/logger';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createApp } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
+import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
 import { createTwilioWebhookRouter } from './webhooks/twilio';
 
 async function main(): Promise<void> {
@@ -20,9 +21,10 @@ async function main(): Promise<void> {
     temporal,
     config,
     logger,
-    v1Routers: createV1Routers({ prisma, temporal, config, logger }),
+    v1Routers: [...createV1Routers({ prisma, temporal, config, logger }), createHoldMusicRouter({ prisma })],
     publicRouters: [
       createOpenApiRouter(),
+      createHoldMusicMediaRouter({ prisma }),
       createTwilioWebhookRouter({
         authToken: config.webhookAuthToken,
         publicBaseUrl: config.publicBaseUrl,

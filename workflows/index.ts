@@ -1,2 +1,3 @@
 // Everything the worker registers (workflowsPath points here).
 export { callbackWorkflow } from './callback';
+export { agentWorkflow } from './agent';

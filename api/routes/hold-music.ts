@@ -1,0 +1,52 @@
+// S31: a project's hold music — WAV or MP3, at most 200 KB, checked by content (not by
+// name or declared type) — uploaded here and served to Twilio as the conference wait audio.
+import { createHash } from 'node:crypto';
+import express, { type Router } from 'express';
+import { MAX_HOLD_MUSIC_BYTES, checkHoldMusic } from '../../activities/telephony/audio';
+import type { Db } from '../../src/infra/prisma';
+import { ownedProject } from '../auth';
+import { ApiError } from '../errors';
+
+const AUDIO_TYPES = ['audio/mpeg', 'audio/mp3', 'audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream'];
+
+/** PUT /v1/projects/:projectId/hold-music (behind API-key auth). */
+export function createHoldMusicRouter({ prisma }: { prisma: Db }): Router {
+  const router = express.Router();
+  router.put(
+    '/projects/:projectId/hold-music',
+    (req, _res, next) => {
+      if (!req.is(AUDIO_TYPES)) return next(new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be audio/mpeg or audio/wav'));
+      next();
+    },
+    // One byte over the limit is enough to answer 413 without reading the rest.
+    express.raw({ type: () => true, limit: MAX_HOLD_MUSIC_BYTES }),
+    async (req, res) => {
+      const projectId = String(req.params.projectId);
+      await ownedProject(prisma, res, projectId);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const check = checkHoldMusic(body);
+      if (!check.ok) throw new ApiError(check.code, check.message);
+      const row = {
+        contentType: check.contentType,
+        data: new Uint8Array(body),
+        sha256: createHash('sha256').update(body).digest('hex'),
+      };
+      await prisma.holdMusic.upsert({ where: { projectId }, create: { projectId, ...row }, update: row });
+      res.status(204).end();
+    },
+  );
+  return router;
+}
+
+/** GET /media/hold-music/:projectId (public: Twilio's <Play> fetches it). */
+export function createHoldMusicMediaRouter({ prisma }: { prisma: Db }): Router {
+  const router = express.Router();
+  router.get('/media/hold-music/:projectId', async (req, res) => {
+    const music = await prisma.holdMusic.findUnique({ where: { projectId: String(req.params.projectId) } });
+    if (!music) throw new ApiError('NOT_FOUND', 'no hold music for this project');
+    res.set('cache-control', 'public, max-age=300').set('etag', `"${music.sha256}"`);
+    if (req.get('if-none-match') === `"${music.sha256}"`) return void res.status(304).end();
+    res.type(music.contentType).send(Buffer.from(music.data));
+  });
+  return router;
+}
