@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../activities';
 import type { Db } from '../../src/infra/prisma';
 import { cancelCallbackUpdate } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
@@ -200,4 +201,42 @@ test('S23: cancelling during the retry wait ends CANCELLED without another dial'
     expect(await attemptsOf(row.id)).toHaveLength(1);
     await saveHistory(handle.workflowId, 'cancelled-during-retry-wait');
   });
+});
+
+test('S35: a worker restart mid-call loses no callback and dials no leg twice', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, { talkTimeSeconds: 60 });
+  await addAgent(prisma, account.id, project.id);
+  const first = await newWorker(env, bundle, prisma, harness, taskQueue);
+  const { row, handle } = await first.runUntil(async () => {
+    const booked = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765448' });
+    await waitForStatus(booked.handle, (s) => s === 'CONNECTED');
+    return booked;
+  });
+  // The first worker is gone; a new one picks the workflow up from its history.
+  const second = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await second.runUntil(async () => {
+    await waitForStatus(handle, isTerminal);
+    expect(await handle.result()).toBe('COMPLETED');
+  });
+  const keys = harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key);
+  expect(keys).toEqual([`${row.id}:1:agent`, `${row.id}:1:visitor`]);
+  expect(await prisma.telephonyCall.count({ where: { key: { startsWith: row.id } } })).toBe(2);
+});
+
+test('S35: a retried dial that finds its leg row without a call id refuses to dial again', async () => {
+  const { project } = await projectWith(prisma, {});
+  const phone = '+33698765449';
+  const callback = await prisma.callback.create({
+    data: { projectId: project.id, mode: 'IMMEDIATE', status: 'DIALING', phone, openPhone: phone, dueAt: new Date() },
+  });
+  const attempt = await prisma.attempt.create({ data: { callbackId: callback.id, number: 1, startedAt: new Date() } });
+  // What a crash between placing the call and saving its id leaves behind.
+  await prisma.telephonyCall.create({ data: { key: `${callback.id}:1:visitor`, attemptId: attempt.id, leg: 'visitor', provider: 'simulated', status: 'placing' } });
+  const placedBefore = harness.placed.length;
+  const activities = createActivities({ prisma, telephony: harness.telephony, provider: 'simulated', fromNumber: '+33100000000', publicBaseUrl: harness.baseUrl });
+  await expect(
+    activities.dialLeg({ callbackId: callback.id, projectId: project.id, attempt: 1, leg: 'visitor', agentId: null, first: true, ringTimeoutSeconds: 30, record: false }),
+  ).rejects.toMatchObject({ type: 'DialOutcomeUnknown', nonRetryable: true });
+  expect(harness.placed.length).toBe(placedBefore);
 });
