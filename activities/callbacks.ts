@@ -22,7 +22,11 @@ export function createCallbackActivities({ prisma }: CallbackActivityDeps) {
         await tx.callback.update({
           where: { id: callbackId },
           // S22: an ended callback no longer blocks a new one for the same number.
-          data: { status, ...(ended ? { endedAt: new Date(at), openPhone: null } : {}) },
+          data: {
+            status,
+            ...(status === 'WAITING_AGENT' ? { waitingSince: new Date(at) } : {}),
+            ...(ended ? { endedAt: new Date(at), openPhone: null } : {}),
+          },
         });
         // S20: a cancelled booking frees its position.
         if (status === 'CANCELLED') await tx.slotBooking.deleteMany({ where: { callbackId } });

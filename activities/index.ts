@@ -1,11 +1,11 @@
 // The worker's activities, built from their dependencies (the worker is the composition root).
 import type { Db } from '../src/infra/prisma';
-import { createAgentActivities } from './agents';
+import { createAgentActivities, type AgentActivityDeps } from './agents';
 import { createAttemptActivities } from './attempts';
 import { createCallbackActivities } from './callbacks';
 import { createDialingActivities, type DialingDeps } from './dialing';
 
-export type ActivityDeps = { prisma: Db } & Omit<DialingDeps, 'prisma'>;
+export type ActivityDeps = { prisma: Db } & Omit<DialingDeps, 'prisma'> & Omit<AgentActivityDeps, 'prisma'>;
 
 export function createActivities(deps: ActivityDeps) {
   return {

@@ -1,5 +1,7 @@
 // Worker entry point: the composition root of activities (database, telephony).
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createCallbackWaker } from '../src/callbacks/wake';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
     );
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // Activities that signal other workflows (waking the next waiting callback) use a client.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   try {
     const worker = await createWorker({
       connection,
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
         fromNumber: config.fromNumber,
         publicBaseUrl: config.publicBaseUrl,
         metrics,
+        wakeCallback: createCallbackWaker(temporal),
       }),
       workflowBundle: await bundleWorkflows(),
     });
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
   } finally {
     telephony.close?.();
     metricsServer.close();
+    await clientConnection.close();
     await connection.close();
     await prisma.$disconnect();
     logger.info('worker stopped');

@@ -40,7 +40,8 @@ export interface ReserveInput extends RequestMeta {
   wrapUpSeconds?: number;
 }
 
-export type ReserveResult = { ok: true; autoAnswer: boolean; answerTarget: AnswerTarget } | { ok: false; reason: ReserveRefusal };
+export type ReserveResult =
+  { ok: true; autoAnswer: boolean; answerTarget: AnswerTarget } | { ok: false; reason: ReserveRefusal };
 
 export interface CallInput extends RequestMeta {
   callbackId: string;

@@ -14,8 +14,8 @@ import {
   proxyActivities,
   setHandler,
   workflowInfo,
-  type UpdateDefinition,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { createPresenceActivities } from '../activities/presence';
 import * as rules from '../src/domain/presence';
 import {
@@ -92,6 +92,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
   let revision = input.revision;
   let projectedRevision = input.projectedRevision;
   const handled = new Map<string, HandledRequest>(input.handled.map((h) => [h.key, h]));
+  const inFlight = new Map<string, Promise<unknown>>();
 
   const view = (): PresenceView => ({
     state: presence.state,
@@ -101,7 +102,9 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     ...(presence.loginNumber ? { loginNumber: presence.loginNumber } : {}),
     busyForChat: rules.busyForChat(presence, settings),
     ...(presence.wrapUpUntil ? { wrapUpUntil: presence.wrapUpUntil } : {}),
-    ...(presence.state === 'RESERVED' && presence.call && !presence.call.autoAnswer ? { accepted: presence.call.accepted } : {}),
+    ...(presence.state === 'RESERVED' && presence.call && !presence.call.autoAnswer
+      ? { accepted: presence.call.accepted }
+      : {}),
   });
 
   /** Applies a presence; only a change the read model shows costs a revision. */
@@ -131,17 +134,27 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
    */
   async function once<T>(name: string, meta: RequestMeta | undefined, run: () => T | Promise<T>): Promise<T> {
     const key = keyOf(name, meta);
-    const earlier = key === null ? undefined : handled.get(key);
-    if (earlier) {
-      await condition(() => projectedRevision >= earlier.revision);
-      return earlier.result as T;
-    }
-    const result = await run();
-    const atRevision = revision;
-    if (key !== null) {
-      handled.set(key, { key, result, revision: atRevision });
-      if (handled.size > HANDLED_LIMIT) handled.delete(handled.keys().next().value!);
-    }
+    if (key === null) return settle(await run());
+    const earlier = handled.get(key);
+    if (earlier) return settle(earlier.result as T, earlier.revision);
+    // A repeat arriving while the first is still running (accept sends a signal) waits for it.
+    const running = inFlight.get(key);
+    if (running) return running as Promise<T>;
+    const first = (async () => {
+      try {
+        const result = await run();
+        handled.set(key, { key, result, revision });
+        if (handled.size > HANDLED_LIMIT) handled.delete(handled.keys().next().value!);
+        return await settle(result);
+      } finally {
+        inFlight.delete(key);
+      }
+    })();
+    inFlight.set(key, first);
+    return first;
+  }
+
+  async function settle<T>(result: T, atRevision = revision): Promise<T> {
     await condition(() => projectedRevision >= atRevision);
     return result;
   }
@@ -172,23 +185,24 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
 
   setHandler(presenceQuery, view);
 
-  register(loginUpdate, (args?: { phoneNumber?: string }) =>
+  register(loginUpdate, (args) =>
     rules.login(presence, { phoneNumber: args?.phoneNumber ?? null }, settings, Date.now()),
   );
   register(logoutUpdate, () => rules.logout(presence, Date.now()));
   register(
     setStatusUpdate,
-    (args: { status: 'AVAILABLE' | 'UNAVAILABLE' }) => rules.setStatus(presence, args.status, Date.now()),
+    (args) => rules.setStatus(presence, args.status, Date.now()),
     (args) => {
-      if (args?.status !== 'AVAILABLE' && args?.status !== 'UNAVAILABLE') throw badArgument('status must be AVAILABLE or UNAVAILABLE');
+      if (args?.status !== 'AVAILABLE' && args?.status !== 'UNAVAILABLE')
+        throw badArgument('status must be AVAILABLE or UNAVAILABLE');
     },
   );
   register(startChatUpdate, () => rules.chatStarted(presence, settings));
   register(endChatUpdate, () => rules.chatEnded(presence));
-  register(callStartedUpdate, (args: { callbackId: string }) => rules.callStarted(presence, args.callbackId, Date.now()), requireCallbackId);
+  register(callStartedUpdate, (args) => rules.callStarted(presence, args.callbackId, Date.now()), requireCallbackId);
   register(
     callEndedUpdate,
-    (args: { callbackId: string; talked: boolean }) => rules.callEnded(presence, args, Date.now()),
+    (args) => rules.callEnded(presence, args, Date.now()),
     (args) => {
       requireCallbackId(args);
       if (typeof args.talked !== 'boolean') throw badArgument('talked must be a boolean');
@@ -218,11 +232,14 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     acceptCallUpdate,
     (args) =>
       once('acceptCall', args, async () => {
-        applyOrThrow(rules.acceptCall(presence, args.callbackId));
+        const check = rules.acceptCall(presence, args.callbackId);
+        if (!check.ok) throw refusal(check);
         if (presence.state === 'RESERVED' && !presence.call!.accepted) {
           // The callback workflow dials only once it knows (S45, auto-answer off).
           try {
-            await getExternalWorkflowHandle(callbackWorkflowId(args.callbackId)).signal(agentAcceptedSignal, { agentId });
+            await getExternalWorkflowHandle(callbackWorkflowId(args.callbackId)).signal(agentAcceptedSignal, {
+              agentId,
+            });
           } catch (err) {
             throw ApplicationFailure.nonRetryable(
               `callback ${args.callbackId} is no longer running: ${(err as Error).message}`,
@@ -231,7 +248,6 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
           }
           // The reservation may have been released while the signal was sent.
           applyOrThrow(rules.acceptCall(presence, args.callbackId));
-          presence = { ...presence, call: { ...presence.call!, accepted: true } };
         }
         return view();
       }),
@@ -258,20 +274,27 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
         if (!Number.isInteger(args?.autoAnswerDelaySeconds) || args.autoAnswerDelaySeconds < 1) {
           throw badArgument('autoAnswerDelaySeconds must be a positive integer');
         }
-        if (args.answerMode !== 'DESK' && args.answerMode !== 'PHONE') throw badArgument('answerMode must be DESK or PHONE');
+        if (args.answerMode !== 'DESK' && args.answerMode !== 'PHONE')
+          throw badArgument('answerMode must be DESK or PHONE');
       },
     },
   );
 
   const wantsContinueAsNew = () => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || (input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents);
+    return (
+      info.continueAsNewSuggested ||
+      (input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents)
+    );
   };
 
   for (;;) {
     // S45: the auto-answer pause ends by a durable timer, at the deadline carried in the state.
     const deadline = rules.wrapUpDeadlineMs(presence);
-    if (deadline !== null && Date.now() >= deadline) applyOrThrow(rules.wrapUpElapsed(presence, Date.now()));
+    if (deadline !== null && Date.now() >= deadline) {
+      applyOrThrow(rules.wrapUpElapsed(presence, Date.now()));
+      continue;
+    }
     if (revision > projectedRevision) {
       const target = revision;
       await projectPresence(projectionOf(agentId, presence, target));
@@ -294,7 +317,8 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
       await continueAsNew<typeof agentWorkflow>(state);
     }
     const waitMs = deadline === null ? undefined : deadline - Date.now();
-    const changed = () => revision > projectedRevision || wantsContinueAsNew() || rules.wrapUpDeadlineMs(presence) !== deadline;
+    const changed = () =>
+      revision > projectedRevision || wantsContinueAsNew() || rules.wrapUpDeadlineMs(presence) !== deadline;
     if (waitMs === undefined) await condition(changed);
     else await condition(changed, waitMs);
   }

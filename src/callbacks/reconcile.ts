@@ -40,6 +40,8 @@ export interface ReconcileOptions {
   olderThanMs: number;
   now?: Date;
   batchSize?: number;
+  /** Rows checked at once; each candidate holds a database connection while it is started. */
+  concurrency?: number;
   logger?: Logger;
 }
 
@@ -52,7 +54,7 @@ const LOCK_TIMEOUT_MS = 15_000;
 
 /** Starts the workflow of every SCHEDULED callback that has none. */
 export async function reconcileCallbacks(options: ReconcileOptions): Promise<ReconcileResult> {
-  const { prisma, batchSize = 50 } = options;
+  const { prisma, batchSize = 100, concurrency = 4 } = options;
   const cutoff = new Date((options.now ?? new Date()).getTime() - options.olderThanMs);
   const settingsOf = settingsCache(prisma);
   const result: ReconcileResult = { checked: 0, started: 0 };
@@ -64,11 +66,14 @@ export async function reconcileCallbacks(options: ReconcileOptions): Promise<Rec
       select: { id: true },
       take: batchSize,
     });
-    const outcomes = await Promise.all(page.map(({ id }) => startIfMissing(options, id, settingsOf)));
-    result.checked += page.length;
-    result.started += outcomes.filter(Boolean).length;
-    after = page.at(-1)?.id;
-    if (page.length < batchSize) return result;
+    const ids = page.map((row) => row.id);
+    for (let i = 0; i < ids.length; i += concurrency) {
+      const outcomes = await Promise.all(ids.slice(i, i + concurrency).map((id) => startIfMissing(options, id, settingsOf)));
+      result.started += outcomes.filter(Boolean).length;
+    }
+    result.checked += ids.length;
+    after = ids.at(-1);
+    if (ids.length < batchSize) return result;
   }
 }
 
@@ -78,10 +83,13 @@ async function startIfMissing(
   settingsOf: (projectId: string) => Promise<CallSettings | null>,
 ): Promise<boolean> {
   const { prisma, temporal, taskQueue } = options;
+  // Nearly every row has its workflow: that answer needs no lock and no transaction.
+  if ((await callbackWorkflowPresence(temporal, callbackId)) !== 'NONE') return false;
   return prisma.$transaction(
     async (tx) => {
       const row = await lockCallbackRow(tx, callbackId);
       if (row?.status !== 'SCHEDULED') return false;
+      // Asked again under the lock: a cancel or another reconciler may have acted meanwhile.
       if ((await callbackWorkflowPresence(temporal, callbackId)) !== 'NONE') return false;
       const settings = await settingsOf(row.projectId);
       if (!settings) return false;

@@ -4,7 +4,14 @@
 
 /** S44 */
 export type PresenceState = 'LOGGED_OUT' | 'AVAILABLE' | 'UNAVAILABLE' | 'RESERVED' | 'ON_CALL' | 'WRAP_UP';
-export const PRESENCE_STATES: readonly PresenceState[] = ['LOGGED_OUT', 'AVAILABLE', 'UNAVAILABLE', 'RESERVED', 'ON_CALL', 'WRAP_UP'];
+export const PRESENCE_STATES: readonly PresenceState[] = [
+  'LOGGED_OUT',
+  'AVAILABLE',
+  'UNAVAILABLE',
+  'RESERVED',
+  'ON_CALL',
+  'WRAP_UP',
+];
 
 export type AgentKind = 'EMPLOYEE' | 'EXPERT';
 export type AnswerMode = 'DESK' | 'PHONE';
@@ -90,7 +97,11 @@ function enter(p: Presence, state: PresenceState, nowMs: number, patch: Partial<
 const onACall = (p: Presence) => p.state === 'RESERVED' || p.state === 'ON_CALL';
 
 /** S45: account switch off → off; else the agent's setting; unset → on for employees, off for experts. */
-export function effectiveAutoAnswer(input: { accountEnabled: boolean; agentSetting: boolean | null; kind: AgentKind }): boolean {
+export function effectiveAutoAnswer(input: {
+  accountEnabled: boolean;
+  agentSetting: boolean | null;
+  kind: AgentKind;
+}): boolean {
   if (!input.accountEnabled) return false;
   if (input.agentSetting !== null) return input.agentSetting;
   return input.kind === 'EMPLOYEE';
@@ -124,10 +135,18 @@ export function answerTargetOf(
  * S43: logs in as AVAILABLE, with a number when the agent is asked for one. Logging in again
  * keeps the state and may change the number, except during a call (it is being dialled).
  */
-export function login(p: Presence, input: { phoneNumber: string | null }, settings: AgentSettings, nowMs: number): Transition {
-  if (settings.askNumberAtLogin && !input.phoneNumber) return refuse('NUMBER_REQUIRED', 'this agent must give a phone number at login');
+export function login(
+  p: Presence,
+  input: { phoneNumber: string | null },
+  settings: AgentSettings,
+  nowMs: number,
+): Transition {
+  if (settings.askNumberAtLogin && !input.phoneNumber)
+    return refuse('NUMBER_REQUIRED', 'this agent must give a phone number at login');
   if (p.state === 'LOGGED_OUT') {
-    return ok(enter(p, 'AVAILABLE', nowMs, { loginNumber: input.phoneNumber, inChat: false, unavailableAfterCall: false }));
+    return ok(
+      enter(p, 'AVAILABLE', nowMs, { loginNumber: input.phoneNumber, inChat: false, unavailableAfterCall: false }),
+    );
   }
   if (input.phoneNumber === null || input.phoneNumber === p.loginNumber) return ok(p);
   if (onACall(p)) return refuse('INVALID_STATE', `cannot change the login number while ${p.state}`);
@@ -138,7 +157,9 @@ export function login(p: Presence, input: { phoneNumber: string | null }, settin
 export function logout(p: Presence, nowMs: number): Transition {
   if (p.state === 'LOGGED_OUT') return ok(p);
   if (onACall(p)) return refuse('INVALID_STATE', `cannot log out while ${p.state}`);
-  return ok(enter(p, 'LOGGED_OUT', nowMs, { loginNumber: null, inChat: false, wrapUpUntil: null, unavailableAfterCall: false }));
+  return ok(
+    enter(p, 'LOGGED_OUT', nowMs, { loginNumber: null, inChat: false, wrapUpUntil: null, unavailableAfterCall: false }),
+  );
 }
 
 /**
@@ -186,7 +207,11 @@ export function reserve(
     wrapUpSeconds: input.wrapUpSeconds ?? settings.autoAnswerDelaySeconds,
     accepted: false,
   };
-  return { ok: true, presence: enter(p, 'RESERVED', nowMs, { call, wrapUpUntil: null, unavailableAfterCall: false }), target };
+  return {
+    ok: true,
+    presence: enter(p, 'RESERVED', nowMs, { call, wrapUpUntil: null, unavailableAfterCall: false }),
+    target,
+  };
 }
 
 /** Why this agent cannot take a call now, or null when eligible (S41, S46). */
@@ -201,14 +226,16 @@ export function reserveRefusal(p: Presence, settings: AgentSettings): ReserveRef
 
 /** S45, auto-answer off: the agent accepts the call it is reserved for. */
 export function acceptCall(p: Presence, callbackId: string): Transition {
-  if (!onACall(p) || p.call?.callbackId !== callbackId) return refuse('INVALID_STATE', `not reserved for callback ${callbackId}`);
+  if (!onACall(p) || p.call?.callbackId !== callbackId)
+    return refuse('INVALID_STATE', `not reserved for callback ${callbackId}`);
   if (p.call.accepted || p.state === 'ON_CALL') return ok(p);
   return ok({ ...p, call: { ...p.call, accepted: true } });
 }
 
 /** Both parties bridged: RESERVED → ON_CALL for that callback (again: no change). */
 export function callStarted(p: Presence, callbackId: string, nowMs: number): Transition {
-  if (p.call?.callbackId !== callbackId || !onACall(p)) return refuse('INVALID_STATE', `not reserved for callback ${callbackId}`);
+  if (p.call?.callbackId !== callbackId || !onACall(p))
+    return refuse('INVALID_STATE', `not reserved for callback ${callbackId}`);
   return ok(p.state === 'ON_CALL' ? p : enter(p, 'ON_CALL', nowMs));
 }
 
@@ -221,24 +248,36 @@ export function callStarted(p: Presence, callbackId: string, nowMs: number): Tra
 export function callEnded(p: Presence, input: { callbackId: string; talked: boolean }, nowMs: number): Transition {
   if (p.call?.callbackId !== input.callbackId || !onACall(p)) return ok(p);
   const call = p.call;
-  const cleared = { call: null, wrapUpUntil: null, unavailableAfterCall: false, ...(input.talked ? { lastCallEndedAt: iso(nowMs) } : {}) };
+  const cleared = {
+    call: null,
+    wrapUpUntil: null,
+    unavailableAfterCall: false,
+    ...(input.talked ? { lastCallEndedAt: iso(nowMs) } : {}),
+  };
   if (p.unavailableAfterCall) return ok(enter(p, 'UNAVAILABLE', nowMs, cleared));
   if (!input.talked) return ok(enter(p, 'AVAILABLE', nowMs, cleared));
   return ok(
-    enter(p, 'WRAP_UP', nowMs, { ...cleared, wrapUpUntil: call.autoAnswer ? iso(nowMs + call.wrapUpSeconds * 1000) : null }),
+    enter(p, 'WRAP_UP', nowMs, {
+      ...cleared,
+      wrapUpUntil: call.autoAnswer ? iso(nowMs + call.wrapUpSeconds * 1000) : null,
+    }),
   );
 }
 
-/** S45: the auto-answer pause is over: AVAILABLE again. Anything else (held out, untimed) stays. */
+/**
+ * S45: the auto-answer pause is over: AVAILABLE again, since the deadline itself (a timer fires
+ * a beat late; idle order counts from the real end). Held out or untimed wrap-ups stay.
+ */
 export function wrapUpElapsed(p: Presence, nowMs: number): Transition {
   if (p.state !== 'WRAP_UP' || p.wrapUpUntil === null || Date.parse(p.wrapUpUntil) > nowMs) return ok(p);
-  return ok(enter(p, 'AVAILABLE', nowMs, { wrapUpUntil: null }));
+  return ok({ ...p, state: 'AVAILABLE', since: p.wrapUpUntil, wrapUpUntil: null });
 }
 
 /** S46: a chat starts; refused while on a call for an agent who may not mix (told busy). */
 export function chatStarted(p: Presence, settings: Pick<AgentSettings, 'allowChatAndCall'>): Transition {
   if (p.state === 'LOGGED_OUT') return refuse('INVALID_STATE', 'log in first');
-  if (busyForChat(p, settings)) return refuse('BUSY_ON_CALL', 'the agent is on a call and does not take chats meanwhile');
+  if (busyForChat(p, settings))
+    return refuse('BUSY_ON_CALL', 'the agent is on a call and does not take chats meanwhile');
   return ok(p.inChat ? p : { ...p, inChat: true });
 }
 

@@ -14,6 +14,7 @@ import type { TelephonyPort } from '../../activities/telephony/port';
 import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
 import { createLegEventDelivery } from '../../src/callbacks/leg-events';
 import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
+import { createCallbackWaker } from '../../src/callbacks/wake';
 import { callSettingsSchema, type CallSettingsInput } from '../../src/domain/settings';
 import type { Db } from '../../src/infra/prisma';
 import { saveCallSettings } from '../../src/store/call-settings';
@@ -73,8 +74,16 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
   };
 }
 
-export function newWorker(env: TestWorkflowEnvironment, bundle: WorkflowBundle, prisma: Db, harness: Harness, taskQueue: string) {
+export function newWorker(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundle,
+  prisma: Db,
+  harness: Harness,
+  taskQueue: string,
+  options: { maxCachedWorkflows?: number } = {},
+) {
   return Worker.create({
+    ...options,
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
@@ -84,6 +93,7 @@ export function newWorker(env: TestWorkflowEnvironment, bundle: WorkflowBundle, 
       provider: 'simulated',
       fromNumber: '+33100000000',
       publicBaseUrl: harness.baseUrl,
+      wakeCallback: createCallbackWaker(env.client),
     }),
   });
 }
@@ -147,5 +157,21 @@ export async function waitForStatus(
       throw new Error(`still ${status} after ${timeoutMs} ms`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Polls the callback row's status (what activities recorded) until `accept`. */
+export async function waitForDbStatus(
+  prisma: Db,
+  callbackId: string,
+  accept: (status: CallbackStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<CallbackStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = await prisma.callback.findUniqueOrThrow({ where: { id: callbackId } });
+    if (accept(status)) return status;
+    if (Date.now() > deadline) throw new Error(`callback still ${status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -18,6 +18,7 @@ import {
   newWorker,
   projectWith,
   startHarness,
+  waitForDbStatus,
   waitForStatus,
   type Harness,
 } from '../helpers/callback-harness';
@@ -207,16 +208,17 @@ test('S35: a worker restart mid-call loses no callback and dials no leg twice', 
   const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, { talkTimeSeconds: 60 });
   await addAgent(prisma, account.id, project.id);
-  const first = await newWorker(env, bundle, prisma, harness, taskQueue);
+  // No workflow cache, hence no sticky queue: the next worker gets every task at once.
+  const first = await newWorker(env, bundle, prisma, harness, taskQueue, { maxCachedWorkflows: 0 });
   const { row, handle } = await first.runUntil(async () => {
     const booked = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765448' });
     await waitForStatus(booked.handle, (s) => s === 'CONNECTED');
     return booked;
   });
-  // The first worker is gone; a new one picks the workflow up from its history.
   const second = await newWorker(env, bundle, prisma, harness, taskQueue);
   await second.runUntil(async () => {
-    await waitForStatus(handle, isTerminal);
+    // The database, not a query: a query would be routed to the dead worker's sticky queue.
+    await waitForDbStatus(prisma, row.id, isTerminal);
     expect(await handle.result()).toBe('COMPLETED');
   });
   const keys = harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key);

@@ -1,0 +1,123 @@
+// S41 assignment: priority agents first, then the longest idle; callbacks served in the
+// order they started waiting; one agent never reserved twice, whatever the concurrency.
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { Db } from '../../src/infra/prisma';
+import { isTerminal } from '../../workflows/types';
+import { createProjectFixture, testPrisma } from '../helpers/db';
+import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { addAgent, bookCallback, newWorker, projectWith, startHarness, waitForStatus, type Harness } from '../helpers/callback-harness';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+let prisma: Db;
+let harness: Harness;
+let activities: ReturnType<typeof createActivities>;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  bundle = await workflowBundle();
+  prisma = testPrisma();
+  harness = await startHarness(env);
+  activities = createActivities({
+    prisma,
+    telephony: harness.telephony,
+    provider: 'simulated',
+    fromNumber: '+33100000000',
+    publicBaseUrl: harness.baseUrl,
+  });
+});
+afterAll(async () => {
+  await harness?.close();
+  await prisma?.$disconnect();
+  await env?.teardown();
+});
+
+let phoneSeq = 0;
+async function waitingCallback(projectId: string, waitingSince: Date) {
+  const phone = `+336${String(10_000_000 + phoneSeq++).padStart(8, '0')}`;
+  return prisma.callback.create({
+    data: { projectId, mode: 'IMMEDIATE', status: 'WAITING_AGENT', phone, openPhone: phone, dueAt: waitingSince, waitingSince },
+  });
+}
+
+test('a priority agent is chosen before a non-priority one who has idled longer', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 3600_000 });
+  const priority = await addAgent(prisma, account.id, project.id, { priority: true, idleSinceMs: Date.now() });
+  const callback = await waitingCallback(project.id, new Date());
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toEqual({ agentId: priority.id });
+});
+
+test('among equals, the longest idle agent is chosen; a logged-out or chatting agent never', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 60_000 });
+  const longest = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 600_000 });
+  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT', idleSinceMs: Date.now() - 7200_000 });
+  const chatting = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 9000_000 });
+  await prisma.agentPresence.update({ where: { agentId: chatting.id }, data: { inChat: true } });
+  const callback = await waitingCallback(project.id, new Date());
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toEqual({ agentId: longest.id });
+});
+
+test('a callback does not take an agent while an older one of its project waits (FIFO)', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  const agent = await addAgent(prisma, account.id, project.id);
+  const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  const newer = await waitingCallback(project.id, new Date());
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newer.id, attempt: 1 })).toBeNull();
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toEqual({ agentId: agent.id });
+});
+
+test('no double booking: 40 concurrent reservations for 5 agents give exactly 5, all different', async () => {
+  const { account } = await createProjectFixture(prisma);
+  // One project per callback, every agent in every project: FIFO does not serialise them.
+  const projects = await Promise.all(
+    Array.from({ length: 40 }, () =>
+      prisma.project.create({ data: { id: `p-${randomUUID()}`, accountId: account.id, name: 'p', timezone: 'Europe/Paris', countries: ['FR'] } }),
+    ),
+  );
+  const agents = [];
+  for (let i = 0; i < 5; i++) {
+    const agent = await addAgent(prisma, account.id, projects[0]!.id);
+    await prisma.agentProject.createMany({ data: projects.slice(1).map((p) => ({ agentId: agent.id, projectId: p.id })) });
+    agents.push(agent);
+  }
+  const callbacks = await Promise.all(projects.map((p) => waitingCallback(p.id, new Date())));
+  const results = await Promise.all(
+    callbacks.map((c) => activities.reserveAgent({ projectId: c.projectId, callbackId: c.id, attempt: 1 })),
+  );
+  const reserved = results.filter((r): r is { agentId: string } => r !== null).map((r) => r.agentId);
+  expect(reserved).toHaveLength(5);
+  expect(new Set(reserved).size).toBe(5);
+});
+
+test('S41 end to end: one agent, three immediate callbacks -> served one after the other in request order', async () => {
+  const taskQueue = `q-${randomUUID()}`;
+  const { account, project } = await projectWith(prisma, { talkTimeSeconds: 30, maxHandlingDelaySeconds: 3600 });
+  const agent = await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  await worker.runUntil(async () => {
+    const booked = [];
+    for (const phone of ['+33698765455', '+33698765456', '+33698765457']) {
+      const b = await bookCallback(prisma, env, taskQueue, project.id, { phone, maxHandlingDelaySeconds: 3600 });
+      await waitForStatus(b.handle, (s) => s === 'WAITING_AGENT');
+      booked.push(b);
+    }
+    // The agent logs in: the head of the queue is woken at once.
+    await prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'AVAILABLE' } });
+    await activities.wakeWaitingCallbacks({ agentId: agent.id });
+    for (const b of booked) {
+      await waitForStatus(b.handle, isTerminal, 30_000);
+      expect(await b.handle.result()).toBe('COMPLETED');
+    }
+    const attempts = await prisma.attempt.findMany({
+      where: { callbackId: { in: booked.map((b) => b.row.id) } },
+      orderBy: { startedAt: 'asc' },
+    });
+    expect(attempts.map((a) => a.callbackId)).toEqual(booked.map((b) => b.row.id));
+    expect(new Set(attempts.map((a) => a.agentId))).toEqual(new Set([agent.id]));
+  });
+});
