@@ -19,8 +19,9 @@ export function createCallbackActivities({ prisma }: CallbackActivityDeps) {
     async recordCallbackStatus({ callbackId, status, at }: RecordStatusInput): Promise<void> {
       const ended = isTerminal(status);
       await prisma.$transaction(async (tx) => {
-        await tx.callback.update({
-          where: { id: callbackId },
+        // An ended row stays ended (e.g. the API cancelled a never-started callback).
+        await tx.callback.updateMany({
+          where: { id: callbackId, endedAt: null },
           // S22: an ended callback no longer blocks a new one for the same number.
           data: {
             status,

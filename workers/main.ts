@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createCallbackWaker } from '../src/callbacks/wake';
+import { reconcileCallbacks } from '../src/callbacks/reconcile';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
@@ -42,6 +43,19 @@ async function main(): Promise<void> {
   // Activities that signal other workflows (waking the next waiting callback) use a client.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // A booking commits its row before starting the workflow; if the start failed, this
+  // starts it (the row is the outbox). One pass at a time.
+  let reconciling = false;
+  const reconcileTimer = setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcileCallbacks({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, olderThanMs: 60_000, logger })
+      .then((result) => result.started > 0 && logger.warn(result, 'started callbacks whose workflow was missing'))
+      .catch((err: unknown) => logger.error({ err }, 'callback reconciliation failed'))
+      .finally(() => {
+        reconciling = false;
+      });
+  }, 60_000);
   try {
     const worker = await createWorker({
       connection,
@@ -62,6 +76,7 @@ async function main(): Promise<void> {
     // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drained.
     await worker.run();
   } finally {
+    clearInterval(reconcileTimer);
     telephony.close?.();
     metricsServer.close();
     await clientConnection.close();

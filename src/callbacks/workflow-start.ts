@@ -1,6 +1,6 @@
 // Starting a callback's workflow from its database row. The workflow id is derived from
 // the callback id, so a repeated start (retry, reconciliation) finds the running one.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { callbackWorkflow } from '../../workflows/callback';
 import { CALLBACK_DUE_AT, CALLBACK_MODE, CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
 import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
@@ -36,6 +36,8 @@ export async function startCallbackWorkflow(
     await temporal.workflow.start(callbackWorkflow, {
       workflowId: callbackWorkflowId(row.id),
       taskQueue,
+      // An ended callback is never started again, whoever retries the start.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [callbackWorkflowInput(row, settings)],
       // S55: operators filter by these; no phone number, ever.
       typedSearchAttributes: [
