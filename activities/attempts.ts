@@ -17,6 +17,14 @@ export function createAttemptActivities({ prisma }: { prisma: Db }) {
         ringTimeoutSeconds: settings.ringTimeoutSeconds,
         distribution: settings.distribution.mode,
         record: callback.recorded,
+        ...(settings.distribution.mode === 'ACD'
+          ? {
+              acd: {
+                welcomeMessageSeconds: settings.distribution.welcomeMessageSeconds,
+                identificationAttempts: settings.distribution.identificationAttempts,
+              },
+            }
+          : {}),
       };
     },
 
@@ -26,6 +34,14 @@ export function createAttemptActivities({ prisma }: { prisma: Db }) {
         where: { callbackId_number: { callbackId: input.callbackId, number: input.number } },
         create: { callbackId: input.callbackId, number: input.number, ...data },
         update: data,
+      });
+    },
+
+    /** S42: the agent identified on the ACD is recorded on the attempt. */
+    async setAttemptAgent(input: { callbackId: string; number: number; agentId: string }): Promise<void> {
+      await prisma.attempt.update({
+        where: { callbackId_number: { callbackId: input.callbackId, number: input.number } },
+        data: { agentId: input.agentId },
       });
     },
 

@@ -83,6 +83,7 @@ export function createDialingActivities({ prisma, telephony, provider, fromNumbe
           ...(holdMusic ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, input.projectId) } : {}),
           detectMachine: input.leg === 'visitor',
           record: input.record,
+          ...(input.acd && input.leg === 'agent' ? { acd: input.acd } : {}),
         });
         await prisma.telephonyCall.update({ where: { key }, data: { callSid, status: 'placed' } });
         await observeFirstDial(input);

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
 import { createLogger } from '../src/logger';
+import { createAcdIdentifier } from '../src/callbacks/acd';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createApp } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
         authToken: config.webhookAuthToken,
         publicBaseUrl: config.publicBaseUrl,
         onLegEvent: createLegEventDelivery(temporal),
+        acdIdentify: createAcdIdentifier({ prisma, temporal, publicBaseUrl: config.publicBaseUrl }),
         logger,
       }),
     ],

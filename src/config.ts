@@ -29,6 +29,8 @@ export const configSchema = z.object({
   TWILIO_FROM_NUMBER: z.string().optional(),
   /** Signs the simulated network's status webhooks when Twilio is not configured. */
   SIMULATED_AUTH_TOKEN: z.string().min(8).default('simulated-network-token'),
+  /** S42: the identifier the simulated ACD's agent keys in (the seeded agent Alice is 101). */
+  SIMULATED_ACD_IDENTIFIER: z.string().regex(/^\d{1,16}$/).default('101'),
   /** Caller id of simulated calls. */
   SIMULATED_FROM_NUMBER: z.string().default('+33100000000'),
   /** Lets tests point the real Twilio SDK at a local stand-in for its REST API. */

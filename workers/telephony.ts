@@ -4,7 +4,12 @@ import type { Config } from '../src/config';
 import type { Db } from '../src/infra/prisma';
 import type { Logger } from '../src/logger';
 import type { TelephonyPort } from '../activities/telephony/port';
-import { createSimulatedTelephony, createWebhookEmitter, type SimulatedClock } from '../activities/telephony/simulated';
+import {
+  createAcdKeypad,
+  createSimulatedTelephony,
+  createWebhookEmitter,
+  type SimulatedClock,
+} from '../activities/telephony/simulated';
 import { createTwilioClient, createTwilioTelephony } from '../activities/telephony/twilio';
 
 export function createTelephony(
@@ -26,6 +31,11 @@ export function createTelephony(
   const simulated = createSimulatedTelephony({
     emit: createWebhookEmitter({ baseUrl: config.publicBaseUrl, authToken: config.webhookAuthToken }),
     talkTimeSeconds: (req) => talkTime.get(req.key) ?? 5,
+    acdKeypad: createAcdKeypad({
+      baseUrl: config.publicBaseUrl,
+      authToken: config.webhookAuthToken,
+      digits: config.SIMULATED_ACD_IDENTIFIER,
+    }),
     logger,
     ...options,
   });

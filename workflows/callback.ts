@@ -15,7 +15,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LegEvent } from '../activities/telephony/port';
-import { agentMayBeFreeSignal, callbackStateQuery, cancelCallbackUpdate, legEventSignal } from './messages';
+import {
+  acdIdentificationSignal,
+  agentMayBeFreeSignal,
+  callbackStateQuery,
+  cancelCallbackUpdate,
+  legEventSignal,
+} from './messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import {
   attemptDueMs,
@@ -51,6 +57,8 @@ const RING_GRACE_MS = 30_000;
 /** A connected call longer than this is hung up: a lost "completed" event must not pin the agent. */
 const MAX_CALL_MS = 4 * 3600_000;
 const AGENT_POLL_MS = [1000, 2000, 5000];
+/** S42: per identification try, the gather timeout (10 s) plus the time to answer it. */
+const ACD_TRY_MS = 15_000;
 
 type LegPhase = 'dialing' | 'answered' | 'completed' | 'no-answer' | 'busy' | 'failed' | 'canceled' | 'timeout';
 const FINAL_PHASES: readonly LegPhase[] = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'timeout'];
@@ -90,6 +98,8 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   // Events may arrive batched or reordered ("completed" with "answered"): remember answers apart.
   const answeredLegs = new Set<string>();
   const seenEvents = new Set<string>();
+  // S42: per ACD leg, the identified agent (or null: not identified).
+  const acdIdentified = new Map<string, string | null>();
 
   setHandler(callbackStateQuery, (): CallbackView => ({ callbackId, status, dueAt: input.dueAt, attempt, agentId }));
   setHandler(
@@ -114,6 +124,9 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     if (event.status === 'answered' || (event.status === 'completed' && (event.durationSeconds ?? 0) > 0)) {
       answeredLegs.add(event.key);
     }
+  });
+  setHandler(acdIdentificationSignal, ({ key, agentId }) => {
+    if (legPhases.has(key) && !acdIdentified.has(key)) acdIdentified.set(key, agentId);
   });
   setHandler(agentMayBeFreeSignal, () => {
     agentMayBeFree = true;
@@ -167,6 +180,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         first,
         ringTimeoutSeconds: plan.ringTimeoutSeconds,
         record: plan.record,
+        ...(leg === 'agent' && plan.acd ? { acd: plan.acd } : {}),
       });
       return { key, callSid };
     } catch (err) {
@@ -190,6 +204,33 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return answeredLegs.has(key) ? 'answered' : legPhases.get(key)!;
   }
 
+  /**
+   * S42: an answered ACD leg counts once the agent keyed in a known identifier; after the
+   * configured tries (or silence) the attempt ends as AGENT_NOT_IDENTIFIED.
+   */
+  async function awaitIdentification(key: string, plan: DialPlan): Promise<boolean> {
+    const acd = plan.acd!;
+    await condition(
+      () => acdIdentified.has(key) || cancelRequested || FINAL_PHASES.includes(legPhases.get(key)!),
+      acd.welcomeMessageSeconds * 1000 + acd.identificationAttempts * ACD_TRY_MS + RING_GRACE_MS,
+    );
+    const identified = acdIdentified.get(key) ?? null;
+    if (identified) await db.setAttemptAgent({ callbackId, number: attempt, agentId: identified });
+    return identified !== null;
+  }
+
+  /** A leg's answer as the attempt sees it: an ACD leg answers only once identified. */
+  async function answerOf(
+    leg: Leg,
+    call: { key: string },
+    plan: DialPlan,
+    alsoStopWhen?: () => boolean,
+  ): Promise<LegPhase | 'not-identified'> {
+    const phase = await awaitAnswer(call.key, plan, alsoStopWhen);
+    if (phase !== 'answered' || leg !== 'agent' || !plan.acd || cancelRequested) return phase;
+    return (await awaitIdentification(call.key, plan)) ? 'answered' : 'not-identified';
+  }
+
   async function hangup(...calls: { callSid: string | null }[]): Promise<void> {
     for (const call of calls) if (call.callSid) await telephony.hangupLeg({ callSid: call.callSid });
   }
@@ -198,10 +239,14 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   async function runAttempt(plan: DialPlan): Promise<AttemptOutcome | null> {
     const [firstLeg, secondLeg]: [Leg, Leg] = plan.callOrder === 'AGENT_FIRST' ? ['agent', 'visitor'] : ['visitor', 'agent'];
     const first = await dial(firstLeg, true, plan);
-    const firstPhase = await awaitAnswer(first.key, plan);
+    const firstPhase = await answerOf(firstLeg, first, plan);
     if (cancelRequested) {
       await hangup(first);
       return null;
+    }
+    if (firstPhase === 'not-identified') {
+      await hangup(first);
+      return 'AGENT_NOT_IDENTIFIED';
     }
     if (firstPhase !== 'answered') {
       if (firstPhase === 'timeout') await hangup(first);
@@ -210,10 +255,14 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
     const second = await dial(secondLeg, false, plan);
     const firstGone = () => FINAL_PHASES.includes(legPhases.get(first.key)!);
-    const secondPhase = await awaitAnswer(second.key, plan, firstGone);
+    const secondPhase = await answerOf(secondLeg, second, plan, firstGone);
     if (cancelRequested) {
       await hangup(first, second);
       return null;
+    }
+    if (secondPhase === 'not-identified') {
+      await hangup(first, second);
+      return 'AGENT_NOT_IDENTIFIED';
     }
     if (secondPhase !== 'answered') {
       await hangup(first, second);

@@ -1,7 +1,7 @@
 // Every message a callback workflow takes, defined once for the workflow, API and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LegEvent } from '../activities/telephony/port';
-import type { CallbackStatus, CallbackView } from './types';
+import type { AcdIdentification, CallbackStatus, CallbackView } from './types';
 
 export const callbackStateQuery = defineQuery<CallbackView>('callbackState');
 
@@ -13,3 +13,6 @@ export const legEventSignal = defineSignal<[LegEvent]>('legEvent');
 
 /** An agent may have become free: look again now instead of at the next poll. */
 export const agentMayBeFreeSignal = defineSignal('agentMayBeFree');
+
+/** S42: the ACD agent keyed in a known identifier (agentId) or ran out of tries (null). */
+export const acdIdentificationSignal = defineSignal<[AcdIdentification]>('acdIdentification');

@@ -55,6 +55,8 @@ export interface DialPlan {
   distribution: 'AGENTS' | 'ACD';
   /** S50/S51: decided once at booking. */
   record: boolean;
+  /** S42: present in ACD mode. */
+  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
 }
 
 export type Leg = 'agent' | 'visitor';
@@ -70,6 +72,14 @@ export interface DialLegInput {
   first: boolean;
   ringTimeoutSeconds: number;
   record: boolean;
+  /** S42: the agent leg calls the ACD and gathers the agent's identifier. */
+  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
+}
+
+/** S42: what the ACD identification webhook tells the callback workflow. */
+export interface AcdIdentification {
+  key: string;
+  agentId: string | null;
 }
 
 export interface CallbackView {

@@ -24,6 +24,11 @@ export interface DialRequest {
   detectMachine: boolean;
   /** S50/S51: record the conference. */
   record: boolean;
+  /**
+   * S42: the leg calls the customer's ACD: wait out its welcome message, then gather the
+   * agent's identifier by DTMF (`identificationAttempts` tries) before joining the conference.
+   */
+  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
 }
 
 export type LegStatus = 'initiated' | 'ringing' | 'answered' | 'no-answer' | 'busy' | 'failed' | 'completed' | 'canceled';

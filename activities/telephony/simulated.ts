@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { toTwilioCallStatus, type AnsweredBy, type DialRequest, type LegEvent, type LegStatus, type TelephonyPort } from './port';
-import { statusCallbackUrl, type TelephonyLogger } from './twilio';
+import { acdIdentifyUrl, statusCallbackUrl, type TelephonyLogger } from './twilio';
 
 export interface SimulatedClock {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -26,6 +26,8 @@ export const SIMULATED_TIMINGS = {
   failedAfterMs: 300,
   answerAfterMs: 1000,
 } as const;
+
+export type AcdTryResult = 'identified' | 'retry' | 'failed';
 
 export type SimulatedOutcome = 'no-answer' | 'busy' | 'voicemail' | 'failed' | 'answer';
 
@@ -74,6 +76,8 @@ export function createSimulatedTelephony(options: {
   timeScale?: number;
   /** Delivery attempts per event before it is given up (and logged). */
   maxEmitAttempts?: number;
+  /** S42: the simulated ACD's agent keys in an identifier; answers how the try went. */
+  acdKeypad?: (req: DialRequest, tryNumber: number) => Promise<AcdTryResult>;
   logger?: TelephonyLogger;
 }): SimulatedTelephony {
   const { emit, talkTimeSeconds, logger } = options;
@@ -149,11 +153,31 @@ export function createSimulatedTelephony(options: {
       // S32: voicemail picks up, which counts as answered.
       send(call, 'answered', { answeredBy: outcome === 'voicemail' ? 'machine' : 'human' });
     });
-    // The first party waits in the conference (hold music) until the bridge ends and it is
-    // hung up; the second party talks for the configured time, then hangs up.
-    if (req.startConferenceOnEnter) {
-      at(call, SIMULATED_TIMINGS.answerAfterMs + talkSeconds * 1000, () => end(call, 'completed', talkSeconds));
-    }
+    const talk = (afterMs: number) => {
+      // The first party waits in the conference (hold music) until the bridge ends and it is
+      // hung up; the second party talks for the configured time, then hangs up.
+      if (req.startConferenceOnEnter) at(call, afterMs + talkSeconds * 1000, () => end(call, 'completed', talkSeconds));
+    };
+    if (!req.acd || !options.acdKeypad) return talk(SIMULATED_TIMINGS.answerAfterMs);
+    // S42: after the welcome message, the ACD's agent keys in an identifier, try after try.
+    const keypad = options.acdKeypad;
+    const acd = req.acd;
+    const tryAt = (tryNumber: number, afterMs: number) =>
+      at(call, afterMs, () => {
+        void keypad(req, tryNumber).then(
+          (result) => {
+            if (call.phase === 'ended') return;
+            if (result === 'identified') return talk(0);
+            if (result === 'retry' && tryNumber < acd.identificationAttempts) return tryAt(tryNumber + 1, 1000);
+            end(call, 'completed', 0);
+          },
+          (err: unknown) => {
+            logger?.error({ key: req.key, err }, 'simulated ACD identification failed');
+            if (call.phase !== 'ended') end(call, 'failed', 0);
+          },
+        );
+      });
+    tryAt(1, SIMULATED_TIMINGS.answerAfterMs + acd.welcomeMessageSeconds * 1000);
   }
 
   return {
@@ -243,5 +267,31 @@ export function createWebhookEmitter(options: {
     });
     await response.arrayBuffer(); // frees the connection
     if (!response.ok) throw new Error(`status webhook answered HTTP ${response.status} for ${event.key}`);
+  };
+}
+
+/** S42: the simulated ACD agent keys `digits` into our identification webhook, signed like Twilio. */
+export function createAcdKeypad(options: {
+  baseUrl: string;
+  authToken: string;
+  digits: string;
+  fetch?: typeof fetch;
+}): (req: DialRequest, tryNumber: number) => Promise<AcdTryResult> {
+  const doFetch = options.fetch ?? fetch;
+  return async (req, tryNumber) => {
+    const url = acdIdentifyUrl(options.baseUrl, req, tryNumber);
+    const form = { Digits: `${options.digits}#`, CallSid: `SIMACD${req.key.slice(0, 8)}` };
+    const response = await doFetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, form),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+    const twiml = await response.text();
+    if (!response.ok) throw new Error(`identification webhook answered HTTP ${response.status}`);
+    if (twiml.includes('<Conference')) return 'identified';
+    return twiml.includes('<Gather') ? 'retry' : 'failed';
   };
 }

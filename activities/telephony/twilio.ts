@@ -42,7 +42,9 @@ export function holdMusicWaitUrl(publicBaseUrl: string, projectId: string): stri
 }
 
 /** TwiML that puts the answered leg into the attempt's conference (S30, S31, S50). */
-export function conferenceTwiml(req: DialRequest): string {
+export function conferenceTwiml(
+  req: Pick<DialRequest, 'conference' | 'startConferenceOnEnter' | 'record' | 'holdMusicUrl'>,
+): string {
   const response = new twilio.twiml.VoiceResponse();
   const firstParty = !req.startConferenceOnEnter;
   response.dial().conference(
@@ -57,6 +59,31 @@ export function conferenceTwiml(req: DialRequest): string {
     },
     req.conference,
   );
+  return response.toString();
+}
+
+/** Where Twilio posts the DTMF an ACD agent keyed in (S42); `first`/`rec` rebuild the conference TwiML. */
+export function acdIdentifyUrl(publicBaseUrl: string, req: Pick<DialRequest, 'key' | 'startConferenceOnEnter' | 'record'>, attempt: number): string {
+  const query = new URLSearchParams({
+    key: req.key,
+    try: String(attempt),
+    first: req.startConferenceOnEnter ? '0' : '1',
+    rec: req.record ? '1' : '0',
+  });
+  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/acd/identify?${query.toString()}`;
+}
+
+/** How long the ACD agent has to key in their identifier, per try. */
+export const ACD_GATHER_TIMEOUT_SECONDS = 10;
+
+/** S42 TwiML: let the ACD's welcome message play, then gather the identifier (ends with #). */
+export function acdGatherTwiml(identifyUrl: string, welcomeMessageSeconds: number, prompt?: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (prompt) response.say(prompt);
+  if (welcomeMessageSeconds > 0) response.pause({ length: welcomeMessageSeconds });
+  response.gather({ input: ['dtmf'], finishOnKey: '#', timeout: ACD_GATHER_TIMEOUT_SECONDS, action: identifyUrl, method: 'POST' });
+  // No digits before the timeout: the same action, without Digits, counts as a failed try.
+  response.redirect({ method: 'POST' }, identifyUrl);
   return response.toString();
 }
 
@@ -100,7 +127,9 @@ export function createTwilioTelephony(options: {
         call = await client.calls.create({
           to: req.to,
           from: req.from,
-          twiml: conferenceTwiml(req),
+          twiml: req.acd
+            ? acdGatherTwiml(acdIdentifyUrl(publicBaseUrl, req, 1), req.acd.welcomeMessageSeconds)
+            : conferenceTwiml(req),
           statusCallback: statusCallbackUrl(publicBaseUrl, req.key),
           statusCallbackEvent: STATUS_CALLBACK_EVENTS,
           statusCallbackMethod: 'POST',

@@ -30,6 +30,18 @@ export interface TwilioWebhookDeps {
   /** Audio URL for a project's hold music; default `${publicBaseUrl}/media/hold-music/<projectId>`. */
   holdMusicAudioUrl?: (projectId: string) => string;
   logger?: WebhookLogger;
+  /** S42: answers the DTMF an ACD agent keyed in with the next TwiML. */
+  acdIdentify?: (input: AcdDigits) => Promise<string>;
+}
+
+export interface AcdDigits {
+  key: string;
+  tryNumber: number;
+  /** Absent when the gather timed out with nothing keyed in. */
+  digits?: string;
+  /** The ACD leg was dialled first (it waits with hold music) / the conference is recorded. */
+  first: boolean;
+  record: boolean;
 }
 
 function sendError(res: express.Response, error: ApiError) {
@@ -103,6 +115,33 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
       return sendError(res, new ApiError('UNAVAILABLE', 'the status event could not be delivered; retry'));
     }
     res.status(204).end();
+  });
+
+  // S42: the ACD agent's identifier, gathered by DTMF (signature-checked like every webhook).
+  router.post('/twilio/acd/identify', parseForm, requireForm, requireSignature, async (req, res) => {
+    const form = flatForm(req.body);
+    const { key, try: tryText, first, rec } = req.query;
+    const tryNumber = Number(tryText);
+    if (!deps.acdIdentify) return sendError(res, new ApiError('NOT_FOUND', 'ACD identification is not configured'));
+    if (typeof key !== 'string' || !Number.isInteger(tryNumber) || tryNumber < 1 || tryNumber > 20 || form === null) {
+      return sendError(res, new ApiError('INVALID_REQUEST', 'an identification needs `key` and `try` query parameters'));
+    }
+    const digits = form['Digits']?.replace(/#$/, '');
+    try {
+      const twiml = await deps.acdIdentify({
+        key,
+        tryNumber,
+        ...(digits ? { digits } : {}),
+        first: first === '1',
+        record: rec === '1',
+      });
+      res.type('text/xml').send(twiml);
+    } catch (err) {
+      if (err instanceof UnknownCallError) return sendError(res, new ApiError('NOT_FOUND', 'unknown call'));
+      logger?.error({ key, err }, 'ACD identification failed');
+      res.set('Retry-After', '1');
+      return sendError(res, new ApiError('UNAVAILABLE', 'identification could not be processed; retry'));
+    }
   });
 
   const holdMusic: RequestHandler = (req, res) => {

@@ -2,6 +2,8 @@
 // PostgreSQL, the simulated phone network (S57) posting signed webhooks to a real
 // listening express server, which signals the workflow — the production path.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -9,7 +11,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
-import { createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
+import { createAcdKeypad, createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
+import { createAcdIdentifier } from '../../src/callbacks/acd';
 import type { TelephonyPort } from '../../activities/telephony/port';
 import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
 import { createLegEventDelivery } from '../../src/callbacks/leg-events';
@@ -31,10 +34,12 @@ export interface Harness {
   baseUrl: string;
   telephony: TelephonyPort & { close(): void };
   placed: { key: string; to: string }[];
+  /** What the simulated ACD's agent keys in (S42). */
+  acdDigits: { value: string };
   close(): Promise<void>;
 }
 
-export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
+export async function startHarness(env: TestWorkflowEnvironment, prisma: Db): Promise<Harness> {
   // The signature covers the URL, so the router needs the port: listen first, mount after.
   const app = express();
   const mounted: { webhooks?: express.Router } = {};
@@ -47,12 +52,16 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
     authToken: AUTH_TOKEN,
     publicBaseUrl: baseUrl,
     onLegEvent: createLegEventDelivery(env.client),
+    acdIdentify: createAcdIdentifier({ prisma, temporal: env.client, publicBaseUrl: baseUrl }),
   });
+  const acdDigits = { value: '101' };
   const placed: { key: string; to: string }[] = [];
   const simulated = createSimulatedTelephony({
     emit: createWebhookEmitter({ baseUrl, authToken: AUTH_TOKEN }),
     talkTimeSeconds: () => 5,
     timeScale: TIME_SCALE,
+    acdKeypad: (req, tryNumber) =>
+      createAcdKeypad({ baseUrl, authToken: AUTH_TOKEN, digits: acdDigits.value })(req, tryNumber),
   });
   const telephony = {
     placeCall: async (req: Parameters<TelephonyPort['placeCall']>[0]) => {
@@ -67,6 +76,7 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
     baseUrl,
     telephony,
     placed,
+    acdDigits,
     close: async () => {
       simulated.close();
       await new Promise((resolve) => server.close(resolve));
@@ -174,4 +184,11 @@ export async function waitForDbStatus(
     if (Date.now() > deadline) throw new Error(`callback still ${status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** With RECORD_HISTORIES=1, saves the run's history for the replay gate (workflows/__histories__). */
+export async function recordHistory(env: TestWorkflowEnvironment, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(path.join(__dirname, '..', '..', 'workflows', '__histories__', `${name}.json`), JSON.stringify(history, null, 2));
 }

@@ -20,7 +20,7 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
   bundle = await workflowBundle();
   prisma = testPrisma();
-  harness = await startHarness(env);
+  harness = await startHarness(env, prisma);
   activities = createActivities({
     prisma,
     telephony: harness.telephony,

@@ -2,8 +2,6 @@
 // server, real PostgreSQL activities, the simulated network's signed webhooks. Time is
 // skipped explicitly (env.sleep) so retry times are exact, never waited for.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -17,6 +15,7 @@ import {
   bookCallback,
   newWorker,
   projectWith,
+  recordHistory,
   startHarness,
   waitForDbStatus,
   waitForStatus,
@@ -32,7 +31,7 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
   bundle = await workflowBundle();
   prisma = testPrisma();
-  harness = await startHarness(env);
+  harness = await startHarness(env, prisma);
 });
 afterAll(async () => {
   await harness?.close();
@@ -40,12 +39,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function saveHistory(workflowId: string, scenario: string) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  const file = path.join(__dirname, '..', '..', 'workflows', '__histories__', `callback-${scenario}.json`);
-  writeFileSync(file, JSON.stringify(history, null, 2));
-}
+const saveHistory = (workflowId: string, scenario: string) => recordHistory(env, workflowId, `callback-${scenario}`);
 
 const attemptsOf = (callbackId: string) =>
   prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });

