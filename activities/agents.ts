@@ -1,20 +1,34 @@
-// S41 assignment on the presence read model: eligible agents only (call-enabled, of the
-// project, AVAILABLE, not in a chat unless they may mix, S46), priority first, then the
-// longest idle. FOR UPDATE SKIP LOCKED makes concurrent callbacks take different agents,
-// so no agent is ever reserved twice; a callback gets an agent only when no callback of
-// its project has been waiting longer (FIFO by the time each attempt fell due).
+// S41 assignment. The agent workflow is the truth about an agent (S44); the presence read
+// model only proposes candidates: eligible agents (call-enabled, of the project, AVAILABLE,
+// not in a chat unless they may mix, S46), priority first, then the longest idle, and only
+// when no callback of the project has been waiting longer (FIFO by the time each attempt
+// fell due). Each candidate is asked by a reserve update, which answers at once whether
+// this callback got them: the workflow refuses a second reservation, so no agent is ever
+// double-booked. (No row lock is held meanwhile: the workflow's projection writes that row.)
 import type { Db } from '../src/infra/prisma';
+import type { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
+import type { AnswerTarget } from '../workflows/agent-types';
 
 /** A waiting callback older than this is ignored by the FIFO guard (its workflow is gone). */
 const STALE_WAIT = '1 day';
+const CANDIDATES = 5;
 
 export interface AgentActivityDeps {
   prisma: Db;
+  /** The agent workflows' client (reserve, callStarted, callEnded). */
+  agents: ReturnType<typeof createAgentWorkflowClient>;
   /** Tells a waiting callback an agent may be free (signal); polling covers its absence. */
   wakeCallback?: (callbackId: string) => Promise<void>;
 }
 
-export function createAgentActivities({ prisma, wakeCallback }: AgentActivityDeps) {
+export interface Reservation {
+  agentId: string;
+  /** S45: false -> the agent must accept the call (POST …/accept) within the ring timeout. */
+  autoAnswer: boolean;
+  answerTarget: AnswerTarget;
+}
+
+export function createAgentActivities({ prisma, agents, wakeCallback }: AgentActivityDeps) {
   /** The oldest waiting callback of the agent's projects: the one that should get them next. */
   async function wakeNextWaiting(agentId: string): Promise<void> {
     if (!wakeCallback) return;
@@ -26,58 +40,53 @@ export function createAgentActivities({ prisma, wakeCallback }: AgentActivityDep
   }
 
   return {
-    async reserveAgent(input: { projectId: string; callbackId: string; attempt: number }): Promise<{ agentId: string } | null> {
-      // Idempotent: a retried activity finds the reservation it already made.
-      const mine = await prisma.agentPresence.findFirst({
-        where: { callbackId: input.callbackId, state: { in: ['RESERVED', 'ON_CALL'] } },
+    async reserveAgent(input: { projectId: string; callbackId: string; attempt: number }): Promise<Reservation | null> {
+      const settings = await prisma.callSettings.findUnique({
+        where: { projectId: input.projectId },
+        select: { autoAnswerDelaySeconds: true },
       });
-      if (mine) return { agentId: mine.agentId };
-      const rows = await prisma.$queryRaw<{ agent_id: string }[]>`
-        UPDATE agent_presence SET state = 'RESERVED', callback_id = ${input.callbackId}::uuid,
-               since = now(), revision = revision + 1, updated_at = now()
-         WHERE NOT EXISTS (
-                 SELECT 1 FROM callbacks me, callbacks c
-                  WHERE me.id = ${input.callbackId}::uuid AND c.project_id = me.project_id
-                    AND c.status = 'WAITING_AGENT' AND c.id <> me.id
-                    AND c.waiting_since > now() - ${STALE_WAIT}::interval
-                    AND (c.waiting_since, c.id) < (me.waiting_since, me.id))
-           AND agent_id = (
-           SELECT p.agent_id FROM agent_presence p
-             JOIN agents a ON a.id = p.agent_id
-             JOIN agent_projects ap ON ap.agent_id = a.id AND ap.project_id = ${input.projectId}
-            WHERE p.state = 'AVAILABLE' AND a.call_enabled AND (NOT p.in_chat OR a.allow_chat_and_call)
-            ORDER BY a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
-            LIMIT 1
-            FOR UPDATE OF p SKIP LOCKED)
-        RETURNING agent_id`;
-      const row = rows[0];
-      return row ? { agentId: row.agent_id } : null;
+      const candidates = await prisma.$queryRaw<{ agent_id: string }[]>`
+            SELECT p.agent_id FROM agent_presence p
+              JOIN agents a ON a.id = p.agent_id
+              JOIN agent_projects ap ON ap.agent_id = a.id AND ap.project_id = ${input.projectId}
+             WHERE (p.state = 'AVAILABLE' OR (p.state IN ('RESERVED', 'ON_CALL') AND p.callback_id = ${input.callbackId}::uuid))
+               AND a.call_enabled AND (NOT p.in_chat OR a.allow_chat_and_call)
+               AND NOT EXISTS (
+                     SELECT 1 FROM callbacks me, callbacks c
+                      WHERE me.id = ${input.callbackId}::uuid AND c.project_id = me.project_id
+                        AND c.status = 'WAITING_AGENT' AND c.id <> me.id
+                        AND c.waiting_since > now() - ${STALE_WAIT}::interval
+                        AND (c.waiting_since, c.id) < (me.waiting_since, me.id))
+             ORDER BY (p.callback_id IS NOT DISTINCT FROM ${input.callbackId}::uuid) DESC,
+                      a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
+             LIMIT ${CANDIDATES}`;
+      for (const { agent_id: agentId } of candidates) {
+        // Same requestId on a retried activity: the workflow answers as the first time.
+        const result = await agents.reserve(agentId, {
+          callbackId: input.callbackId,
+          requestId: `${input.callbackId}:${input.attempt}`,
+          ...(settings ? { wrapUpSeconds: settings.autoAnswerDelaySeconds } : {}),
+        });
+        if (result.ok) return { agentId, autoAnswer: result.autoAnswer, answerTarget: result.answerTarget };
+      }
+      return null;
     },
 
     async markAgentOnCall(input: { agentId: string; callbackId: string }): Promise<void> {
-      await prisma.agentPresence.updateMany({
-        where: { agentId: input.agentId, callbackId: input.callbackId },
-        data: { state: 'ON_CALL', since: new Date(), revision: { increment: 1 } },
-      });
+      await agents.callStarted(input.agentId, { callbackId: input.callbackId, requestId: `${input.callbackId}:started` });
     },
 
-    /** Gives the agent back after an attempt; only if this callback still holds them. */
+    /** Gives the agent back after an attempt: wrap-up after a call (S45), else available again. */
     async releaseAgent(input: { agentId: string; callbackId: string; talked: boolean }): Promise<void> {
-      const now = new Date();
-      await prisma.agentPresence.updateMany({
-        where: { agentId: input.agentId, callbackId: input.callbackId },
-        data: {
-          state: 'AVAILABLE',
-          callbackId: null,
-          since: now,
-          revision: { increment: 1 },
-          ...(input.talked ? { lastCallEndedAt: now } : {}),
-        },
+      await agents.callEnded(input.agentId, {
+        callbackId: input.callbackId,
+        talked: input.talked,
+        requestId: `${input.callbackId}:ended:${input.talked}`,
       });
-      await wakeNextWaiting(input.agentId);
+      if (!input.talked) await wakeNextWaiting(input.agentId);
     },
 
-    /** Called when an agent becomes available (login, status): the head of the queue looks now. */
+    /** Called when an agent becomes available (login, status, wrap-up over): the head of the queue looks now. */
     async wakeWaitingCallbacks({ agentId }: { agentId: string }): Promise<void> {
       await wakeNextWaiting(agentId);
     },

@@ -4,6 +4,7 @@ import { createAgentActivities, type AgentActivityDeps } from './agents';
 import { createAttemptActivities } from './attempts';
 import { createCallbackActivities } from './callbacks';
 import { createDialingActivities, type DialingDeps } from './dialing';
+import { createPresenceActivities } from './presence';
 
 export type ActivityDeps = { prisma: Db } & Omit<DialingDeps, 'prisma'> & Omit<AgentActivityDeps, 'prisma'>;
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAttemptActivities(deps),
     ...createAgentActivities(deps),
     ...createDialingActivities(deps),
+    ...createPresenceActivities(deps),
   };
 }
 

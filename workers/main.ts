@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createCallbackWaker } from '../src/callbacks/wake';
 import { reconcileCallbacks } from '../src/callbacks/reconcile';
+import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/infra/prisma';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
         publicBaseUrl: config.publicBaseUrl,
         metrics,
         wakeCallback: createCallbackWaker(temporal),
+        agents: createAgentWorkflowClient({ temporal, prisma, taskQueue: config.TEMPORAL_TASK_QUEUE }),
       }),
       workflowBundle: await bundleWorkflows(),
     });

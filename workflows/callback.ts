@@ -22,6 +22,7 @@ import {
   cancelCallbackUpdate,
   legEventSignal,
 } from './messages';
+import { agentAcceptedSignal } from './agent-messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import {
   attemptDueMs,
@@ -94,6 +95,9 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   let agentMayBeFree = false;
   let attempt = 0;
   let agentId: string | null = null;
+  // S45: with auto-answer off, the reserved agent must accept the call.
+  let agentMustAccept = false;
+  let acceptedBy: string | null = null;
   const legPhases = new Map<string, LegPhase>();
   // Events may arrive batched or reordered ("completed" with "answered"): remember answers apart.
   const answeredLegs = new Set<string>();
@@ -128,6 +132,9 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   setHandler(acdIdentificationSignal, ({ key, agentId }) => {
     if (legPhases.has(key) && !acdIdentified.has(key)) acdIdentified.set(key, agentId);
   });
+  setHandler(agentAcceptedSignal, ({ agentId: accepting }) => {
+    if (accepting === agentId) acceptedBy = accepting;
+  });
   setHandler(agentMayBeFreeSignal, () => {
     agentMayBeFree = true;
   });
@@ -157,7 +164,12 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   async function obtainAgent(deadlineMs: number): Promise<string | null> {
     for (let poll = 0; ; poll++) {
       const reserved = await db.reserveAgent({ projectId, callbackId, attempt });
-      if (reserved) return reserved.agentId;
+      if (reserved) {
+        // Histories from before auto-answer-off support carry no flag: they auto-answered.
+        agentMustAccept = reserved.autoAnswer === false;
+        acceptedBy = null;
+        return reserved.agentId;
+      }
       const left = deadlineMs - Date.now();
       if (left <= 0) return null;
       agentMayBeFree = false;
@@ -237,6 +249,12 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
   /** One attempt: both parties dialled in order and bridged. Null outcome: cancelled mid-dial. */
   async function runAttempt(plan: DialPlan): Promise<AttemptOutcome | null> {
+    if (agentMustAccept) {
+      // S45 auto-answer off: no acceptance within the ring timeout is an agent no-answer.
+      const accepted = await condition(() => acceptedBy !== null || cancelRequested, plan.ringTimeoutSeconds * 1000);
+      if (cancelRequested) return null;
+      if (!accepted) return 'AGENT_NO_ANSWER';
+    }
     const [firstLeg, secondLeg]: [Leg, Leg] = plan.callOrder === 'AGENT_FIRST' ? ['agent', 'visitor'] : ['visitor', 'agent'];
     const first = await dial(firstLeg, true, plan);
     const firstPhase = await answerOf(firstLeg, first, plan);

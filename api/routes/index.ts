@@ -5,6 +5,7 @@ import type { Config } from '../../src/config';
 import type { Db } from '../../src/infra/prisma';
 import type { Logger } from '../../src/logger';
 import type { BookingRateLimits } from '../rate-limit';
+import { createAgentsRouter } from './agents';
 import { createAvailabilityRouter } from './availability';
 import { createCallbacksRouter } from './callbacks';
 import { createSettingsRouter } from './settings';
@@ -32,6 +33,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
     createSettingsRouter({ prisma }),
     createAvailabilityRouter({ prisma, clock }),
     createCallbacksRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock, rateLimits }),
+    createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 // The agent workflow (S41, S43–S46) on the real time-skipping server with the real presence
 // projection: every wait is skipped (env.sleep), never waited for, so wrap-up times are exact.
 import { randomUUID } from 'node:crypto';
@@ -62,6 +63,11 @@ async function withAgent(
       agents: createAgentWorkflowClient(workflowDeps(env, prisma, taskQueue)),
       handle,
       row: () => prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } }),
+    });
+    // Left running, its timers would wait on a queue nobody polls once this worker stops,
+    // and the test server would stop skipping time for the next tests.
+    await handle.terminate('test over').catch((err: unknown) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // it had ended already
     });
   });
 }
@@ -208,7 +214,8 @@ test('S45: auto-answer off (expert default): WRAP_UP holds until the agent sets 
     const wrap = await agents.callEnded(agentId, { callbackId, talked: true });
     expect(wrap).toMatchObject({ state: 'WRAP_UP' });
     expect(wrap.wrapUpUntil).toBeUndefined();
-    await env.sleep(3_600_000);
+    // No wrap-up timer exists to fire (wrapUpUntil undefined); a while later it still holds.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await handle.query(presenceQuery)).state).toBe('WRAP_UP');
     expect(await agents.setStatus(agentId, { status: 'AVAILABLE' })).toMatchObject({ state: 'AVAILABLE' });
   });
@@ -340,8 +347,13 @@ test('continue-as-new in the middle of a wrap-up keeps the deadline, the dedupe 
     await env.sleep(1);
     const available = await waitForPresence(handle, (v) => v.state === 'AVAILABLE');
     expect(Date.parse(available.since)).toBe(deadline);
-    // The new run's projections continue the revision sequence, so they land.
-    const projected = await row();
+    // The new run's projections continue the revision sequence, so they land (the timer's
+    // projection is written just after the state changes: poll for it).
+    let projected = await row();
+    for (let i = 0; i < 100 && projected.state !== 'AVAILABLE'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      projected = await row();
+    }
     expect(projected.state).toBe('AVAILABLE');
     expect(projected.revision).toBe(revisionBefore + 1);
     await saveAgentHistory(env, handle.workflowId, 'continued-as-new-in-wrap-up', firstRunId);

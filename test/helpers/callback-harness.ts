@@ -9,10 +9,11 @@ import type { Server } from 'node:http';
 import express from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createAcdKeypad, createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
 import { createAcdIdentifier } from '../../src/callbacks/acd';
+import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import type { TelephonyPort } from '../../activities/telephony/port';
 import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
 import { createLegEventDelivery } from '../../src/callbacks/leg-events';
@@ -104,6 +105,7 @@ export function newWorker(
       fromNumber: '+33100000000',
       publicBaseUrl: harness.baseUrl,
       wakeCallback: createCallbackWaker(env.client),
+      agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }),
     }),
   });
 }
@@ -114,13 +116,31 @@ export async function projectWith(prisma: Db, settings: CallSettingsInput) {
   return fixture;
 }
 
+const agentsCreated = new Set<string>();
+
+/**
+ * Agent workflows outlive a test; once their worker is gone, their timers (wrap-up) would
+ * leave tasks no one runs and stall the test server's time skipping. Tests end them.
+ */
+export async function terminateAgentWorkflows(env: TestWorkflowEnvironment): Promise<void> {
+  for (const agentId of agentsCreated) {
+    await env.client.workflow
+      .getHandle(`agent-${agentId}`)
+      .terminate('test over')
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+  }
+  agentsCreated.clear();
+}
+
 export async function addAgent(
   prisma: Db,
   accountId: string,
   projectId: string,
   fields: { phone?: string; priority?: boolean; state?: 'AVAILABLE' | 'LOGGED_OUT'; idleSinceMs?: number } = {},
 ) {
-  return prisma.agent.create({
+  const agent = await prisma.agent.create({
     data: {
       accountId,
       name: `agent ${randomUUID().slice(0, 8)}`,
@@ -133,6 +153,8 @@ export async function addAgent(
       presence: { create: { state: fields.state ?? 'AVAILABLE', since: new Date(fields.idleSinceMs ?? Date.now()) } },
     },
   });
+  agentsCreated.add(agent.id);
+  return agent;
 }
 
 export async function bookCallback(

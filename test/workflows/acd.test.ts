@@ -9,7 +9,7 @@ import type { Db } from '../../src/infra/prisma';
 import { isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import { bookCallback, newWorker, projectWith, recordHistory, startHarness, waitForStatus, type Harness } from '../helpers/callback-harness';
+import { bookCallback, newWorker, projectWith, recordHistory, startHarness, terminateAgentWorkflows, waitForStatus, type Harness } from '../helpers/callback-harness';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -22,6 +22,7 @@ beforeAll(async () => {
   prisma = testPrisma();
   harness = await startHarness(env, prisma);
 });
+afterEach(() => terminateAgentWorkflows(env));
 afterAll(async () => {
   await harness?.close();
   await prisma?.$disconnect();

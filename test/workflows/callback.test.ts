@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
 import { cancelCallbackUpdate } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
@@ -17,7 +18,6 @@ import {
   projectWith,
   recordHistory,
   startHarness,
-  waitForDbStatus,
   waitForStatus,
   type Harness,
 } from '../helpers/callback-harness';
@@ -26,14 +26,22 @@ let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 let prisma: Db;
 let harness: Harness;
+// One worker for the whole file: agent workflows outlive a test and must keep a worker.
+const taskQueue = `q-${randomUUID()}`;
+let worker: Awaited<ReturnType<typeof newWorker>>;
+let running: Promise<void>;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   bundle = await workflowBundle();
   prisma = testPrisma();
   harness = await startHarness(env, prisma);
+  worker = await newWorker(env, bundle, prisma, harness, taskQueue);
+  running = worker.run();
 });
 afterAll(async () => {
+  worker?.shutdown();
+  await running;
   await harness?.close();
   await prisma?.$disconnect();
   await env?.teardown();
@@ -45,11 +53,9 @@ const attemptsOf = (callbackId: string) =>
   prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
 
 test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLETED; agent dialled first', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, {});
   const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340005' });
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765435' });
     await waitForStatus(handle, isTerminal);
     expect(await handle.result()).toBe('COMPLETED');
@@ -58,8 +64,9 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     expect(attempts[0]).toMatchObject({ number: 1, outcome: 'CONNECTED', agentId: agent.id });
     const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
     expect(legs.map((l) => l.key.split(':')[2])).toEqual(['agent', 'visitor']);
+    // S45: an employee auto-answers, so a 20 s wrap-up follows the call.
     const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
-    expect(presence.state).toBe('AVAILABLE');
+    expect(presence.state).toBe('WRAP_UP');
     expect(presence.lastCallEndedAt).not.toBeNull();
     await saveHistory(handle.workflowId, 'completed');
 
@@ -73,42 +80,36 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     expect(visible).toContain(row.id); // the decoding works: the callback id is in the input
     for (const phone of ['+33698765435', '698765435', '+33612340005', '612340005']) expect(visible).not.toContain(phone);
     expect(description.searchAttributes).toMatchObject({ CallbackProject: [project.id], CallbackStatus: ['COMPLETED'] });
-  });
+  })();
 });
 
 test('S30: VISITOR_FIRST dials the visitor before the agent', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, { callOrder: 'VISITOR_FIRST' });
   await addAgent(prisma, account.id, project.id);
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765436' });
     await waitForStatus(handle, isTerminal);
     expect(await handle.result()).toBe('COMPLETED');
     const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
     expect(legs.map((l) => l.key.split(':')[2])).toEqual(['visitor', 'agent']);
-  });
+  })();
 });
 
 test('S32: a voicemail (number ending in 2) counts as answered', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id);
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765432' });
     await waitForStatus(handle, isTerminal);
     expect(await handle.result()).toBe('COMPLETED');
     expect((await attemptsOf(row.id))[0]!.outcome).toBe('CONNECTED');
-  });
+  })();
 });
 
 test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +25 min, then FAILED', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id);
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765430' });
     const dueMs = row.dueAt.getTime();
     for (let retry = 1; retry <= 5; retry++) {
@@ -127,29 +128,25 @@ test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +
       expect(offset).toBeLessThan(i * 300_000 + 2000);
     });
     await saveHistory(handle.workflowId, 'failed-after-retries');
-  });
+  })();
 });
 
 test('S33: a busy agent (number ending in 1) is AGENT_BUSY and the visitor is not dialled', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, { retry: { maxRetries: 0, intervalSeconds: 60 } });
   await addAgent(prisma, account.id, project.id, { phone: '+33612340001' });
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765437' });
     await waitForStatus(handle, isTerminal);
     expect(await handle.result()).toBe('FAILED');
     expect((await attemptsOf(row.id)).map((a) => a.outcome)).toEqual(['AGENT_BUSY']);
     expect(harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual(['agent']);
-  });
+  })();
 });
 
 test('S4: with no agent free, the callback EXPIRES after maxHandlingDelaySeconds and nobody is dialled', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
       phone: '+33698765438',
       dueInMs: 3600_000,
@@ -164,14 +161,12 @@ test('S4: with no agent free, the callback EXPIRES after maxHandlingDelaySeconds
     expect(stored.openPhone).toBeNull();
     expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
     await saveHistory(handle.workflowId, 'expired');
-  });
+  })();
 });
 
 test('S23: cancelling while scheduled ends CANCELLED and frees the slot position (S20)', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { project } = await projectWith(prisma, {});
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765439', dueInMs: 86_400_000 });
     await prisma.slotBooking.create({
       data: { projectId: project.id, slotStart: row.dueAt, position: 0, capacity: 6, callbackId: row.id },
@@ -179,45 +174,21 @@ test('S23: cancelling while scheduled ends CANCELLED and frees the slot position
     expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
     expect(await handle.result()).toBe('CANCELLED');
     await saveHistory(handle.workflowId, 'cancelled-while-scheduled');
-  });
+  })();
   expect(await prisma.slotBooking.count({ where: { projectId: project.id } })).toBe(0);
 });
 
 test('S23: cancelling during the retry wait ends CANCELLED without another dial', async () => {
-  const taskQueue = `q-${randomUUID()}`;
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id);
-  const worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await worker.runUntil(async () => {
+  await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765410' });
     await waitForStatus(handle, (s) => s === 'RETRY_WAIT');
     expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
     expect(await handle.result()).toBe('CANCELLED');
     expect(await attemptsOf(row.id)).toHaveLength(1);
     await saveHistory(handle.workflowId, 'cancelled-during-retry-wait');
-  });
-});
-
-test('S35: a worker restart mid-call loses no callback and dials no leg twice', async () => {
-  const taskQueue = `q-${randomUUID()}`;
-  const { account, project } = await projectWith(prisma, { talkTimeSeconds: 60 });
-  await addAgent(prisma, account.id, project.id);
-  // No workflow cache, hence no sticky queue: the next worker gets every task at once.
-  const first = await newWorker(env, bundle, prisma, harness, taskQueue, { maxCachedWorkflows: 0 });
-  const { row, handle } = await first.runUntil(async () => {
-    const booked = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765448' });
-    await waitForStatus(booked.handle, (s) => s === 'CONNECTED');
-    return booked;
-  });
-  const second = await newWorker(env, bundle, prisma, harness, taskQueue);
-  await second.runUntil(async () => {
-    // The database, not a query: a query would be routed to the dead worker's sticky queue.
-    await waitForDbStatus(prisma, row.id, isTerminal);
-    expect(await handle.result()).toBe('COMPLETED');
-  });
-  const keys = harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key);
-  expect(keys).toEqual([`${row.id}:1:agent`, `${row.id}:1:visitor`]);
-  expect(await prisma.telephonyCall.count({ where: { key: { startsWith: row.id } } })).toBe(2);
+  })();
 });
 
 test('S35: a retried dial that finds its leg row without a call id refuses to dial again', async () => {
@@ -230,7 +201,14 @@ test('S35: a retried dial that finds its leg row without a call id refuses to di
   // What a crash between placing the call and saving its id leaves behind.
   await prisma.telephonyCall.create({ data: { key: `${callback.id}:1:visitor`, attemptId: attempt.id, leg: 'visitor', provider: 'simulated', status: 'placing' } });
   const placedBefore = harness.placed.length;
-  const activities = createActivities({ prisma, telephony: harness.telephony, provider: 'simulated', fromNumber: '+33100000000', publicBaseUrl: harness.baseUrl });
+  const activities = createActivities({
+    prisma,
+    telephony: harness.telephony,
+    provider: 'simulated',
+    fromNumber: '+33100000000',
+    publicBaseUrl: harness.baseUrl,
+    agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue: `q-${randomUUID()}` }),
+  });
   await expect(
     activities.dialLeg({ callbackId: callback.id, projectId: project.id, attempt: 1, leg: 'visitor', agentId: null, first: true, ringTimeoutSeconds: 30, record: false }),
   ).rejects.toMatchObject({ type: 'DialOutcomeUnknown', nonRetryable: true });

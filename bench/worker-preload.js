@@ -1,5 +1,5 @@
 // Measurement shim for tuning experiments, loaded only by the bench into the worker child
-// (`node --require bench/worker-preload.cjs --import tsx workers/main.ts`). It leaves
+// (`node --require bench/worker-preload.js --import tsx workers/main.ts`). It leaves
 // workers/main.ts, the production composition root, untouched and:
 //   BENCH_WORKER_OPTIONS='{"maxCachedWorkflows":500}'  merges these into Worker.create options;
 //   BENCH_WORKFLOW_BUNDLE=/path/bundle.js              loads that prebuilt bundle instead of bundling.

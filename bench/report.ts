@@ -1,0 +1,174 @@
+// The printed table: each figure with its bar (SPEC) or its baseline measured in the same
+// run, and the ratio value / bar-or-baseline.
+import type { BenchResults } from './run';
+import type { BenchOptions } from './options';
+
+export interface Row {
+  figure: string;
+  value: string;
+  bar: string;
+  ratio: string;
+}
+
+const ms = (value: number) => `${Math.round(value)} ms`;
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '-');
+const mb = (value: number) => `${value.toFixed(0)} MB`;
+
+export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
+  const rows: Row[] = [];
+  if (r.p1) {
+    const { alone, loaded } = r.p1;
+    const a = alone.latencyMs;
+    const l = loaded.latencyMs;
+    rows.push({
+      figure: `P1 immediate: request -> first dial, one at a time (${a.n}) p50`,
+      value: ms(a.p50),
+      bar: '1000 ms (S2)',
+      ratio: ratio(a.p50, 1000),
+    });
+    rows.push({ figure: '   p99', value: ms(a.p99), bar: '1000 ms (S2)', ratio: ratio(a.p99, 1000) });
+    const label = `P1 immediate: ${l.n} callbacks at ${loaded.ratePerSecond}/s, ${r.p1.agents} free agents`;
+    const atLeast = loaded.notDialledInTime > 0 ? '>= ' : '';
+    rows.push({ figure: `${label} p50`, value: ms(l.p50), bar: '1000 ms (S2)', ratio: ratio(l.p50, 1000) });
+    rows.push({ figure: '   p99', value: `${atLeast}${ms(l.p99)}`, bar: '1000 ms (S2)', ratio: ratio(l.p99, 1000) });
+    rows.push({ figure: '   max', value: `${atLeast}${ms(l.max)}`, bar: '1000 ms (S2)', ratio: ratio(l.max, 1000) });
+    rows.push({
+      figure: '   within 1 s',
+      value: `${(loaded.withinOneSecond * 100).toFixed(1)} %`,
+      bar: '100 %',
+      ratio: loaded.withinOneSecond.toFixed(2),
+    });
+    if (loaded.notDialledInTime) {
+      rows.push({
+        figure: '   not dialled 60 s after the last request',
+        value: String(loaded.notDialledInTime),
+        bar: '0',
+        ratio: '-',
+      });
+    }
+  }
+  if (r.p2) {
+    const { booking: b, bare } = r.p2;
+    rows.push({
+      figure: `P2 booking throughput (${b.requests} deferred, ${b.concurrency} clients)`,
+      value: `${b.perSecond} /s`,
+      bar: `bare ${bare.perSecond} /s`,
+      ratio: ratio(b.perSecond, bare.perSecond),
+    });
+    rows.push({
+      figure: '   booking latency p50',
+      value: ms(b.latencyMs.p50),
+      bar: `bare ${ms(bare.latencyMs.p50)}`,
+      ratio: ratio(b.latencyMs.p50, bare.latencyMs.p50),
+    });
+    rows.push({
+      figure: '   booking latency p99',
+      value: ms(b.latencyMs.p99),
+      bar: `bare ${ms(bare.latencyMs.p99)}`,
+      ratio: ratio(b.latencyMs.p99, bare.latencyMs.p99),
+    });
+    const errors = Object.entries(b.statuses).filter(([s]) => Number(s) >= 300);
+    if (errors.length)
+      rows.push({
+        figure: '   booking errors',
+        value: JSON.stringify(Object.fromEntries(errors)),
+        bar: 'none',
+        ratio: '-',
+      });
+  }
+  if (r.p3) {
+    const { latenessMs: l, wakeLatenessMs: w } = r.p3;
+    const bar = '1000 ms (S2 bar, applied to due)';
+    const censored = r.p3.notDialledInTime > 0 ? '>= ' : '';
+    const label = `P3 lateness: first dial - due (${l.n} in ${r.p3.windowSeconds} s, ${r.p3.agents} agents)`;
+    rows.push({ figure: `${label} p50`, value: `${censored}${ms(l.p50)}`, bar, ratio: ratio(l.p50, 1000) });
+    rows.push({ figure: '   p99', value: `${censored}${ms(l.p99)}`, bar, ratio: ratio(l.p99, 1000) });
+    rows.push({ figure: '   max', value: `${censored}${ms(l.max)}`, bar, ratio: ratio(l.max, 1000) });
+    if (r.p3.notDialledInTime) {
+      rows.push({
+        figure: `   not dialled ${r.p3.deadlineSeconds} s after the window (then terminated)`,
+        value: String(r.p3.notDialledInTime),
+        bar: '0',
+        ratio: '-',
+      });
+    }
+    rows.push({
+      figure: 'P3 timer side: due -> workflow awake, waiting for agent p50',
+      value: ms(w.p50),
+      bar,
+      ratio: ratio(w.p50, 1000),
+    });
+    rows.push({ figure: '   p99', value: ms(w.p99), bar, ratio: ratio(w.p99, 1000) });
+    rows.push({ figure: '   max', value: ms(w.max), bar, ratio: ratio(w.max, 1000) });
+  }
+  if (r.p4) {
+    const p = r.p4;
+    rows.push({
+      figure: `P4 worker RSS, ${p.callbacks} sleeping callbacks`,
+      value: mb(p.memorySleeping.procRssMb),
+      bar: `idle ${mb(p.memoryIdle.procRssMb)}`,
+      ratio: ratio(p.memorySleeping.procRssMb, p.memoryIdle.procRssMb),
+    });
+    rows.push({
+      figure: '   worker heap used (main thread)',
+      value: mb(p.memorySleeping.heapUsedMb),
+      bar: `idle ${mb(p.memoryIdle.heapUsedMb)}`,
+      ratio: ratio(p.memorySleeping.heapUsedMb, p.memoryIdle.heapUsedMb),
+    });
+    rows.push({ figure: '   RSS per sleeping callback', value: `${p.rssPerCallbackKb} KB`, bar: '-', ratio: '-' });
+    rows.push({
+      figure: '   none lost: rows SCHEDULED / workflows running',
+      value: `${p.scheduledRows} / ${p.runningScheduledWorkflows}`,
+      bar: `${p.callbacks}`,
+      ratio: ratio(Math.min(p.scheduledRows, p.runningScheduledWorkflows), p.callbacks),
+    });
+    rows.push({
+      figure: `   cancelled via API: rows CANCELLED (of ${p.cancel.count}); terminated ${p.terminated}; still running`,
+      value: `${p.cancelledRows}; ${p.runningAfterCancel}`,
+      bar: `${p.cancel.count}; 0`,
+      ratio: ratio(p.cancelledRows, p.cancel.count),
+    });
+    rows.push({
+      figure: '   starts / API cancels / terminates per second',
+      value: `${p.startsPerSecond} / ${p.cancel.perSecond} / ${p.terminatesPerSecond ?? '-'}`,
+      bar: '-',
+      ratio: '-',
+    });
+  }
+  if (r.p5) {
+    rows.push({
+      figure: `P5 time-skipping: ${r.p5.attempts}-attempt scenario (${r.p5.outcome})`,
+      value: `${r.p5.wallSeconds.toFixed(2)} s`,
+      bar: `${r.p5.simulatedSeconds} s simulated`,
+      ratio: `x${r.p5.speedup}`,
+    });
+  }
+  if (options.quick) rows.push({ figure: '(quick run: scaled-down figures)', value: '', bar: '', ratio: '' });
+  return rows;
+}
+
+export function renderTable(rows: Row[]): string {
+  const header: Row = { figure: 'figure', value: 'value', bar: 'bar / baseline', ratio: 'ratio' };
+  const all = [header, ...rows];
+  const width = (key: keyof Row) => Math.max(...all.map((row) => row[key].length));
+  const w = { figure: width('figure'), value: width('value'), bar: width('bar'), ratio: width('ratio') };
+  const line = (row: Row) =>
+    `| ${row.figure.padEnd(w.figure)} | ${row.value.padStart(w.value)} | ${row.bar.padEnd(w.bar)} | ${row.ratio.padStart(w.ratio)} |`;
+  const rule = `|${'-'.repeat(w.figure + 2)}|${'-'.repeat(w.value + 1)}:|${'-'.repeat(w.bar + 2)}|${'-'.repeat(w.ratio + 1)}:|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** CPU seconds by process during each figure: what dominates it. */
+export function renderCpuTable(cpu: Record<string, Record<string, number>>): string {
+  const parts = ['temporal', 'postgres', 'worker', 'api', 'bench'];
+  const header = ['figure', ...parts.map((p) => `${p} s`)];
+  const body = Object.entries(cpu).map(([figure, seconds]) => [
+    figure.toUpperCase(),
+    ...parts.map((p) => (seconds[p] ?? 0).toFixed(1)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
