@@ -28,14 +28,20 @@ let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 let prisma: Db;
 
+// A test server per test: long-lived agent workflows of one test must not hold back the
+// next test's time skipping.
 beforeAll(async () => {
-  env = await createTimeSkippingEnv();
   bundle = await workflowBundle();
   prisma = testPrisma();
 });
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
 afterAll(async () => {
   await prisma?.$disconnect();
-  await env?.teardown();
 });
 
 interface World {
