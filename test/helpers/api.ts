@@ -96,7 +96,8 @@ export function dailySlotSettings(
   };
 }
 
-let nextMobile = 10_000_000 + Math.floor(Math.random() * 80_000_000);
+// 06 12 xx xx xx: inside the ranges libphonenumber knows as mobile (some 06 ranges are not).
+let nextMobile = 12_000_000 + Math.floor(Math.random() * 900_000);
 /** A distinct valid French mobile number per call (+33 6 …). */
 export function frenchMobile(): string {
   nextMobile += 1;
