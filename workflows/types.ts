@@ -98,6 +98,14 @@ export function legKeyOf(callbackId: string, attempt: number, leg: Leg): string 
   return `${callbackId}:${attempt}:${leg}`;
 }
 
+const LEG_KEY = /^([0-9a-f-]{36}):(\d{1,3}):(agent|visitor)$/;
+
+/** The inverse of legKeyOf; null for anything else (webhook input is untrusted). */
+export function parseLegKey(key: string): { callbackId: string; attempt: number; leg: Leg } | null {
+  const match = LEG_KEY.exec(key);
+  return match ? { callbackId: match[1]!, attempt: Number(match[2]), leg: match[3] as Leg } : null;
+}
+
 /** S33: attempt n (0-based) is due n intervals after the callback's due time. */
 export function attemptDueMs(dueAtMs: number, attemptIndex: number, intervalSeconds: number): number {
   return dueAtMs + attemptIndex * intervalSeconds * 1000;

@@ -9,9 +9,7 @@ import { acdGatherTwiml, acdIdentifyUrl, conferenceTwiml, holdMusicWaitUrl } fro
 import type { AcdDigits } from '../../api/webhooks/twilio';
 import type { Db } from '../infra/prisma';
 import { acdIdentificationSignal } from '../../workflows/messages';
-import { callbackWorkflowId } from '../../workflows/types';
-
-const LEG_KEY = /^([0-9a-f-]{36}):(\d{1,3}):agent$/;
+import { callbackWorkflowId, parseLegKey } from '../../workflows/types';
 
 export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; publicBaseUrl: string }) {
   const { prisma, temporal, publicBaseUrl } = deps;
@@ -26,10 +24,9 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
   }
 
   return async (input: AcdDigits): Promise<string> => {
-    const match = LEG_KEY.exec(input.key);
-    if (!match) throw new UnknownCallError('not an ACD leg key');
-    const callbackId = match[1]!;
-    const attempt = Number(match[2]);
+    const leg = parseLegKey(input.key);
+    if (!leg || leg.leg !== 'agent') throw new UnknownCallError('not an ACD leg key');
+    const { callbackId, attempt } = leg;
     const callback = await prisma.callback.findUnique({
       where: { id: callbackId },
       select: { projectId: true, project: { select: { accountId: true, callSettings: true, holdMusic: { select: { projectId: true } } } } },
