@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -58,6 +59,8 @@ const RING_GRACE_MS = 30_000;
 /** A connected call longer than this is hung up: a lost "completed" event must not pin the agent. */
 const MAX_CALL_MS = 4 * 3600_000;
 const AGENT_POLL_MS = [1000, 2000, 5000];
+/** patched() id: a callback already due starts at once instead of through a zero-length timer. */
+const SKIP_SLEEP_WHEN_DUE = 'skip-sleep-when-due';
 /** S42: per identification try, the gather timeout (10 s) plus the time to answer it. */
 const ACD_TRY_MS = 15_000;
 
@@ -156,7 +159,11 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
   /** Sleeps until `untilMs` or a cancel; true when cancelled. */
   async function sleepUntil(untilMs: number): Promise<boolean> {
-    await condition(() => cancelRequested, Math.max(0, untilMs - Date.now()));
+    const leftMs = untilMs - Date.now();
+    // S2: already due (an immediate callback) -> no timer at all. A server timer, even of
+    // 1 ms, fires about a second later; histories from before this patch slept anyway.
+    if (leftMs <= 0 && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
+    await condition(() => cancelRequested, Math.max(0, leftMs));
     return cancelRequested;
   }
 

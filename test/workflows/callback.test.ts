@@ -70,6 +70,15 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     expect(presence.lastCallEndedAt).not.toBeNull();
     await saveHistory(handle.workflowId, 'completed');
 
+    // S2: an immediate callback is due at once, so no timer (the server fires even a 1 ms
+    // timer about a second late) stands between the start and the first dial.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const firstDial = events.findIndex((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'dialLeg',
+    );
+    expect(firstDial).toBeGreaterThan(0);
+    expect(events.slice(0, firstDial).filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+
     // S55: no phone number in the workflow id, search attributes, memo or anywhere in history.
     const description = await handle.describe();
     // Payloads are bytes: decode them so a number inside any input or result would show.
