@@ -2,7 +2,7 @@
 // model only proposes candidates: eligible agents (call-enabled, of the project, AVAILABLE,
 // not in a chat unless they may mix, S46), priority first, then the longest idle, and only
 // when no callback of the project has been waiting longer (FIFO by the time each attempt
-// fell due). Each candidate is asked by a reserve update, which answers at once whether
+// fell due) that does not already hold an agent. Each candidate is asked by a reserve update, which answers at once whether
 // this callback got them: the workflow refuses a second reservation, so no agent is ever
 // double-booked. (No row lock is held meanwhile: the workflow's projection writes that row.)
 import type { Db } from '../src/infra/prisma';
@@ -35,6 +35,22 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
     const next = await prisma.$queryRaw<{ id: string }[]>`
       SELECT c.id FROM callbacks c JOIN agent_projects ap ON ap.project_id = c.project_id AND ap.agent_id = ${agentId}::uuid
        WHERE c.status = 'WAITING_AGENT' AND c.waiting_since > now() - ${STALE_WAIT}::interval
+         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
+       ORDER BY c.waiting_since, c.id LIMIT 1`;
+    if (next[0]) await wakeCallback(next[0].id);
+  }
+
+  /**
+   * After a reservation the FIFO guard no longer holds the next callback of the project
+   * back: wake it now rather than at its next poll (up to 5 s later).
+   */
+  async function wakeNextInProject(projectId: string, exceptCallbackId: string): Promise<void> {
+    if (!wakeCallback) return;
+    const next = await prisma.$queryRaw<{ id: string }[]>`
+      SELECT c.id FROM callbacks c
+       WHERE c.project_id = ${projectId} AND c.status = 'WAITING_AGENT' AND c.id <> ${exceptCallbackId}::uuid
+         AND c.waiting_since > now() - ${STALE_WAIT}::interval
+         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
        ORDER BY c.waiting_since, c.id LIMIT 1`;
     if (next[0]) await wakeCallback(next[0].id);
   }
@@ -56,7 +72,8 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
                       WHERE me.id = ${input.callbackId}::uuid AND c.project_id = me.project_id
                         AND c.status = 'WAITING_AGENT' AND c.id <> me.id
                         AND c.waiting_since > now() - ${STALE_WAIT}::interval
-                        AND (c.waiting_since, c.id) < (me.waiting_since, me.id))
+                        AND (c.waiting_since, c.id) < (me.waiting_since, me.id)
+                        AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id))
              ORDER BY (p.callback_id IS NOT DISTINCT FROM ${input.callbackId}::uuid) DESC,
                       a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
              LIMIT ${CANDIDATES}`;
@@ -67,7 +84,10 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
           requestId: `${input.callbackId}:${input.attempt}`,
           ...(settings ? { wrapUpSeconds: settings.autoAnswerDelaySeconds } : {}),
         });
-        if (result.ok) return { agentId, autoAnswer: result.autoAnswer, answerTarget: result.answerTarget };
+        if (result.ok) {
+          await wakeNextInProject(input.projectId, input.callbackId);
+          return { agentId, autoAnswer: result.autoAnswer, answerTarget: result.answerTarget };
+        }
       }
       return null;
     },

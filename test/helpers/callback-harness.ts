@@ -184,9 +184,18 @@ export async function waitForStatus(
     const { status } = await handle.query(callbackStateQuery);
     if (accept(status)) return status;
     if (Date.now() > deadline) {
-      const hist = await handle.fetchHistory();
-      console.log(JSON.stringify(hist.events?.filter((e) => e.activityTaskFailedEventAttributes || e.workflowExecutionSignaledEventAttributes || e.activityTaskScheduledEventAttributes).map((e) => [e.activityTaskScheduledEventAttributes?.activityType?.name, e.activityTaskFailedEventAttributes?.failure?.message, e.workflowExecutionSignaledEventAttributes ? Buffer.from(e.workflowExecutionSignaledEventAttributes.input!.payloads![0]!.data!).toString() : undefined])));
-      throw new Error(`still ${status} after ${timeoutMs} ms`);
+      // Say where it stands: the activities it ran and how the last ones failed.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const trail = events.flatMap((e) =>
+        e.activityTaskScheduledEventAttributes
+          ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? '?']
+          : e.activityTaskFailedEventAttributes
+            ? [`failed: ${e.activityTaskFailedEventAttributes.failure?.message}`]
+            : e.workflowExecutionSignaledEventAttributes
+              ? [`signal ${e.workflowExecutionSignaledEventAttributes.signalName}`]
+              : [],
+      );
+      throw new Error(`${handle.workflowId} still ${status} after ${timeoutMs} ms; trail: ${trail.slice(-12).join(', ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

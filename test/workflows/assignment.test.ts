@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createAgentActivities } from '../../activities/agents';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
 import { isTerminal } from '../../workflows/types';
@@ -79,6 +80,36 @@ test('a callback does not take an agent while an older one of its project waits 
   const newer = await waitingCallback(project.id, new Date());
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: newer.id, attempt: 1 })).toBeNull();
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toMatchObject({ agentId: agent.id });
+});
+
+test('FIFO: an older callback that already holds an agent does not hold the next one back', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  await addAgent(prisma, account.id, project.id);
+  await addAgent(prisma, account.id, project.id);
+  const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  const newer = await waitingCallback(project.id, new Date());
+  const first = await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 });
+  // The older one is still WAITING_AGENT in its row (its workflow moves on next), but it has its agent.
+  const second = await activities.reserveAgent({ projectId: project.id, callbackId: newer.id, attempt: 1 });
+  expect(first).not.toBeNull();
+  expect(second).not.toBeNull();
+  expect(second!.agentId).not.toBe(first!.agentId);
+});
+
+test('a reservation wakes the next callback of the project that waits without an agent', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  await addAgent(prisma, account.id, project.id);
+  const woken: string[] = [];
+  const agentActivities = createAgentActivities({
+    prisma,
+    agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }),
+    wakeCallback: async (id) => void woken.push(id),
+  });
+  const first = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  const second = await waitingCallback(project.id, new Date(Date.now() - 4000));
+  await waitingCallback(project.id, new Date(Date.now() - 3000));
+  expect(await agentActivities.reserveAgent({ projectId: project.id, callbackId: first.id, attempt: 1 })).not.toBeNull();
+  expect(woken).toEqual([second.id]);
 });
 
 test('no double booking: 40 concurrent reservations for 5 agents give exactly 5, all different', async () => {
