@@ -28,6 +28,15 @@ export interface Reservation {
   answerTarget: AnswerTarget;
 }
 
+/**
+ * The agent workflow answers a repeated request id with its first answer (a retried
+ * activity). One callback may hold the same agent for several attempts, so the id names
+ * the attempt. Histories from before carry no attempt: their ids stay as they were.
+ */
+function requestIdOf(input: { callbackId: string; attempt?: number }, step: string): string {
+  return input.attempt === undefined ? `${input.callbackId}:${step}` : `${input.callbackId}:${input.attempt}:${step}`;
+}
+
 export function createAgentActivities({ prisma, agents, wakeCallback }: AgentActivityDeps) {
   /** The oldest waiting callback of the agent's projects: the one that should get them next. */
   async function wakeNextWaiting(agentId: string): Promise<void> {
@@ -92,16 +101,16 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
       return null;
     },
 
-    async markAgentOnCall(input: { agentId: string; callbackId: string }): Promise<void> {
-      await agents.callStarted(input.agentId, { callbackId: input.callbackId, requestId: `${input.callbackId}:started` });
+    async markAgentOnCall(input: { agentId: string; callbackId: string; attempt?: number }): Promise<void> {
+      await agents.callStarted(input.agentId, { callbackId: input.callbackId, requestId: requestIdOf(input, 'started') });
     },
 
     /** Gives the agent back after an attempt: wrap-up after a call (S45), else available again. */
-    async releaseAgent(input: { agentId: string; callbackId: string; talked: boolean }): Promise<void> {
+    async releaseAgent(input: { agentId: string; callbackId: string; attempt?: number; talked: boolean }): Promise<void> {
       await agents.callEnded(input.agentId, {
         callbackId: input.callbackId,
         talked: input.talked,
-        requestId: `${input.callbackId}:ended:${input.talked}`,
+        requestId: requestIdOf(input, `ended:${input.talked}`),
       });
       if (!input.talked) await wakeNextWaiting(input.agentId);
     },

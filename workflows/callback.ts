@@ -297,7 +297,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
     // S32: both answered (a voicemail counts): the connection is effective.
     await moveTo('CONNECTED');
-    if (agentId) await db.markAgentOnCall({ agentId, callbackId });
+    if (agentId) await db.markAgentOnCall({ agentId, callbackId, attempt });
     await condition(
       () => FINAL_PHASES.includes(legPhases.get(first.key)!) || FINAL_PHASES.includes(legPhases.get(second.key)!),
       MAX_CALL_MS,
@@ -323,7 +323,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       await moveTo('WAITING_AGENT');
       agentId = await obtainAgent(attemptDue + input.maxHandlingDelaySeconds * 1000);
       if (cancelRequested) {
-        if (agentId) await db.releaseAgent({ agentId, callbackId, talked: false });
+        if (agentId) await db.releaseAgent({ agentId, callbackId, attempt, talked: false });
         return finish('CANCELLED');
       }
       if (!agentId) return finish('EXPIRED');
@@ -333,7 +333,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
     const outcome = await runAttempt(plan);
     await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
-    if (agentId) await db.releaseAgent({ agentId, callbackId, talked: outcome === 'CONNECTED' });
+    if (agentId) await db.releaseAgent({ agentId, callbackId, attempt, talked: outcome === 'CONNECTED' });
     agentId = null;
 
     if (outcome === 'CONNECTED') return finish('COMPLETED');

@@ -117,7 +117,7 @@ test('S32: a voicemail (number ending in 2) counts as answered', async () => {
 
 test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +25 min, then FAILED', async () => {
   const { account, project } = await projectWith(prisma, {});
-  await addAgent(prisma, account.id, project.id);
+  const agent = await addAgent(prisma, account.id, project.id);
   await (async () => {
     const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765430' });
     const dueMs = row.dueAt.getTime();
@@ -136,6 +136,11 @@ test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +
       expect(offset).toBeGreaterThanOrEqual(i * 300_000);
       expect(offset).toBeLessThan(i * 300_000 + 2000);
     });
+    // S41/S44: the one agent served all six attempts and is free again afterwards (each
+    // attempt's release counts, not only the first).
+    expect(new Set(attempts.map((a) => a.agentId))).toEqual(new Set([agent.id]));
+    const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+    expect(presence).toMatchObject({ state: 'AVAILABLE', callbackId: null });
     await saveHistory(handle.workflowId, 'failed-after-retries');
   })();
 });
