@@ -47,11 +47,15 @@ async function main(): Promise<void> {
   // A booking commits its row before starting the workflow; if the start failed, this
   // starts it (the row is the outbox). One pass at a time.
   let reconciling = false;
+  let createdFrom: Date | undefined; // the first pass looks at every SCHEDULED row
   const reconcileTimer = setInterval(() => {
     if (reconciling) return;
     reconciling = true;
-    reconcileCallbacks({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, olderThanMs: 60_000, logger })
-      .then((result) => result.started > 0 && logger.warn(result, 'started callbacks whose workflow was missing'))
+    reconcileCallbacks({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, olderThanMs: 60_000, createdFrom, logger })
+      .then((result) => {
+        createdFrom = result.nextFrom;
+        if (result.started > 0) logger.warn(result, 'started callbacks whose workflow was missing');
+      })
       .catch((err: unknown) => logger.error({ err }, 'callback reconciliation failed'))
       .finally(() => {
         reconciling = false;

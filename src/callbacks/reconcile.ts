@@ -38,6 +38,11 @@ export interface ReconcileOptions {
   taskQueue: string;
   /** Rows younger than this are left alone: their booking request may still be starting them. */
   olderThanMs: number;
+  /**
+   * Only rows created at or after this instant (the previous pass's `nextFrom`): the ones
+   * before were checked already. Unset: every SCHEDULED row (a worker's first pass).
+   */
+  createdFrom?: Date;
   now?: Date;
   batchSize?: number;
   /** Rows checked at once; each candidate holds a database connection while it is started. */
@@ -48,20 +53,30 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   checked: number;
   started: number;
+  /** `createdFrom` for the next pass: this pass's cutoff less a margin for late commits. */
+  nextFrom: Date;
 }
+
+/** A booking's row may commit this long after its created_at and still be found next pass. */
+const LATE_COMMIT_MARGIN_MS = 5 * 60_000;
 
 const LOCK_TIMEOUT_MS = 15_000;
 
-/** Starts the workflow of every SCHEDULED callback that has none. */
+/**
+ * Starts the workflow of every SCHEDULED callback that has none. Passes after the first
+ * look only at rows created since the previous one: 10,000 sleeping callbacks are not
+ * described again every minute.
+ */
 export async function reconcileCallbacks(options: ReconcileOptions): Promise<ReconcileResult> {
   const { prisma, batchSize = 100, concurrency = 4 } = options;
   const cutoff = new Date((options.now ?? new Date()).getTime() - options.olderThanMs);
   const settingsOf = settingsCache(prisma);
-  const result: ReconcileResult = { checked: 0, started: 0 };
+  const result: ReconcileResult = { checked: 0, started: 0, nextFrom: new Date(cutoff.getTime() - LATE_COMMIT_MARGIN_MS) };
+  const createdAt = { lt: cutoff, ...(options.createdFrom ? { gte: options.createdFrom } : {}) };
   // Keyset pages over every candidate: a missing workflow far down the list is still found.
   for (let after: string | undefined; ; ) {
     const page = await prisma.callback.findMany({
-      where: { status: 'SCHEDULED', createdAt: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
+      where: { status: 'SCHEDULED', createdAt, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: 'asc' },
       select: { id: true },
       take: batchSize,

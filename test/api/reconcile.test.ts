@@ -84,6 +84,25 @@ test('a booking whose workflow did not start is started by reconciliation, once'
   expect((await handle.describe()).runId).toBe(started.runId);
 });
 
+test('later passes look only at rows created since the previous pass (less a margin), so sleeping callbacks are not described every minute', async () => {
+  const { id } = await bookWhileTemporalIsDown();
+  const row = await prisma.callback.findUniqueOrThrow({ where: { id } });
+  // A pass that starts after this row (beyond the margin) does not see it ...
+  const past = await reconcileCallbacks({
+    prisma,
+    temporal: env.client,
+    taskQueue,
+    olderThanMs: 0,
+    createdFrom: new Date(row.createdAt.getTime() + 1),
+  });
+  expect(await callbackWorkflowPresence(env.client, id)).toBe('NONE');
+  // ... and the next pass starts from the cutoff less the margin, which covers it.
+  expect(past.nextFrom.getTime()).toBeLessThanOrEqual(row.createdAt.getTime());
+  const next = await reconcileCallbacks({ prisma, temporal: env.client, taskQueue, olderThanMs: 0, createdFrom: past.nextFrom });
+  expect(next.started).toBe(1);
+  expect(await callbackWorkflowPresence(env.client, id)).toBe('RUNNING');
+});
+
 test('cancelling a never-started callback cancels it in the database and frees its position', async () => {
   const { tenant, id, slotStart } = await bookWhileTemporalIsDown();
   const res = await harness.api().post(`/v1/callbacks/${id}/cancel`).set(tenant.auth);
