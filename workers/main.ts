@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createCallbackWaker } from '../src/callbacks/wake';
+import { releaseOrphanedReservations } from '../src/agents/orphaned-reservations';
 import { reconcileCallbacks } from '../src/callbacks/reconcile';
 import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { createActivities } from '../activities';
@@ -46,15 +47,18 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   // A booking commits its row before starting the workflow; if the start failed, this
   // starts it (the row is the outbox). One pass at a time.
+  const agents = createAgentWorkflowClient({ temporal, prisma, taskQueue: config.TEMPORAL_TASK_QUEUE });
   let reconciling = false;
   let createdFrom: Date | undefined; // the first pass looks at every SCHEDULED row
   const reconcileTimer = setInterval(() => {
     if (reconciling) return;
     reconciling = true;
     reconcileCallbacks({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, olderThanMs: 60_000, createdFrom, logger })
-      .then((result) => {
+      .then(async (result) => {
         createdFrom = result.nextFrom;
         if (result.started > 0) logger.warn(result, 'started callbacks whose workflow was missing');
+        // An agent held by a callback that no longer runs (terminated by an operator) is freed.
+        await releaseOrphanedReservations({ prisma, temporal, agents, graceMs: 120_000, logger });
       })
       .catch((err: unknown) => logger.error({ err }, 'callback reconciliation failed'))
       .finally(() => {
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
         publicBaseUrl: config.publicBaseUrl,
         metrics,
         wakeCallback: createCallbackWaker(temporal),
-        agents: createAgentWorkflowClient({ temporal, prisma, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+        agents,
       }),
       workflowBundle: await bundleWorkflows(),
     });

@@ -12,6 +12,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -61,6 +62,8 @@ const MAX_CALL_MS = 4 * 3600_000;
 const AGENT_POLL_MS = [1000, 2000, 5000];
 /** patched() id: a callback already due starts at once instead of through a zero-length timer. */
 const SKIP_SLEEP_WHEN_DUE = 'skip-sleep-when-due';
+/** patched() id: a wake-up signal no longer cancels the agent poll timer (see obtainAgent). */
+const KEEP_POLL_TIMER = 'keep-agent-poll-timer';
 /** S42: per identification try, the gather timeout (10 s) plus the time to answer it. */
 const ACD_TRY_MS = 15_000;
 
@@ -96,6 +99,8 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
   let agentMayBeFree = false;
+  /** The running agent poll timer: when it fires, and whether it has. */
+  let pollTimer: { firesAtMs: number; fired: boolean } | null = null;
   let attempt = 0;
   let agentId: string | null = null;
   // S45: with auto-answer off, the reserved agent must accept the call.
@@ -181,7 +186,23 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       if (left <= 0) return null;
       agentMayBeFree = false;
       const pollMs = AGENT_POLL_MS[Math.min(poll, AGENT_POLL_MS.length - 1)]!;
-      await condition(() => cancelRequested || agentMayBeFree, Math.min(pollMs, left));
+      if (patched(KEEP_POLL_TIMER)) {
+        // A wake-up signal does not cancel the poll timer: the next look reuses it. Fewer
+        // commands, and no cancel racing a timer that fires meanwhile (which the
+        // time-skipping test server rejects).
+        if (!pollTimer || pollTimer.fired || pollTimer.firesAtMs > deadlineMs) {
+          const timer = { firesAtMs: Date.now() + Math.min(pollMs, left), fired: false };
+          pollTimer = timer;
+          sleep(timer.firesAtMs - Date.now()).then(
+            () => void (timer.fired = true),
+            () => undefined, // cancelled with the workflow: nothing waits on it any more
+          );
+        }
+        const timer = pollTimer;
+        await condition(() => cancelRequested || agentMayBeFree || timer.fired);
+      } else {
+        await condition(() => cancelRequested || agentMayBeFree, Math.min(pollMs, left));
+      }
       if (cancelRequested) return null;
     }
   }

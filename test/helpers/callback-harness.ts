@@ -184,18 +184,15 @@ export async function waitForStatus(
     const { status } = await handle.query(callbackStateQuery);
     if (accept(status)) return status;
     if (Date.now() > deadline) {
-      // Say where it stands: the activities it ran and how the last ones failed.
+      // Say where it stands: its last events, activities by name, failures by message.
       const events = (await handle.fetchHistory()).events ?? [];
-      const trail = events.flatMap((e) =>
-        e.activityTaskScheduledEventAttributes
-          ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? '?']
-          : e.activityTaskFailedEventAttributes
-            ? [`failed: ${e.activityTaskFailedEventAttributes.failure?.message}`]
-            : e.workflowExecutionSignaledEventAttributes
-              ? [`signal ${e.workflowExecutionSignaledEventAttributes.signalName}`]
-              : [],
-      );
-      throw new Error(`${handle.workflowId} still ${status} after ${timeoutMs} ms; trail: ${trail.slice(-12).join(', ')}`);
+      const trail = events.map((e) => {
+        const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes'))?.replace('EventAttributes', '') ?? '?';
+        const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.workflowExecutionSignaledEventAttributes?.signalName;
+        const failure = e.activityTaskFailedEventAttributes?.failure?.message ?? e.workflowTaskFailedEventAttributes?.failure?.message;
+        return [kind, name, failure].filter(Boolean).join(' ');
+      });
+      throw new Error(`${handle.workflowId} still ${status} after ${timeoutMs} ms; last events: ${trail.slice(-15).join(', ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -7,7 +7,8 @@ import { createActivities } from '../../activities';
 import { createAgentActivities } from '../../activities/agents';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
-import { isTerminal } from '../../workflows/types';
+import { callbackWorkflowId, isTerminal } from '../../workflows/types';
+import { releaseOrphanedReservations } from '../../src/agents/orphaned-reservations';
 import { createProjectFixture, testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import { addAgent, bookCallback, newWorker, projectWith, startHarness, waitForStatus, type Harness } from '../helpers/callback-harness';
@@ -110,6 +111,29 @@ test('a reservation wakes the next callback of the project that waits without an
   await waitingCallback(project.id, new Date(Date.now() - 3000));
   expect(await agentActivities.reserveAgent({ projectId: project.id, callbackId: first.id, attempt: 1 })).not.toBeNull();
   expect(woken).toEqual([second.id]);
+});
+
+test('an agent held by a callback whose workflow is gone (terminated by an operator) is released; one held by a running callback is not', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  const orphaned = await addAgent(prisma, account.id, project.id);
+  const held = await addAgent(prisma, account.id, project.id);
+  // No workflow behind this row: the agent it holds is an orphan.
+  const gone = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: gone.id, attempt: 1 })).toMatchObject({ agentId: orphaned.id });
+  // A callback sleeping until tomorrow: its workflow runs, its hold stands.
+  const { row } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765471', dueInMs: 86_400_000 });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: row.id, attempt: 1 })).toMatchObject({ agentId: held.id });
+
+  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
+  // Within the grace period nothing is touched.
+  expect(await releaseOrphanedReservations({ prisma, temporal: env.client, agents, graceMs: 3600_000 })).toEqual([]);
+  const released = await releaseOrphanedReservations({ prisma, temporal: env.client, agents, graceMs: 0, now: new Date(Date.now() + 1000) });
+  // (Other tests of this file leave orphans of their own behind: only ours are looked at.)
+  expect(released).toContain(orphaned.id);
+  expect(released).not.toContain(held.id);
+  const presence = await prisma.agentPresence.findMany({ where: { agentId: { in: [orphaned.id, held.id] } } });
+  expect(Object.fromEntries(presence.map((p) => [p.agentId, p.state]))).toEqual({ [orphaned.id]: 'AVAILABLE', [held.id]: 'RESERVED' });
+  await env.client.workflow.getHandle(callbackWorkflowId(row.id)).terminate('test over');
 });
 
 test('no double booking: 40 concurrent reservations for 5 agents give exactly 5, all different', async () => {
