@@ -19,6 +19,8 @@ export interface WorkerOptions {
   taskQueue: string;
   activities: Activities;
   workflowBundle?: WorkflowBundle;
+  /** Worker.create's maxCachedWorkflows (config WORKER_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
 }
 
 export function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -27,6 +29,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }
