@@ -57,8 +57,11 @@ export interface ReconcileResult {
   nextFrom: Date;
 }
 
-/** A booking's row may commit this long after its created_at and still be found next pass. */
-const LATE_COMMIT_MARGIN_MS = 5 * 60_000;
+/**
+ * A booking's row may commit this long after its created_at and still be found next pass
+ * (its transaction is a few statements; Prisma's interactive transactions time out at 5 s).
+ */
+const LATE_COMMIT_MARGIN_MS = 30_000;
 
 const LOCK_TIMEOUT_MS = 15_000;
 
