@@ -1,10 +1,11 @@
 // S41 assignment. The agent workflow is the truth about an agent (S44); the presence read
 // model only proposes candidates: eligible agents (call-enabled, of the project, AVAILABLE,
-// not in a chat unless they may mix, S46), priority first, then the longest idle, and only
-// when no callback of the project has been waiting longer (FIFO by the time each attempt
-// fell due) that does not already hold an agent. Each candidate is asked by a reserve update, which answers at once whether
-// this callback got them: the workflow refuses a second reservation, so no agent is ever
-// double-booked. (No row lock is held meanwhile: the workflow's projection writes that row.)
+// not in a chat unless they may mix, S46), priority first, then the longest idle, the best
+// ones left to the callbacks of the project that have waited longer (FIFO by the time each
+// attempt fell due) and hold no agent yet. Each candidate is asked by a reserve update, which
+// answers at once whether this callback got them: the workflow refuses a second
+// reservation, so no agent is ever double-booked. (No row lock is held meanwhile: the
+// workflow's projection writes that row.)
 import type { Db } from '../src/infra/prisma';
 import type { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import type { AnswerTarget } from '../workflows/agent-types';
@@ -64,28 +65,41 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
     if (next[0]) await wakeCallback(next[0].id);
   }
 
+  /**
+   * The agents this callback should ask, best first. One it already holds (a retried
+   * activity) comes alone. Otherwise FIFO without serialising: the k callbacks of the project
+   * that have waited longer and hold no agent yet are left the k best available agents, and
+   * this one is offered the next ones — so with enough agents every waiting callback
+   * reserves at once, and with too few the oldest ones get them.
+   */
+  async function candidatesFor(projectId: string, callbackId: string): Promise<{ agent_id: string }[]> {
+    const held = await prisma.$queryRaw<{ agent_id: string }[]>`
+      SELECT agent_id FROM agent_presence
+       WHERE callback_id = ${callbackId}::uuid AND state IN ('RESERVED', 'ON_CALL')`;
+    if (held.length) return held;
+    const [ahead] = await prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM callbacks me, callbacks c
+       WHERE me.id = ${callbackId}::uuid AND c.project_id = me.project_id
+         AND c.status = 'WAITING_AGENT' AND c.id <> me.id
+         AND c.waiting_since > now() - ${STALE_WAIT}::interval
+         AND (c.waiting_since, c.id) < (me.waiting_since, me.id)
+         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)`;
+    return prisma.$queryRaw<{ agent_id: string }[]>`
+      SELECT p.agent_id FROM agent_presence p
+        JOIN agents a ON a.id = p.agent_id
+        JOIN agent_projects ap ON ap.agent_id = a.id AND ap.project_id = ${projectId}
+       WHERE p.state = 'AVAILABLE' AND a.call_enabled AND (NOT p.in_chat OR a.allow_chat_and_call)
+       ORDER BY a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
+       LIMIT ${CANDIDATES} OFFSET ${ahead?.n ?? 0}`;
+  }
+
   return {
     async reserveAgent(input: { projectId: string; callbackId: string; attempt: number }): Promise<Reservation | null> {
       const settings = await prisma.callSettings.findUnique({
         where: { projectId: input.projectId },
         select: { autoAnswerDelaySeconds: true },
       });
-      const candidates = await prisma.$queryRaw<{ agent_id: string }[]>`
-            SELECT p.agent_id FROM agent_presence p
-              JOIN agents a ON a.id = p.agent_id
-              JOIN agent_projects ap ON ap.agent_id = a.id AND ap.project_id = ${input.projectId}
-             WHERE (p.state = 'AVAILABLE' OR (p.state IN ('RESERVED', 'ON_CALL') AND p.callback_id = ${input.callbackId}::uuid))
-               AND a.call_enabled AND (NOT p.in_chat OR a.allow_chat_and_call)
-               AND NOT EXISTS (
-                     SELECT 1 FROM callbacks me, callbacks c
-                      WHERE me.id = ${input.callbackId}::uuid AND c.project_id = me.project_id
-                        AND c.status = 'WAITING_AGENT' AND c.id <> me.id
-                        AND c.waiting_since > now() - ${STALE_WAIT}::interval
-                        AND (c.waiting_since, c.id) < (me.waiting_since, me.id)
-                        AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id))
-             ORDER BY (p.callback_id IS NOT DISTINCT FROM ${input.callbackId}::uuid) DESC,
-                      a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
-             LIMIT ${CANDIDATES}`;
+      const candidates = await candidatesFor(input.projectId, input.callbackId);
       for (const { agent_id: agentId } of candidates) {
         // Same requestId on a retried activity: the workflow answers as the first time.
         const result = await agents.reserve(agentId, {

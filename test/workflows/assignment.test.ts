@@ -97,6 +97,25 @@ test('FIFO: an older callback that already holds an agent does not hold the next
   expect(second!.agentId).not.toBe(first!.agentId);
 });
 
+test('FIFO without serialising: with enough agents a newer callback reserves at once, leaving the best ones to those ahead; with too few it waits', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  const best = await addAgent(prisma, account.id, project.id, { priority: true });
+  const second = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 600_000 });
+  const third = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 60_000 });
+  const oldest = await waitingCallback(project.id, new Date(Date.now() - 6000));
+  const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  const newest = await waitingCallback(project.id, new Date(Date.now() - 4000));
+  const late = await waitingCallback(project.id, new Date(Date.now() - 3000));
+  // Two are ahead of `newest` without an agent: it is offered the third best.
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newest.id, attempt: 1 })).toMatchObject({ agentId: third.id });
+  // Three are ahead of `late` and only two agents are left: it waits.
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: late.id, attempt: 1 })).toBeNull();
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: oldest.id, attempt: 1 })).toMatchObject({ agentId: best.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toMatchObject({ agentId: second.id });
+  // A retried activity of a callback that holds an agent gets the same one back.
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newest.id, attempt: 1 })).toMatchObject({ agentId: third.id });
+});
+
 test('a reservation wakes the next callback of the project that waits without an agent', async () => {
   const { account, project } = await createProjectFixture(prisma);
   await addAgent(prisma, account.id, project.id);
