@@ -45,13 +45,20 @@ const DB_ACTIVITY_OPTIONS = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 } as const;
 /**
- * Database steps (status, attempts, the agent's reservation) are short and idempotent: run
- * as local activities they cost no server round trip and no workflow task of their own —
- * about half the server's work per callback (bench P1/P3). Histories from before ran them
- * as regular activities, and replay them so.
+ * Database steps (status, dial plan, attempts) are short and idempotent: run as local
+ * activities they cost no server round trip and no workflow task of their own — about half
+ * the server's work per callback (bench P1). Histories from before ran them as regular
+ * activities, and replay them so.
  */
 const remoteDb = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 const localDb = proxyLocalActivities<Activities>(DB_ACTIVITY_OPTIONS);
+/**
+ * The agent's reservation and release stay regular activities: they wait on the agent's
+ * workflow, whose task this worker must run. As local activities they hold this workflow's
+ * task open meanwhile, and a thousand waiting callbacks starve the agent workflows of task
+ * slots (bench P3: every reserve update timed out).
+ */
+const agentSteps = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 /** patched() id of the switch above. */
 const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 
@@ -187,7 +194,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   /** S41 through the assignment activity; null when the S4 deadline passes first. */
   async function obtainAgent(deadlineMs: number): Promise<string | null> {
     for (let poll = 0; ; poll++) {
-      const reserved = await db.reserveAgent({ projectId, callbackId, attempt });
+      const reserved = await agentSteps.reserveAgent({ projectId, callbackId, attempt });
       if (reserved) {
         // Histories from before auto-answer-off support carry no flag: they auto-answered.
         agentMustAccept = reserved.autoAnswer === false;
@@ -330,7 +337,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
     // S32: both answered (a voicemail counts): the connection is effective.
     await moveTo('CONNECTED');
-    if (agentId) await db.markAgentOnCall({ agentId, callbackId, attempt });
+    if (agentId) await agentSteps.markAgentOnCall({ agentId, callbackId, attempt });
     await condition(
       () => FINAL_PHASES.includes(legPhases.get(first.key)!) || FINAL_PHASES.includes(legPhases.get(second.key)!),
       MAX_CALL_MS,
@@ -356,7 +363,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       await moveTo('WAITING_AGENT');
       agentId = await obtainAgent(attemptDue + input.maxHandlingDelaySeconds * 1000);
       if (cancelRequested) {
-        if (agentId) await db.releaseAgent({ agentId, callbackId, attempt, talked: false });
+        if (agentId) await agentSteps.releaseAgent({ agentId, callbackId, attempt, talked: false });
         return finish('CANCELLED');
       }
       if (!agentId) return finish('EXPIRED');
@@ -366,7 +373,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
     const outcome = await runAttempt(plan);
     await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
-    if (agentId) await db.releaseAgent({ agentId, callbackId, attempt, talked: outcome === 'CONNECTED' });
+    if (agentId) await agentSteps.releaseAgent({ agentId, callbackId, attempt, talked: outcome === 'CONNECTED' });
     agentId = null;
 
     if (outcome === 'CONNECTED') return finish('COMPLETED');

@@ -91,7 +91,7 @@ export function newWorker(
   prisma: Db,
   harness: Harness,
   taskQueue: string,
-  options: { maxCachedWorkflows?: number } = {},
+  options: { maxCachedWorkflows?: number; stickyQueueScheduleToStartTimeout?: string } = {},
 ) {
   return Worker.create({
     ...options,

@@ -23,3 +23,17 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflows();
   return bundle;
 }
+
+/**
+ * The real Temporal dev server (the CLI's `server start-dev`, in memory): for tests that
+ * need a real server's behaviour rather than skipped time — e.g. a worker restart, where
+ * tasks of the dead worker's sticky queue must move to the next worker.
+ */
+export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  const path = findTemporalBinary('cli');
+  const env = await TestWorkflowEnvironment.createLocal(
+    path ? { server: { executable: { type: 'existing-path', path } } } : {},
+  );
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}

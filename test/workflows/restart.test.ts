@@ -1,12 +1,13 @@
 // S35 across a worker restart: the workflow resumes on a new worker from its history and
-// no leg is dialled twice. Its own file: it runs and stops workers of its own.
+// no leg is dialled twice. Its own file: it runs and stops workers of its own, on the real
+// dev server (real time: the call lasts 3 s).
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { Db } from '../../src/infra/prisma';
 import { isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 import {
   addAgent,
   bookCallback,
@@ -24,7 +25,7 @@ let prisma: Db;
 let harness: Harness;
 
 beforeAll(async () => {
-  env = await createTimeSkippingEnv();
+  env = await createDevServerEnv();
   bundle = await workflowBundle();
   prisma = testPrisma();
   harness = await startHarness(env, prisma);
@@ -37,10 +38,11 @@ afterAll(async () => {
 
 test('S35: a worker restart mid-call loses no callback and dials no leg twice', async () => {
   const taskQueue = `q-${randomUUID()}`;
-  const { account, project } = await projectWith(prisma, { talkTimeSeconds: 60 });
+  const { account, project } = await projectWith(prisma, { talkTimeSeconds: 3 });
   await addAgent(prisma, account.id, project.id);
-  // No workflow cache, hence no sticky queue: the next worker gets every task at once.
-  const first = await newWorker(env, bundle, prisma, harness, taskQueue, { maxCachedWorkflows: 0 });
+  // A real server moves the dead worker's sticky tasks to the shared queue (at once on a
+  // graceful shutdown, else after this long); the time-skipping server never does.
+  const first = await newWorker(env, bundle, prisma, harness, taskQueue, { stickyQueueScheduleToStartTimeout: '1s' });
   const { row, handle } = await first.runUntil(async () => {
     const booked = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765448' });
     await waitForStatus(booked.handle, (s) => s === 'CONNECTED');
