@@ -56,6 +56,23 @@ export function weekdayOf(isoDate: string): Weekday {
  * resolution of ambiguous times depends on the current offset, hence this explicit search.
  */
 export function instantsAtWallTime(timezone: string, isoDate: string, minutes: number): Date[] {
+  // Pure, and called for every slot of every day an availability or booking looks at; the
+  // zone lookups behind it (Intl formatToParts) were the API's hottest code (bench P2).
+  const key = `${timezone}|${isoDate}|${minutes}`;
+  let instants = wallTimeMemo.get(key);
+  if (!instants) {
+    instants = searchInstantsAtWallTime(timezone, isoDate, minutes);
+    if (wallTimeMemo.size >= WALL_TIME_MEMO_LIMIT) wallTimeMemo.clear();
+    wallTimeMemo.set(key, instants);
+  }
+  return instants.map((ms) => new Date(ms));
+}
+
+/** Bounded: a year of 15-minute positions for a few zones; cleared whole when full. */
+const WALL_TIME_MEMO_LIMIT = 50_000;
+const wallTimeMemo = new Map<string, readonly number[]>();
+
+function searchInstantsAtWallTime(timezone: string, isoDate: string, minutes: number): number[] {
   const zone = zoneOf(timezone);
   const wallAsUtc = DateTime.fromISO(isoDate, { zone: 'utc' }).toMillis() + minutes * MS_PER_MINUTE;
   if (Number.isNaN(wallAsUtc)) throw new RangeError(`invalid date "${isoDate}"`);
@@ -70,7 +87,7 @@ export function instantsAtWallTime(timezone: string, isoDate: string, minutes: n
     const instant = wallAsUtc - offset * MS_PER_MINUTE;
     if (zone.offset(instant) === offset) instants.add(instant);
   }
-  return [...instants].sort((a, b) => a - b).map((ms) => new Date(ms));
+  return [...instants].sort((a, b) => a - b);
 }
 
 /** ISO 8601 with the project zone's offset, e.g. "2026-03-30T09:00:00+02:00" (API.md). */

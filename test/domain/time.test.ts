@@ -150,6 +150,17 @@ describe('instantsAtWallTime (S12)', () => {
   it('rejects an unknown zone', () => {
     expect(() => instantsAtWallTime('Mars/Olympus_Mons', '2026-01-01', 0)).toThrow(RangeError);
   });
+
+  it('answers repeated questions from its memo with fresh, equal instants', () => {
+    const first = instantsAtWallTime('Europe/Paris', '2026-10-25', 150);
+    first[0]!.setTime(0); // a caller mutating its copy changes nothing for the next one
+    const again = instantsAtWallTime('Europe/Paris', '2026-10-25', 150);
+    expect(iso(again)).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+    expect(again[0]).not.toBe(first[0]);
+    // A bad question is not remembered as an answer.
+    expect(() => instantsAtWallTime('Mars/Olympus', '2026-10-25', 150)).toThrow(RangeError);
+    expect(() => instantsAtWallTime('Mars/Olympus', '2026-10-25', 150)).toThrow(RangeError);
+  });
 });
 
 describe('formatInZone', () => {
