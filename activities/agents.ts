@@ -6,6 +6,7 @@
 // answers at once whether this callback got them: the workflow refuses a second
 // reservation, so no agent is ever double-booked. (No row lock is held meanwhile: the
 // workflow's projection writes that row.)
+import { Prisma } from '../generated/prisma/client';
 import type { Db } from '../src/infra/prisma';
 import type { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import type { AnswerTarget } from '../workflows/agent-types';
@@ -39,27 +40,19 @@ function requestIdOf(input: { callbackId: string; attempt?: number }, step: stri
 }
 
 export function createAgentActivities({ prisma, agents, wakeCallback }: AgentActivityDeps) {
-  /** The oldest waiting callback of the agent's projects: the one that should get them next. */
-  async function wakeNextWaiting(agentId: string): Promise<void> {
-    if (!wakeCallback) return;
-    const next = await prisma.$queryRaw<{ id: string }[]>`
-      SELECT c.id FROM callbacks c JOIN agent_projects ap ON ap.project_id = c.project_id AND ap.agent_id = ${agentId}::uuid
-       WHERE c.status = 'WAITING_AGENT' AND c.waiting_since > now() - ${STALE_WAIT}::interval
-         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
-       ORDER BY c.waiting_since, c.id LIMIT 1`;
-    if (next[0]) await wakeCallback(next[0].id);
-  }
-
   /**
-   * After a reservation the FIFO guard no longer holds the next callback of the project
-   * back: wake it now rather than at its next poll (up to 5 s later).
+   * Wakes the oldest callback that waits without an agent, among the agent's projects (an
+   * agent became free) or in one project (a reservation no longer holds the next one back).
    */
-  async function wakeNextInProject(projectId: string, exceptCallbackId: string): Promise<void> {
+  async function wakeOldestWaiting(scope: { agentId: string } | { projectId: string; except: string }): Promise<void> {
     if (!wakeCallback) return;
+    const inScope =
+      'agentId' in scope
+        ? Prisma.sql`c.project_id IN (SELECT project_id FROM agent_projects WHERE agent_id = ${scope.agentId}::uuid)`
+        : Prisma.sql`c.project_id = ${scope.projectId} AND c.id <> ${scope.except}::uuid`;
     const next = await prisma.$queryRaw<{ id: string }[]>`
       SELECT c.id FROM callbacks c
-       WHERE c.project_id = ${projectId} AND c.status = 'WAITING_AGENT' AND c.id <> ${exceptCallbackId}::uuid
-         AND c.waiting_since > now() - ${STALE_WAIT}::interval
+       WHERE ${inScope} AND c.status = 'WAITING_AGENT' AND c.waiting_since > now() - ${STALE_WAIT}::interval
          AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
        ORDER BY c.waiting_since, c.id LIMIT 1`;
     if (next[0]) await wakeCallback(next[0].id);
@@ -108,7 +101,7 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
           ...(settings ? { wrapUpSeconds: settings.autoAnswerDelaySeconds } : {}),
         });
         if (result.ok) {
-          await wakeNextInProject(input.projectId, input.callbackId);
+          await wakeOldestWaiting({ projectId: input.projectId, except: input.callbackId });
           return { agentId, autoAnswer: result.autoAnswer, answerTarget: result.answerTarget };
         }
       }
@@ -126,12 +119,12 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
         talked: input.talked,
         requestId: requestIdOf(input, `ended:${input.talked}`),
       });
-      if (!input.talked) await wakeNextWaiting(input.agentId);
+      if (!input.talked) await wakeOldestWaiting({ agentId: input.agentId });
     },
 
     /** Called when an agent becomes available (login, status, wrap-up over): the head of the queue looks now. */
     async wakeWaitingCallbacks({ agentId }: { agentId: string }): Promise<void> {
-      await wakeNextWaiting(agentId);
+      await wakeOldestWaiting({ agentId });
     },
   };
 }

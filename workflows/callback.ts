@@ -30,6 +30,7 @@ import { CALLBACK_STATUS } from './search-attributes';
 import {
   attemptDueMs,
   isCancellable,
+  isPhaseStatus,
   isTerminal,
   legKeyOf,
   type AttemptOutcome,
@@ -58,7 +59,7 @@ const localDb = proxyLocalActivities<Activities>(DB_ACTIVITY_OPTIONS);
  * task open meanwhile, and a thousand waiting callbacks starve the agent workflows of task
  * slots (bench P3: every reserve update timed out).
  */
-const agentSteps = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const agentSteps = remoteDb;
 /** patched() id of the switch above. */
 const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 
@@ -91,18 +92,7 @@ const FINAL_PHASES: readonly LegPhase[] = ['completed', 'no-answer', 'busy', 'fa
 /** Folds one status event into a leg's phase; final phases never change (duplicates, late events). */
 export function nextLegPhase(current: LegPhase, event: Pick<LegEvent, 'status'>): LegPhase {
   if (FINAL_PHASES.includes(current)) return current;
-  switch (event.status) {
-    case 'answered':
-      return 'answered';
-    case 'completed':
-    case 'no-answer':
-    case 'busy':
-    case 'failed':
-    case 'canceled':
-      return event.status;
-    default:
-      return current;
-  }
+  return isPhaseStatus(event.status) ? event.status : current;
 }
 
 function outcomeOf(leg: Leg, phase: LegPhase): AttemptOutcome {

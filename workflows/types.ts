@@ -110,3 +110,12 @@ export function parseLegKey(key: string): { callbackId: string; attempt: number;
 export function attemptDueMs(dueAtMs: number, attemptIndex: number, intervalSeconds: number): number {
   return dueAtMs + attemptIndex * intervalSeconds * 1000;
 }
+
+/**
+ * The telephony statuses that change a leg's phase in the callback workflow (nextLegPhase);
+ * the others (`initiated`, `ringing`) are progress only, and are not signalled to it.
+ */
+export const PHASE_STATUSES = ['answered', 'completed', 'no-answer', 'busy', 'failed', 'canceled'] as const;
+export type PhaseStatus = (typeof PHASE_STATUSES)[number];
+export const isPhaseStatus = (status: string): status is PhaseStatus =>
+  (PHASE_STATUSES as readonly string[]).includes(status);

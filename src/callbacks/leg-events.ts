@@ -1,21 +1,16 @@
 // Telephony status events (Twilio webhooks or the simulated network) become signals to
 // the callback's workflow; the leg key names it, so no lookup is needed.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { UnknownCallError, type LegEvent, type LegStatus } from '../../activities/telephony/port';
+import { UnknownCallError, type LegEvent } from '../../activities/telephony/port';
 import { legEventSignal } from '../../workflows/messages';
-import { callbackWorkflowId, parseLegKey } from '../../workflows/types';
-
-/**
- * Progress statuses (`initiated`, `ringing`) change nothing in the workflow (nextLegPhase):
- * they are acknowledged but not signalled, saving a workflow task each (two per leg).
- */
-const SIGNALLED = new Set<LegStatus>(['answered', 'no-answer', 'busy', 'failed', 'completed', 'canceled']);
+import { callbackWorkflowId, isPhaseStatus, parseLegKey } from '../../workflows/types';
 
 export function createLegEventDelivery(temporal: Client) {
   return async (event: LegEvent): Promise<void> => {
     const leg = parseLegKey(event.key);
     if (!leg) throw new UnknownCallError(`malformed leg key`);
-    if (!SIGNALLED.has(event.status)) return;
+    // Progress only (initiated, ringing): acknowledged, no signal, no workflow task.
+    if (!isPhaseStatus(event.status)) return;
     try {
       await temporal.workflow.getHandle(callbackWorkflowId(leg.callbackId)).signal(legEventSignal, event);
     } catch (err) {

@@ -7,14 +7,16 @@ import { registerSearchAttributes } from '../../src/infra/temporal';
 // Worker state chatter hides test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-/** The real time-skipping test server, from the binary global setup resolved. */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const path = findTemporalBinary('test-server');
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
-  );
+const atPath = (path: string | undefined) => (path ? { server: { executable: { type: 'existing-path' as const, path } } } : {});
+
+async function withSearchAttributes(env: TestWorkflowEnvironment): Promise<TestWorkflowEnvironment> {
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
+}
+
+/** The real time-skipping test server, from the binary global setup resolved. */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping(atPath(findTemporalBinary('test-server'))).then(withSearchAttributes);
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -29,11 +31,6 @@ export function workflowBundle(): Promise<WorkflowBundle> {
  * need a real server's behaviour rather than skipped time — e.g. a worker restart, where
  * tasks of the dead worker's sticky queue must move to the next worker.
  */
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
-  const path = findTemporalBinary('cli');
-  const env = await TestWorkflowEnvironment.createLocal(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
-  );
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  return env;
+export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal(atPath(findTemporalBinary('cli'))).then(withSearchAttributes);
 }
