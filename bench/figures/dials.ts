@@ -2,6 +2,7 @@
 // before it. `telephony_calls.created_at` is written just before the call is placed (S35),
 // so it is the first dial to the millisecond; every timestamp comes from this machine's clock.
 import type { Db } from '../../src/infra/prisma';
+import { summarize, waitFor, type Summary } from '../stats';
 
 export interface DialTimes {
   id: string;
@@ -64,4 +65,36 @@ export function histogramShare(
     count: total,
     shareAtOrUnder: total ? Math.round((Number(bucket?.[1] ?? 0) / total) * 1000) / 1000 : Number.NaN,
   };
+}
+
+/**
+ * Waits, at most `deadlineMs`, until every callback `mine()` returns has dialled or ended.
+ * What has not by then is returned (the caller cancels or terminates it) with the instant its
+ * lateness is counted at: a lower bound.
+ */
+export async function awaitFirstDials(
+  label: string,
+  mine: () => Promise<DialTimes[]>,
+  deadlineMs: number,
+  pollMs: number,
+  onLate: () => void,
+): Promise<{ undialled: DialTimes[]; censoredAt: number }> {
+  const censoredAt = Date.now() + deadlineMs;
+  const settled = (r: DialTimes) => r.firstDialAt !== null || TERMINAL.has(r.status);
+  await waitFor(
+    `${label} first dials`,
+    deadlineMs,
+    async () => ((await mine()).every(settled) ? true : undefined),
+    pollMs,
+  ).catch(onLate);
+  return { undialled: (await mine()).filter((r) => !settled(r)), censoredAt };
+}
+
+/** Milliseconds between two steps of the dialled callbacks that have both. */
+export function stepSummary(
+  dialled: DialTimes[],
+  from: (r: DialTimes) => number | null,
+  to: (r: DialTimes) => number | null,
+): Summary {
+  return summarize(dialled.filter((r) => from(r) !== null && to(r) !== null).map((r) => to(r)! - from(r)!));
 }

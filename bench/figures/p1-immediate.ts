@@ -6,7 +6,7 @@ import type { BenchOptions } from '../options';
 import { addAvailableAgents, benchSettings, ensureProject, uniquePhone } from '../fixtures';
 import type { Stack } from '../stack';
 import { countBy, pool, sleep, summarize, waitFor, type Summary } from '../stats';
-import { dialTimes, histogramShare, TERMINAL, type DialTimes } from './dials';
+import { awaitFirstDials, dialTimes, histogramShare, stepSummary, TERMINAL, type DialTimes } from './dials';
 
 export const P1_PROJECT = 'demo';
 const WARM_UP = 5;
@@ -100,19 +100,9 @@ export async function runP1(stack: Stack, options: BenchOptions, say: (line: str
 async function settle(stack: Stack, sent: Sent[], say: (line: string) => void): Promise<P1Run> {
   const booked = new Map(sent.filter((s) => s.id).map((s) => [s.id!, s]));
   const mine = async () => (await dialTimes(stack.prisma, P1_PROJECT, 'IMMEDIATE')).filter((row) => booked.has(row.id));
-  const censoredAt = Date.now() + DIAL_DEADLINE_MS;
-  await waitFor(
-    'P1 first dials',
-    DIAL_DEADLINE_MS,
-    async () => {
-      const rows = await mine();
-      return rows.every((row) => row.firstDialAt !== null || TERMINAL.has(row.status)) ? true : undefined;
-    },
-    500,
-  ).catch(() =>
+  const { undialled, censoredAt } = await awaitFirstDials('P1', mine, DIAL_DEADLINE_MS, 500, () =>
     say(`!! P1: not every callback dialled ${DIAL_DEADLINE_MS / 1000} s after the last request; cancelling the rest`),
   );
-  const undialled = (await mine()).filter((row) => row.firstDialAt === null && !TERMINAL.has(row.status));
   await pool(undialled.length, 10, (i) => stack.api.post(`/v1/callbacks/${undialled[i]!.id}/cancel`));
   // Let the calls end so what follows starts on an idle system.
   const rows = await waitFor(
@@ -128,7 +118,7 @@ async function settle(stack: Stack, sent: Sent[], say: (line: string) => void): 
   const latency = rows.map((row) => (row.firstDialAt ?? censoredAt) - booked.get(row.id)!.sentAt);
   const dialled = rows.filter((row) => row.firstDialAt !== null);
   const part = (from: (r: DialTimes) => number | null, to: (r: DialTimes) => number | null) =>
-    summarize(dialled.filter((r) => from(r) !== null && to(r) !== null).map((r) => to(r)! - from(r)!));
+    stepSummary(dialled, from, to);
   return {
     callbacks: sent.length,
     statuses: countBy(sent, (s) => s.status),

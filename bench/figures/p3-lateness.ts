@@ -11,7 +11,7 @@ import type { BenchOptions } from '../options';
 import { TASK_QUEUE, type Stack } from '../stack';
 import { countBy, pool, sleep, summarize, waitFor, type Summary } from '../stats';
 import { callbackWorkflowId } from '../../workflows/types';
-import { dialTimes, histogramShare, TERMINAL, type DialTimes } from './dials';
+import { awaitFirstDials, dialTimes, histogramShare, stepSummary, TERMINAL, type DialTimes } from './dials';
 
 export const P3_PROJECT = 'bench-p3';
 
@@ -80,20 +80,10 @@ export async function runP3(
   await sleep(Math.max(0, firstDue + window - Date.now()));
   const ids = new Set<string>(rows.map((r) => r.id));
   const mine = async () => (await dialTimes(stack.prisma, P3_PROJECT, 'DEFERRED')).filter((r) => ids.has(r.id));
-  // Bounded: what is not dialled by then counts at the bound (a lower bound) and is cancelled.
-  const censoredAt = Date.now() + DIAL_DEADLINE_MS;
-  await waitFor(
-    'P3 first dials',
-    DIAL_DEADLINE_MS,
-    async () => {
-      const current = await mine();
-      return current.every((r) => r.firstDialAt !== null || TERMINAL.has(r.status)) ? true : undefined;
-    },
-    1000,
-  ).catch(() =>
+  // Bounded: what is not dialled by then counts at the bound (a lower bound) and is terminated.
+  const { undialled, censoredAt } = await awaitFirstDials('P3', mine, DIAL_DEADLINE_MS, 1000, () =>
     say(`!! P3: not every callback dialled ${DIAL_DEADLINE_MS / 1000} s after the window; terminating the rest`),
   );
-  const undialled = (await mine()).filter((r) => r.firstDialAt === null && !TERMINAL.has(r.status));
   // Terminated, not cancelled: the cancel API runs ~20/s here and would eat the time budget.
   await pool(undialled.length, 50, (i) =>
     stack.temporal.workflow.getHandle(callbackWorkflowId(undialled[i]!.id)).terminate('bench: P3 deadline'),
@@ -111,7 +101,7 @@ export async function runP3(
 
   const dialled = done.filter((r) => r.firstDialAt !== null);
   const part = (from: (r: DialTimes) => number | null, to: (r: DialTimes) => number | null) =>
-    summarize(dialled.filter((r) => from(r) !== null && to(r) !== null).map((r) => to(r)! - from(r)!));
+    stepSummary(dialled, from, to);
   // Every callback that woke up, dialled or not: the timer side alone.
   const awake = done.filter((r) => r.waitingSince !== null);
   return {
