@@ -3,7 +3,9 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'generated/', '.tools/', '.data/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/', 'generated/', '.tools/', '.data/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'],
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -22,7 +24,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'workflow code runs in a deterministic sandbox: no Node builtins' },
-            { group: ['twilio', 'pg', 'luxon', 'express', '@prisma/*', '../generated/*', '../src/infra/*'], message: 'no I/O libraries in workflow code' },
+            {
+              group: ['twilio', 'pg', 'luxon', 'express', '@prisma/*', '../generated/*', '../src/infra/*'],
+              message: 'no I/O libraries in workflow code',
+            },
           ],
           paths: [
             { name: 'crypto', message: 'no Node builtins in workflow code' },
@@ -39,7 +44,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'workflows import only types from activities' }] },
+        {
+          patterns: [
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'workflows import only types from activities',
+            },
+          ],
+        },
       ],
     },
   },

@@ -109,11 +109,19 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
     },
 
     async markAgentOnCall(input: { agentId: string; callbackId: string; attempt?: number }): Promise<void> {
-      await agents.callStarted(input.agentId, { callbackId: input.callbackId, requestId: requestIdOf(input, 'started') });
+      await agents.callStarted(input.agentId, {
+        callbackId: input.callbackId,
+        requestId: requestIdOf(input, 'started'),
+      });
     },
 
     /** Gives the agent back after an attempt: wrap-up after a call (S45), else available again. */
-    async releaseAgent(input: { agentId: string; callbackId: string; attempt?: number; talked: boolean }): Promise<void> {
+    async releaseAgent(input: {
+      agentId: string;
+      callbackId: string;
+      attempt?: number;
+      talked: boolean;
+    }): Promise<void> {
       await agents.callEnded(input.agentId, {
         callbackId: input.callbackId,
         talked: input.talked,

@@ -28,7 +28,12 @@ export function createAttemptActivities({ prisma }: { prisma: Db }) {
       };
     },
 
-    async startAttempt(input: { callbackId: string; number: number; agentId: string | null; at: string }): Promise<void> {
+    async startAttempt(input: {
+      callbackId: string;
+      number: number;
+      agentId: string | null;
+      at: string;
+    }): Promise<void> {
       const data = { startedAt: new Date(input.at), agentId: input.agentId };
       await prisma.attempt.upsert({
         where: { callbackId_number: { callbackId: input.callbackId, number: input.number } },
@@ -45,7 +50,12 @@ export function createAttemptActivities({ prisma }: { prisma: Db }) {
       });
     },
 
-    async finishAttempt(input: { callbackId: string; number: number; outcome: AttemptOutcome | null; at: string }): Promise<void> {
+    async finishAttempt(input: {
+      callbackId: string;
+      number: number;
+      outcome: AttemptOutcome | null;
+      at: string;
+    }): Promise<void> {
       await prisma.attempt.update({
         where: { callbackId_number: { callbackId: input.callbackId, number: input.number } },
         data: { endedAt: new Date(input.at), outcome: input.outcome },

@@ -18,7 +18,14 @@ export interface DialingDeps {
   metrics?: WorkerMetrics;
 }
 
-export function createDialingActivities({ prisma, telephony, provider, fromNumber, publicBaseUrl, metrics }: DialingDeps) {
+export function createDialingActivities({
+  prisma,
+  telephony,
+  provider,
+  fromNumber,
+  publicBaseUrl,
+  metrics,
+}: DialingDeps) {
   /** S2/S3: how long after the request (immediate) or the due time (deferred) the first dial went out. */
   async function observeFirstDial(input: DialLegInput): Promise<void> {
     if (!metrics) return;
@@ -42,7 +49,8 @@ export function createDialingActivities({ prisma, telephony, provider, fromNumbe
     if (!input.agentId) {
       // S40/S42: ACD mode calls the customer's own ACD number instead of an agent.
       const settings = await prisma.callSettings.findUnique({ where: { projectId: input.projectId } });
-      if (!settings?.acdNumber) throw ApplicationFailure.nonRetryable('project has no ACD number', 'PermanentDialError');
+      if (!settings?.acdNumber)
+        throw ApplicationFailure.nonRetryable('project has no ACD number', 'PermanentDialError');
       return settings.acdNumber;
     }
     const agent = await prisma.agent.findUniqueOrThrow({ where: { id: input.agentId }, include: { presence: true } });
@@ -67,8 +75,12 @@ export function createDialingActivities({ prisma, telephony, provider, fromNumbe
         throw ApplicationFailure.nonRetryable(`outcome of dialing ${key} is unknown`, 'DialOutcomeUnknown');
       }
       const to = await destination(input);
-      const holdMusic = input.first ? await prisma.holdMusic.findUnique({ where: { projectId: input.projectId }, select: { projectId: true } }) : null;
-      await prisma.telephonyCall.create({ data: { key, attemptId: attempt.id, leg: input.leg, provider, status: 'placing' } });
+      const holdMusic = input.first
+        ? await prisma.holdMusic.findUnique({ where: { projectId: input.projectId }, select: { projectId: true } })
+        : null;
+      await prisma.telephonyCall.create({
+        data: { key, attemptId: attempt.id, leg: input.leg, provider, status: 'placing' },
+      });
       try {
         const { callSid } = await telephony.placeCall({
           key,

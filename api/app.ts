@@ -41,10 +41,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get('/healthz', async (_req, res) => {
-    const checks = await Promise.allSettled([
-      prisma.$queryRaw`SELECT 1`,
-      temporal.workflowService.getSystemInfo({}),
-    ]);
+    const checks = await Promise.allSettled([prisma.$queryRaw`SELECT 1`, temporal.workflowService.getSystemInfo({})]);
     const [database, temporalCheck] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unreachable'));
     const ok = database === 'ok' && temporalCheck === 'ok';
     if (!ok) logger.warn({ database, temporal: temporalCheck }, 'health check failed');

@@ -17,7 +17,8 @@ export function requireApiKey(prisma: Db): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) return next(new ApiError('UNAUTHENTICATED', 'missing or malformed Authorization: Bearer <api key>'));
+    if (!match?.[1])
+      return next(new ApiError('UNAUTHENTICATED', 'missing or malformed Authorization: Bearer <api key>'));
     const key = await prisma.apiKey.findUnique({ where: { hash: hashApiKey(match[1]) } });
     if (!key || key.revokedAt) return next(new ApiError('UNAUTHENTICATED', 'unknown or revoked API key'));
     res.locals.auth = { accountId: key.accountId, apiKeyId: key.id } satisfies AuthContext;

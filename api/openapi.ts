@@ -155,7 +155,9 @@ function buildRegistry(): OpenAPIRegistry {
     method: 'get',
     path: '/v1/openapi.json',
     summary: 'This document',
-    responses: { 200: { description: 'OpenAPI 3 document', content: { 'application/json': { schema: z.object({}) } } } },
+    responses: {
+      200: { description: 'OpenAPI 3 document', content: { 'application/json': { schema: z.object({}) } } },
+    },
   });
   return registry;
 }

@@ -26,7 +26,8 @@ export function setRateLimitedPhone(res: Response, e164: string): void {
 function rateLimited(what: string) {
   return (req: Request, res: Response, next: NextFunction, options: Options) => {
     const info = (req as unknown as Record<string, RateLimitInfo | undefined>)[options.requestPropertyName];
-    if (info?.resetTime) res.set('Retry-After', String(Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000))));
+    if (info?.resetTime)
+      res.set('Retry-After', String(Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000))));
     next(new ApiError('RATE_LIMITED', `too many bookings ${what}; retry later`));
   };
 }

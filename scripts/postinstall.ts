@@ -16,5 +16,9 @@ execFileSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'prisma'), ['genera
 
 for (const kind of ['cli', 'test-server'] as const) {
   const found = ensureTemporalBinary(kind, say);
-  say(found ? `temporal ${kind}: ${path.relative(PROJECT_ROOT, found)}` : `temporal ${kind}: not installed (SDK download will be tried)`);
+  say(
+    found
+      ? `temporal ${kind}: ${path.relative(PROJECT_ROOT, found)}`
+      : `temporal ${kind}: not installed (SDK download will be tried)`,
+  );
 }

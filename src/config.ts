@@ -1,9 +1,7 @@
 // Process configuration, parsed once from the environment (fails fast, readably).
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -36,7 +34,10 @@ export const configSchema = z.object({
   /** Signs the simulated network's status webhooks when Twilio is not configured. */
   SIMULATED_AUTH_TOKEN: z.string().min(8).default('simulated-network-token'),
   /** S42: the identifier the simulated ACD's agent keys in (the seeded agent Alice is 101). */
-  SIMULATED_ACD_IDENTIFIER: z.string().regex(/^\d{1,16}$/).default('101'),
+  SIMULATED_ACD_IDENTIFIER: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .default('101'),
   /** Caller id of simulated calls. */
   SIMULATED_FROM_NUMBER: z.string().default('+33100000000'),
   /** Lets tests point the real Twilio SDK at a local stand-in for its REST API. */

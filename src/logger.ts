@@ -17,12 +17,17 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
 }
 
-export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   return pino(
     {
       name: options.name ?? 'callbacks',
       level: options.level ?? 'info',
-      redact: { paths: ['phone', '*.phone', 'phoneNumber', '*.phoneNumber', 'req.headers.authorization'], censor: '[masked]' },
+      redact: {
+        paths: ['phone', '*.phone', 'phoneNumber', '*.phoneNumber', 'req.headers.authorization'],
+        censor: '[masked]',
+      },
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map((arg) => maskDeep(arg)) as Parameters<typeof method>);

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   const metrics = createWorkerMetrics();
   const metricsServer = createServer((req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
-    void metrics.registry.metrics().then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body));
+    void metrics.registry
+      .metrics()
+      .then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body));
   });
   if (config.WORKER_METRICS_PORT) {
     metricsServer.listen(config.WORKER_METRICS_PORT, config.HOST, () =>
@@ -53,7 +55,14 @@ async function main(): Promise<void> {
   const reconcileTimer = setInterval(() => {
     if (reconciling) return;
     reconciling = true;
-    reconcileCallbacks({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, olderThanMs: 60_000, createdFrom, logger })
+    reconcileCallbacks({
+      prisma,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      olderThanMs: 60_000,
+      createdFrom,
+      logger,
+    })
       .then(async (result) => {
         createdFrom = result.nextFrom;
         if (result.started > 0) logger.warn(result, 'started callbacks whose workflow was missing');

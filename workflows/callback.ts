@@ -243,7 +243,11 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   }
 
   /** Waits until the leg is answered or ended (or the ring timeout passed); cancel interrupts. */
-  async function awaitAnswer(key: string, plan: DialPlan, alsoStopWhen: () => boolean = () => false): Promise<LegPhase> {
+  async function awaitAnswer(
+    key: string,
+    plan: DialPlan,
+    alsoStopWhen: () => boolean = () => false,
+  ): Promise<LegPhase> {
     const settled = () => answeredLegs.has(key) || legPhases.get(key) !== 'dialing';
     const ok = await condition(
       () => settled() || cancelRequested || alsoStopWhen(),
@@ -292,7 +296,8 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       if (cancelRequested) return null;
       if (!accepted) return 'AGENT_NO_ANSWER';
     }
-    const [firstLeg, secondLeg]: [Leg, Leg] = plan.callOrder === 'AGENT_FIRST' ? ['agent', 'visitor'] : ['visitor', 'agent'];
+    const [firstLeg, secondLeg]: [Leg, Leg] =
+      plan.callOrder === 'AGENT_FIRST' ? ['agent', 'visitor'] : ['visitor', 'agent'];
     const first = await dial(firstLeg, true, plan);
     const firstPhase = await answerOf(firstLeg, first, plan);
     if (cancelRequested) {

@@ -20,7 +20,14 @@ export function isMpegFrameHeader(buf: Buffer, offset: number): boolean {
   const bitrate = b2 >> 4; // 0000 free format, 1111 bad
   const sampleRate = (b2 >> 2) & 0b11; // 11 reserved
   const emphasis = b3 & 0b11; // 10 reserved
-  return version !== 0b01 && layer !== 0b00 && bitrate !== 0b0000 && bitrate !== 0b1111 && sampleRate !== 0b11 && emphasis !== 0b10;
+  return (
+    version !== 0b01 &&
+    layer !== 0b00 &&
+    bitrate !== 0b0000 &&
+    bitrate !== 0b1111 &&
+    sampleRate !== 0b11 &&
+    emphasis !== 0b10
+  );
 }
 
 /** ID3v2 header ("ID3", version 2–4, synchsafe size); returns the tag's total length or null. */

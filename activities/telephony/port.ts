@@ -31,7 +31,8 @@ export interface DialRequest {
   acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
 }
 
-export type LegStatus = 'initiated' | 'ringing' | 'answered' | 'no-answer' | 'busy' | 'failed' | 'completed' | 'canceled';
+export type LegStatus =
+  'initiated' | 'ringing' | 'answered' | 'no-answer' | 'busy' | 'failed' | 'completed' | 'canceled';
 
 export type AnsweredBy = 'human' | 'machine' | 'unknown';
 

@@ -3,7 +3,14 @@
 // production posts them, signed like Twilio's, to our own status webhook.
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
-import { toTwilioCallStatus, type AnsweredBy, type DialRequest, type LegEvent, type LegStatus, type TelephonyPort } from './port';
+import {
+  toTwilioCallStatus,
+  type AnsweredBy,
+  type DialRequest,
+  type LegEvent,
+  type LegStatus,
+  type TelephonyPort,
+} from './port';
 import { acdIdentifyUrl, statusCallbackUrl, type TelephonyLogger } from './twilio';
 
 export interface SimulatedClock {
@@ -98,7 +105,10 @@ export function createSimulatedTelephony(options: {
         return;
       } catch (err) {
         if (attempt >= maxEmitAttempts) {
-          logger?.error({ key: event.key, callSid: event.callSid, status: event.status, err }, 'simulated status event lost');
+          logger?.error(
+            { key: event.key, callSid: event.callSid, status: event.status, err },
+            'simulated status event lost',
+          );
           return;
         }
         await sleep(250 * 2 ** (attempt - 1));
@@ -106,7 +116,11 @@ export function createSimulatedTelephony(options: {
     }
   }
 
-  function send(call: SimulatedCall, status: LegStatus, extra: { answeredBy?: AnsweredBy; durationSeconds?: number } = {}) {
+  function send(
+    call: SimulatedCall,
+    status: LegStatus,
+    extra: { answeredBy?: AnsweredBy; durationSeconds?: number } = {},
+  ) {
     const event: LegEvent = {
       key: call.req.key,
       callSid: call.callSid,
@@ -195,7 +209,10 @@ export function createSimulatedTelephony(options: {
       sidByKey.set(req.key, call.callSid);
       calls.set(call.callSid, call);
       run(call);
-      logger?.info({ key: req.key, leg: req.leg, callSid: call.callSid, outcome: simulatedOutcome(req.to) }, 'simulated call placed');
+      logger?.info(
+        { key: req.key, leg: req.leg, callSid: call.callSid, outcome: simulatedOutcome(req.to) },
+        'simulated call placed',
+      );
       return { callSid: call.callSid };
     },
 

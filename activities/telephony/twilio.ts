@@ -21,12 +21,18 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    const uri = opts.uri.startsWith(TWILIO_API_ORIGIN) ? this.baseUrl + opts.uri.slice(TWILIO_API_ORIGIN.length) : opts.uri;
+    const uri = opts.uri.startsWith(TWILIO_API_ORIGIN)
+      ? this.baseUrl + opts.uri.slice(TWILIO_API_ORIGIN.length)
+      : opts.uri;
     return super.request({ ...opts, uri });
   }
 }
 
-export function createTwilioClient(options: { accountSid: string; authToken: string; apiBaseUrl?: string }): twilio.Twilio {
+export function createTwilioClient(options: {
+  accountSid: string;
+  authToken: string;
+  apiBaseUrl?: string;
+}): twilio.Twilio {
   const clientOpts: twilio.ClientOpts = {};
   if (options.apiBaseUrl) clientOpts.httpClient = new RebasedRequestClient(options.apiBaseUrl.replace(/\/+$/, ''));
   return twilio(options.accountSid, options.authToken, clientOpts);
@@ -63,7 +69,11 @@ export function conferenceTwiml(
 }
 
 /** Where Twilio posts the DTMF an ACD agent keyed in (S42); `first`/`rec` rebuild the conference TwiML. */
-export function acdIdentifyUrl(publicBaseUrl: string, req: Pick<DialRequest, 'key' | 'startConferenceOnEnter' | 'record'>, attempt: number): string {
+export function acdIdentifyUrl(
+  publicBaseUrl: string,
+  req: Pick<DialRequest, 'key' | 'startConferenceOnEnter' | 'record'>,
+  attempt: number,
+): string {
   const query = new URLSearchParams({
     key: req.key,
     try: String(attempt),
@@ -81,7 +91,13 @@ export function acdGatherTwiml(identifyUrl: string, welcomeMessageSeconds: numbe
   const response = new twilio.twiml.VoiceResponse();
   if (prompt) response.say(prompt);
   if (welcomeMessageSeconds > 0) response.pause({ length: welcomeMessageSeconds });
-  response.gather({ input: ['dtmf'], finishOnKey: '#', timeout: ACD_GATHER_TIMEOUT_SECONDS, action: identifyUrl, method: 'POST' });
+  response.gather({
+    input: ['dtmf'],
+    finishOnKey: '#',
+    timeout: ACD_GATHER_TIMEOUT_SECONDS,
+    action: identifyUrl,
+    method: 'POST',
+  });
   // No digits before the timeout: the same action, without Digits, counts as a failed try.
   response.redirect({ method: 'POST' }, identifyUrl);
   return response.toString();

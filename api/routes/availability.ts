@@ -18,7 +18,9 @@ export const MAX_WINDOW_DAYS = 31;
 
 export const availabilityQuerySchema = z.object({
   from: isoInstant.optional().meta({ description: 'Default: now' }),
-  to: isoInstant.optional().meta({ description: `Default: from + ${DEFAULT_WINDOW_DAYS} days; at most ${MAX_WINDOW_DAYS} days after from` }),
+  to: isoInstant
+    .optional()
+    .meta({ description: `Default: from + ${DEFAULT_WINDOW_DAYS} days; at most ${MAX_WINDOW_DAYS} days after from` }),
 });
 
 export const availabilitySchema = z
@@ -41,9 +43,11 @@ export const availabilitySchema = z
 function windowOf(query: { from?: Date | undefined; to?: Date | undefined }, now: Date): { from: Date; to: Date } {
   const from = query.from ?? now;
   const to = query.to ?? new Date(from.getTime() + DEFAULT_WINDOW_DAYS * DAY_MS);
-  const invalid = (message: string) => new ApiError('VALIDATION_FAILED', 'the request is not valid', [{ path: 'query.to', message }]);
+  const invalid = (message: string) =>
+    new ApiError('VALIDATION_FAILED', 'the request is not valid', [{ path: 'query.to', message }]);
   if (to <= from) throw invalid('must be after from');
-  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) throw invalid(`must be at most ${MAX_WINDOW_DAYS} days after from`);
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS)
+    throw invalid(`must be at most ${MAX_WINDOW_DAYS} days after from`);
   return { from, to };
 }
 

@@ -51,7 +51,11 @@ const ATTEMPT_OUTCOMES = [
 export const bookingRequestSchema = z
   .strictObject({
     projectId: z.string().min(1).max(200),
-    phone: z.string().min(1).max(200).meta({ description: "Any common format; the project's first country is the default" }),
+    phone: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({ description: "Any common format; the project's first country is the default" }),
     mode: z.enum(['immediate', 'deferred']),
     slotStart: isoInstant.optional().meta({ description: "Deferred: the slot's start, as listed by availability" }),
     recordingOptOut: z.boolean().default(false),
@@ -64,7 +68,10 @@ export const bookingRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['slotStart'], message: 'must be left out for an immediate callback' });
     }
   })
-  .meta({ id: 'BookingRequest', description: 'slotStart is required for mode "deferred" and must be left out for "immediate"' });
+  .meta({
+    id: 'BookingRequest',
+    description: 'slotStart is required for mode "deferred" and must be left out for "immediate"',
+  });
 
 export const idempotencyKeySchema = z
   .string()
@@ -100,7 +107,9 @@ export const attemptSchema = z
   })
   .meta({ id: 'Attempt' });
 
-export const callbackDetailSchema = callbackSchema.extend({ attempts: z.array(attemptSchema) }).meta({ id: 'CallbackDetail' });
+export const callbackDetailSchema = callbackSchema
+  .extend({ attempts: z.array(attemptSchema) })
+  .meta({ id: 'CallbackDetail' });
 
 export const callbackListQuerySchema = z.object({
   status: z
@@ -142,7 +151,8 @@ async function ownedCallback(prisma: Db, res: Response, id: string) {
     include: { project: { select: { accountId: true, timezone: true } }, attempts: { orderBy: { number: 'asc' } } },
   });
   if (!callback) throw new ApiError('NOT_FOUND', `callback ${id} not found`);
-  if (callback.project.accountId !== authOf(res).accountId) throw new ApiError('FORBIDDEN', 'callback of another account');
+  if (callback.project.accountId !== authOf(res).accountId)
+    throw new ApiError('FORBIDDEN', 'callback of another account');
   return callback;
 }
 
@@ -185,7 +195,11 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
       });
       const replay = await findReplay(prisma, prepared);
       // A replay answers 200 (not 201) with the same callback, as it is now.
-      if (replay) return void res.status(200).set('Idempotent-Replayed', 'true').json(callbackView(replay, prepared.settings.timezone));
+      if (replay)
+        return void res
+          .status(200)
+          .set('Idempotent-Replayed', 'true')
+          .json(callbackView(replay, prepared.settings.timezone));
       res.locals.booking = prepared;
       setRateLimitedPhone(res, prepared.e164);
       next();
@@ -221,20 +235,24 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     res.json(callbackView(cancelled, callback.project.timezone));
   });
 
-  router.get('/projects/:projectId/callbacks', validate(projectList), async (req: ValidRequest<typeof projectList>, res) => {
-    const project = await ownedProject(prisma, res, req.params.projectId);
-    const { status, from, to, limit } = req.query;
-    const rows = await prisma.callback.findMany({
-      where: {
-        projectId: project.id,
-        ...(status ? { status: { in: status } } : {}),
-        ...(from || to ? { dueAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } } : {}),
-      },
-      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-      take: limit,
-    });
-    res.json({ items: rows.map((row) => callbackView(row, project.timezone)) });
-  });
+  router.get(
+    '/projects/:projectId/callbacks',
+    validate(projectList),
+    async (req: ValidRequest<typeof projectList>, res) => {
+      const project = await ownedProject(prisma, res, req.params.projectId);
+      const { status, from, to, limit } = req.query;
+      const rows = await prisma.callback.findMany({
+        where: {
+          projectId: project.id,
+          ...(status ? { status: { in: status } } : {}),
+          ...(from || to ? { dueAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } } : {}),
+        },
+        orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+        take: limit,
+      });
+      res.json({ items: rows.map((row) => callbackView(row, project.timezone)) });
+    },
+  );
 
   router.use(refusalsAsApiErrors);
   return router;

@@ -15,7 +15,8 @@ export function createHoldMusicRouter({ prisma }: { prisma: Db }): Router {
   router.put(
     '/projects/:projectId/hold-music',
     (req, _res, next) => {
-      if (!req.is(AUDIO_TYPES)) return next(new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be audio/mpeg or audio/wav'));
+      if (!req.is(AUDIO_TYPES))
+        return next(new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be audio/mpeg or audio/wav'));
       next();
     },
     // One byte over the limit is enough to answer 413 without reading the rest.

@@ -13,7 +13,10 @@ import { createSettingsRouter } from './settings';
 export interface V1RouterDeps {
   prisma: Db;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE' | 'RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR'>;
+  config: Pick<
+    Config,
+    'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE' | 'RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR'
+  >;
   logger: Logger;
   /** Default: the config's RATE_LIMIT_BOOKINGS_*; tests pass small ones. */
   rateLimits?: BookingRateLimits;

@@ -33,11 +33,15 @@ export function createSettingsRouter(deps: { prisma: Db }): Router {
   });
 
   // S13 and every other rule are in callSettingsSchema: one 422 detail per bad path.
-  router.put('/projects/:projectId/call-settings', validate(replace), async (req: ValidRequest<typeof replace>, res) => {
-    await ownedProject(prisma, res, req.params.projectId);
-    await saveCallSettings(prisma, req.params.projectId, req.body);
-    res.json(await settingsOf(req.params.projectId));
-  });
+  router.put(
+    '/projects/:projectId/call-settings',
+    validate(replace),
+    async (req: ValidRequest<typeof replace>, res) => {
+      await ownedProject(prisma, res, req.params.projectId);
+      await saveCallSettings(prisma, req.params.projectId, req.body);
+      res.json(await settingsOf(req.params.projectId));
+    },
+  );
 
   return router;
 }

@@ -64,7 +64,8 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
   const { authToken, onLegEvent, logger } = deps;
   const publicBaseUrl = deps.publicBaseUrl.replace(/\/+$/, '');
   const audioUrl =
-    deps.holdMusicAudioUrl ?? ((projectId: string) => `${publicBaseUrl}/media/hold-music/${encodeURIComponent(projectId)}`);
+    deps.holdMusicAudioUrl ??
+    ((projectId: string) => `${publicBaseUrl}/media/hold-music/${encodeURIComponent(projectId)}`);
 
   const router = express.Router();
   const parseForm = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 100 });
@@ -80,13 +81,17 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     } catch {
       valid = false; // an unparsable URL cannot carry a valid signature
     }
-    if (!valid) return sendError(res, new ApiError('INVALID_SIGNATURE', 'X-Twilio-Signature does not match the request'));
+    if (!valid)
+      return sendError(res, new ApiError('INVALID_SIGNATURE', 'X-Twilio-Signature does not match the request'));
     next();
   };
 
   const requireForm: RequestHandler = (req, res, next) => {
     if (!req.is('application/x-www-form-urlencoded')) {
-      return sendError(res, new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be application/x-www-form-urlencoded'));
+      return sendError(
+        res,
+        new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be application/x-www-form-urlencoded'),
+      );
     }
     next();
   };
@@ -95,18 +100,27 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     const form = flatForm(req.body);
     const key = req.query['key'];
     if (typeof key !== 'string' || key === '' || form === null) {
-      return sendError(res, new ApiError('INVALID_REQUEST', 'a status callback needs one `key` query parameter and a flat form'));
+      return sendError(
+        res,
+        new ApiError('INVALID_REQUEST', 'a status callback needs one `key` query parameter and a flat form'),
+      );
     }
     const event = mapTwilioStatus(form, { key, receivedAt: new Date() });
     if (!event) {
-      return sendError(res, new ApiError('INVALID_REQUEST', 'CallSid, a known CallStatus, SequenceNumber and Timestamp must be valid'));
+      return sendError(
+        res,
+        new ApiError('INVALID_REQUEST', 'CallSid, a known CallStatus, SequenceNumber and Timestamp must be valid'),
+      );
     }
     try {
       await onLegEvent(event);
     } catch (err) {
       if (err instanceof UnknownCallError) {
         // Late or stray callbacks (e.g. after the callback ended) are ignored, not retried.
-        logger?.info({ key, callSid: event.callSid, status: event.status }, 'status callback for an unknown call ignored');
+        logger?.info(
+          { key, callSid: event.callSid, status: event.status },
+          'status callback for an unknown call ignored',
+        );
         return res.status(204).end();
       }
       // Nothing is lost: a 503 makes the sender (Twilio, or the simulated emitter) try again.
@@ -124,7 +138,10 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     const tryNumber = Number(tryText);
     if (!deps.acdIdentify) return sendError(res, new ApiError('NOT_FOUND', 'ACD identification is not configured'));
     if (typeof key !== 'string' || !Number.isInteger(tryNumber) || tryNumber < 1 || tryNumber > 20 || form === null) {
-      return sendError(res, new ApiError('INVALID_REQUEST', 'an identification needs `key` and `try` query parameters'));
+      return sendError(
+        res,
+        new ApiError('INVALID_REQUEST', 'an identification needs `key` and `try` query parameters'),
+      );
     }
     const digits = form['Digits']?.replace(/#$/, '');
     try {
@@ -146,7 +163,8 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
 
   const holdMusic: RequestHandler = (req, res) => {
     const projectId = req.params['projectId'];
-    if (typeof projectId !== 'string' || !PROJECT_ID.test(projectId)) return sendError(res, new ApiError('INVALID_REQUEST', 'invalid project id'));
+    if (typeof projectId !== 'string' || !PROJECT_ID.test(projectId))
+      return sendError(res, new ApiError('INVALID_REQUEST', 'invalid project id'));
     res.type('text/xml').send(holdMusicTwiml(audioUrl(projectId)));
   };
   router.get('/twilio/hold-music/:projectId', requireSignature, holdMusic);

@@ -36,7 +36,10 @@ export async function releaseOrphanedReservations(options: OrphanedReservationOp
       talked: state === 'ON_CALL',
       requestId: `${callbackId}:orphan-release`,
     });
-    options.logger?.warn({ agentId, callbackId, state }, 'released an agent held by a callback that is no longer running');
+    options.logger?.warn(
+      { agentId, callbackId, state },
+      'released an agent held by a callback that is no longer running',
+    );
     released.push(agentId);
   }
   return released;

@@ -16,7 +16,9 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
 
   async function tell(callbackId: string, key: string, agentId: string | null): Promise<void> {
     try {
-      await temporal.workflow.getHandle(callbackWorkflowId(callbackId)).signal(acdIdentificationSignal, { key, agentId });
+      await temporal.workflow
+        .getHandle(callbackWorkflowId(callbackId))
+        .signal(acdIdentificationSignal, { key, agentId });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new UnknownCallError(`no running callback for ${key}`);
       throw err;
@@ -29,7 +31,10 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
     const { callbackId, attempt } = leg;
     const callback = await prisma.callback.findUnique({
       where: { id: callbackId },
-      select: { projectId: true, project: { select: { accountId: true, callSettings: true, holdMusic: { select: { projectId: true } } } } },
+      select: {
+        projectId: true,
+        project: { select: { accountId: true, callSettings: true, holdMusic: { select: { projectId: true } } } },
+      },
     });
     if (!callback) throw new UnknownCallError('unknown callback');
     const settings = callback.project.callSettings;
@@ -49,12 +54,18 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
         conference: `cb-${callbackId}-${attempt}`,
         startConferenceOnEnter: !input.first,
         record: input.record,
-        ...(input.first && callback.project.holdMusic ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, callback.projectId) } : {}),
+        ...(input.first && callback.project.holdMusic
+          ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, callback.projectId) }
+          : {}),
       });
     }
     const allowed = settings?.acdIdentificationAttempts ?? 3;
     if (input.tryNumber < allowed) {
-      const next = acdIdentifyUrl(publicBaseUrl, { key: input.key, startConferenceOnEnter: !input.first, record: input.record }, input.tryNumber + 1);
+      const next = acdIdentifyUrl(
+        publicBaseUrl,
+        { key: input.key, startConferenceOnEnter: !input.first, record: input.record },
+        input.tryNumber + 1,
+      );
       return acdGatherTwiml(next, 0, 'Identifier not recognised. Please key in your identifier, then the hash key.');
     }
     await tell(callbackId, input.key, null);

@@ -88,7 +88,8 @@ export async function prepareBooking(prisma: Db, request: BookingRequest): Promi
   const settings = await loadCallSettings(prisma, request.projectId);
   if (!settings) throw new CallbackRefused('NOT_FOUND', `project ${request.projectId} not found`);
   const phone = parseVisitorPhone(request.phone, settings.countries);
-  if (!phone.ok) throw new CallbackRefused('PHONE_NOT_ALLOWED', phone.reason, [{ path: 'phone', message: phone.reason }]);
+  if (!phone.ok)
+    throw new CallbackRefused('PHONE_NOT_ALLOWED', phone.reason, [{ path: 'phone', message: phone.reason }]);
   return { ...request, e164: phone.e164, settings };
 }
 
@@ -108,7 +109,9 @@ export async function findReplay(prisma: Db, booking: PreparedBooking): Promise<
     (earlier.slotStart?.getTime() ?? null) === (booking.slotStart?.getTime() ?? null);
   if (!same) {
     const message = 'was already used for a different callback request';
-    throw new CallbackRefused('VALIDATION_FAILED', `Idempotency-Key ${message}`, [{ path: 'Idempotency-Key', message }]);
+    throw new CallbackRefused('VALIDATION_FAILED', `Idempotency-Key ${message}`, [
+      { path: 'Idempotency-Key', message },
+    ]);
   }
   return earlier;
 }
@@ -160,7 +163,13 @@ export async function bookCallback(deps: BookingDeps, booking: PreparedBooking):
 type NewCallbackRow = Omit<Prisma.CallbackUncheckedCreateInput, 'dueAt'>;
 
 /** S2/S5: due now, only while immediate is offered. */
-async function createImmediate(prisma: Db, settings: CallSettings, now: Date, availableAgents: number, row: NewCallbackRow) {
+async function createImmediate(
+  prisma: Db,
+  settings: CallSettings,
+  now: Date,
+  availableAgents: number,
+  row: NewCallbackRow,
+) {
   if (!isImmediateOffered(settings, now, availableAgents)) {
     throw new CallbackRefused('IMMEDIATE_UNAVAILABLE', 'immediate callbacks are not offered now');
   }
@@ -193,7 +202,9 @@ async function createDeferred(
           dueAt: positionTime(slot, position),
           slotStart: slot.start,
           position,
-          booking: { create: { projectId: booking.projectId, slotStart: slot.start, position, capacity: slot.capacity } },
+          booking: {
+            create: { projectId: booking.projectId, slotStart: slot.start, position, capacity: slot.capacity },
+          },
         },
       });
     } catch (err) {
@@ -251,7 +262,10 @@ export interface CancelDeps {
  * S23: cancel before connection. The workflow decides (its update validator refuses once
  * connected or ended); a callback whose workflow never started is cancelled in the database.
  */
-export async function cancelCallback(deps: CancelDeps, callback: { id: string; status: CallbackStatus }): Promise<void> {
+export async function cancelCallback(
+  deps: CancelDeps,
+  callback: { id: string; status: CallbackStatus },
+): Promise<void> {
   if (!isCancellable(callback.status)) {
     throw new CallbackRefused('NOT_CANCELLABLE', `callback is ${callback.status}`);
   }
@@ -278,7 +292,8 @@ async function cancelThroughWorkflow(deps: CancelDeps, callbackId: string): Prom
     );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
-    if (err instanceof WorkflowUpdateFailedError) throw new CallbackRefused('NOT_CANCELLABLE', 'the callback can no longer be cancelled');
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new CallbackRefused('NOT_CANCELLABLE', 'the callback can no longer be cancelled');
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw new CallbackRefused('UNAVAILABLE', 'the cancellation was not confirmed in time; retry');
     }

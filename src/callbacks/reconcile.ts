@@ -74,10 +74,14 @@ export async function reconcileCallbacks(options: ReconcileOptions): Promise<Rec
   const { prisma, batchSize = 100, concurrency = 4 } = options;
   const cutoff = new Date((options.now ?? new Date()).getTime() - options.olderThanMs);
   const settingsOf = settingsCache(prisma);
-  const result: ReconcileResult = { checked: 0, started: 0, nextFrom: new Date(cutoff.getTime() - LATE_COMMIT_MARGIN_MS) };
+  const result: ReconcileResult = {
+    checked: 0,
+    started: 0,
+    nextFrom: new Date(cutoff.getTime() - LATE_COMMIT_MARGIN_MS),
+  };
   const createdAt = { lt: cutoff, ...(options.createdFrom ? { gte: options.createdFrom } : {}) };
   // Keyset pages over every candidate: a missing workflow far down the list is still found.
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await prisma.callback.findMany({
       where: { status: 'SCHEDULED', createdAt, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: 'asc' },
@@ -86,7 +90,9 @@ export async function reconcileCallbacks(options: ReconcileOptions): Promise<Rec
     });
     const ids = page.map((row) => row.id);
     for (let i = 0; i < ids.length; i += concurrency) {
-      const outcomes = await Promise.all(ids.slice(i, i + concurrency).map((id) => startIfMissing(options, id, settingsOf)));
+      const outcomes = await Promise.all(
+        ids.slice(i, i + concurrency).map((id) => startIfMissing(options, id, settingsOf)),
+      );
       result.started += outcomes.filter(Boolean).length;
     }
     result.checked += ids.length;

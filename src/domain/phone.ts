@@ -2,8 +2,7 @@ import { parsePhoneNumberFromString, type CountryCode, type NumberType, type Pho
 
 export type PhoneRefusal = 'NOT_A_NUMBER' | 'COUNTRY_NOT_ALLOWED' | 'TYPE_NOT_ALLOWED';
 export type PhoneCheck =
-  | { ok: true; e164: string; country: string }
-  | { ok: false; code: PhoneRefusal; reason: string };
+  { ok: true; e164: string; country: string } | { ok: false; code: PhoneRefusal; reason: string };
 
 // S21: lines a person answers and that cost a normal call; premium-rate, shared-cost, UAN and
 // personal numbers (UK 070, a known fraud range) bill the caller extra, pagers/voicemail take no call.
@@ -47,9 +46,14 @@ export function parseVisitorPhone(raw: string, countries: readonly string[]): Ph
   const defaultCountry = countries[0];
   if (defaultCountry === undefined) return refuse('COUNTRY_NOT_ALLOWED', 'the project calls no country');
   if (raw.length > MAX_RAW_LENGTH) return refuse('NOT_A_NUMBER', 'not a valid phone number');
-  const checked = checkParsed(parsePhoneNumberFromString(raw, { defaultCountry: defaultCountry as CountryCode, extract: false }));
+  const checked = checkParsed(
+    parsePhoneNumberFromString(raw, { defaultCountry: defaultCountry as CountryCode, extract: false }),
+  );
   if (checked.ok && !countries.includes(checked.country)) {
-    return refuse('COUNTRY_NOT_ALLOWED', `numbers of ${checked.country === '001' ? 'no country' : checked.country} are not called by this project`);
+    return refuse(
+      'COUNTRY_NOT_ALLOWED',
+      `numbers of ${checked.country === '001' ? 'no country' : checked.country} are not called by this project`,
+    );
   }
   return checked;
 }

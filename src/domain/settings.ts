@@ -108,7 +108,8 @@ const timezoneSchema = z.string().refine(isValidTimeZone, {
 const countriesSchema = z
   .array(
     z.string().refine((code) => /^[A-Z]{2}$/.test(code) && isSupportedCountry(code), {
-      error: (issue) => `${JSON.stringify(issue.input)} is not a supported ISO 3166-1 alpha-2 country code (upper case)`,
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a supported ISO 3166-1 alpha-2 country code (upper case)`,
     }),
   )
   .min(1, { error: 'must list at least one country' })

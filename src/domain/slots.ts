@@ -29,7 +29,9 @@ function requireWallTime(text: string): number {
  */
 function slotEnd(timezone: string, date: string, endMinutes: number): Date | null {
   const [direct] =
-    endMinutes === 1440 ? instantsAtWallTime(timezone, addDays(date, 1), 0) : instantsAtWallTime(timezone, date, endMinutes);
+    endMinutes === 1440
+      ? instantsAtWallTime(timezone, addDays(date, 1), 0)
+      : instantsAtWallTime(timezone, date, endMinutes);
   if (direct) return direct;
   const lastMinute = instantsAtWallTime(timezone, date, endMinutes - 1).at(-1);
   return lastMinute ? new Date(lastMinute.getTime() + MS_PER_MINUTE) : null;

@@ -34,7 +34,9 @@ export async function registerSearchAttributes(
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type as SearchAttributeType]])),
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, INDEXED_TYPE[key.type as SearchAttributeType]]),
+    ),
   });
   return missing.map((key) => key.name);
 }

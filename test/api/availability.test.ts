@@ -56,7 +56,8 @@ test('remaining goes down with each booking, to 0 when full (full slots stay lis
   const tenant = await createTenant(prisma);
   await putSettings(harness, tenant, dailySlotSettings(THREE_PER_HOUR));
   const slotStart = (await availability(harness, tenant)).deferred.slots[1]!.start;
-  const remaining = async () => (await availability(harness, tenant)).deferred.slots.find((s) => s.start === slotStart)!.remaining;
+  const remaining = async () =>
+    (await availability(harness, tenant)).deferred.slots.find((s) => s.start === slotStart)!.remaining;
   expect(await remaining()).toBe(3);
   for (const expected of [2, 1, 0]) {
     expect((await book(harness, tenant, { mode: 'deferred', slotStart })).status).toBe(201);

@@ -130,7 +130,9 @@ describe('S22: duplicates and idempotency', () => {
       Array.from({ length: 10 }, () => book(harness, tenant, { mode: 'deferred', slotStart: slot.start, phone })),
     );
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
-    expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'DUPLICATE_CALLBACK')).toBe(true);
+    expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'DUPLICATE_CALLBACK')).toBe(
+      true,
+    );
     expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
   });
 
@@ -170,7 +172,12 @@ describe('S22: duplicates and idempotency', () => {
   test('an Idempotency-Key over 200 characters is VALIDATION_FAILED', async () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
-    const res = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start }, { 'Idempotency-Key': 'k'.repeat(201) });
+    const res = await book(
+      harness,
+      tenant,
+      { mode: 'deferred', slotStart: slot.start },
+      { 'Idempotency-Key': 'k'.repeat(201) },
+    );
     expect(res.status).toBe(422);
     expect(res.body.error.details[0].path).toBe('Idempotency-Key');
   });
@@ -228,7 +235,9 @@ describe('S5/S6: what may be booked', () => {
   });
 
   test('immediate by presence with no free agent is IMMEDIATE_UNAVAILABLE; with one it is due now', async () => {
-    const tenant = await tenantWithSlots(SIX_PER_HOUR, { immediate: { enabled: true, availability: 'AGENT_PRESENCE' } });
+    const tenant = await tenantWithSlots(SIX_PER_HOUR, {
+      immediate: { enabled: true, availability: 'AGENT_PRESENCE' },
+    });
     await createAgent(prisma, tenant, { state: 'ON_CALL' });
     const refused = await book(harness, tenant, { mode: 'immediate' });
     expect(refused.status).toBe(409);
@@ -248,14 +257,29 @@ describe('S5/S6: what may be booked', () => {
   test('S6: deferred "when immediate is unavailable" is SLOT_UNAVAILABLE while an agent is free', async () => {
     const tenant = await tenantWithSlots(SIX_PER_HOUR, {
       immediate: { enabled: true, availability: 'AGENT_PRESENCE' },
-      deferred: { enabled: true, offer: 'WHEN_IMMEDIATE_UNAVAILABLE', planning: { mon: [SIX_PER_HOUR], tue: [SIX_PER_HOUR], wed: [SIX_PER_HOUR], thu: [SIX_PER_HOUR], fri: [SIX_PER_HOUR], sat: [SIX_PER_HOUR], sun: [SIX_PER_HOUR] } },
+      deferred: {
+        enabled: true,
+        offer: 'WHEN_IMMEDIATE_UNAVAILABLE',
+        planning: {
+          mon: [SIX_PER_HOUR],
+          tue: [SIX_PER_HOUR],
+          wed: [SIX_PER_HOUR],
+          thu: [SIX_PER_HOUR],
+          fri: [SIX_PER_HOUR],
+          sat: [SIX_PER_HOUR],
+          sun: [SIX_PER_HOUR],
+        },
+      },
     });
     const slot = await aComingSlot(tenant);
     await createAgent(prisma, tenant, { state: 'AVAILABLE' });
     const refused = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('SLOT_UNAVAILABLE');
-    await prisma.agentPresence.updateMany({ where: { agent: { accountId: tenant.accountId } }, data: { state: 'UNAVAILABLE' } });
+    await prisma.agentPresence.updateMany({
+      where: { agent: { accountId: tenant.accountId } },
+      data: { state: 'UNAVAILABLE' },
+    });
     expect((await book(harness, tenant, { mode: 'deferred', slotStart: slot.start })).status).toBe(201);
   });
 
@@ -294,10 +318,18 @@ describe('S12: daylight-saving days (Europe/Paris)', () => {
         timezone: 'Europe/Paris',
         immediate: { enabled: false },
         deferred: {
-          planning: { sun: [{ start: '02:30', end: '03:00', capacity: 3 }, { start: '04:00', end: '05:00', capacity: 6 }] },
+          planning: {
+            sun: [
+              { start: '02:30', end: '03:00', capacity: 3 },
+              { start: '04:00', end: '05:00', capacity: 6 },
+            ],
+          },
         },
       });
-      const { deferred } = await availability(dst, tenant, { from: '2026-03-21T00:00:00+01:00', to: '2026-03-30T00:00:00+02:00' });
+      const { deferred } = await availability(dst, tenant, {
+        from: '2026-03-21T00:00:00+01:00',
+        to: '2026-03-30T00:00:00+02:00',
+      });
       expect(deferred.slots.map((s) => s.start)).toEqual([
         '2026-03-22T02:30:00+01:00',
         '2026-03-22T04:00:00+01:00',
@@ -327,7 +359,10 @@ describe('S12: daylight-saving days (Europe/Paris)', () => {
         immediate: { enabled: false },
         deferred: { planning: { sun: [{ start: '02:30', end: '03:00', capacity: 3 }] } },
       });
-      const { deferred } = await availability(dst, tenant, { from: '2026-10-24T00:00:00+02:00', to: '2026-10-26T00:00:00+01:00' });
+      const { deferred } = await availability(dst, tenant, {
+        from: '2026-10-24T00:00:00+02:00',
+        to: '2026-10-26T00:00:00+01:00',
+      });
       expect(deferred.slots.map((s) => s.start)).toEqual(['2026-10-25T02:30:00+02:00']);
       const second = await book(dst, tenant, { mode: 'deferred', slotStart: '2026-10-25T02:30:00+01:00' });
       expect(second.body.error.code).toBe('SLOT_UNAVAILABLE');

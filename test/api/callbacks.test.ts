@@ -104,7 +104,9 @@ describe('S23: cancel', () => {
     const { tenant, slotStart } = await tenantWithSlot();
     const phone = '+33612340001';
     const first = await book(harness, tenant, { mode: 'deferred', slotStart, phone });
-    expect((await book(harness, tenant, { mode: 'deferred', slotStart, phone })).body.error.code).toBe('DUPLICATE_CALLBACK');
+    expect((await book(harness, tenant, { mode: 'deferred', slotStart, phone })).body.error.code).toBe(
+      'DUPLICATE_CALLBACK',
+    );
     expect((await cancel(tenant, first.body.id)).status).toBe(200);
 
     const again = await cancel(tenant, first.body.id);
@@ -184,7 +186,13 @@ describe('GET /v1/callbacks/{id}', () => {
           outcome: 'VISITOR_NO_ANSWER',
           agentId: agent.id,
         },
-        { number: 2, startedAt: slotStart.replace('T09:00', 'T09:05'), endedAt: null, outcome: null, agentId: agent.id },
+        {
+          number: 2,
+          startedAt: slotStart.replace('T09:00', 'T09:05'),
+          endedAt: null,
+          outcome: null,
+          agentId: agent.id,
+        },
       ],
     });
   });
@@ -211,7 +219,9 @@ describe('GET /v1/projects/{id}/callbacks', () => {
     expect(all.status).toBe(200);
     expect(all.body.items.map((c: { id: string }) => c.id)).toEqual(ids);
     expect((await list({ status: 'SCHEDULED' })).body.items.map((c: { id: string }) => c.id)).toEqual(ids.slice(1));
-    expect((await list({ status: 'CANCELLED,COMPLETED' })).body.items.map((c: { id: string }) => c.id)).toEqual([ids[0]]);
+    expect((await list({ status: 'CANCELLED,COMPLETED' })).body.items.map((c: { id: string }) => c.id)).toEqual([
+      ids[0],
+    ]);
     const from = slotStart.replace('T09:00', 'T09:20');
     const to = slotStart.replace('T09:00', 'T09:40');
     expect((await list({ from, to })).body.items.map((c: { id: string }) => c.id)).toEqual([ids[1]]);
@@ -219,7 +229,10 @@ describe('GET /v1/projects/{id}/callbacks', () => {
 
     const bad = await list({ status: 'LOST', limit: 0 });
     expect(bad.status).toBe(422);
-    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['query.limit', 'query.status.0']);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'query.limit',
+      'query.status.0',
+    ]);
   });
 
   test("403 for another account's project", async () => {

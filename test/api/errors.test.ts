@@ -48,7 +48,9 @@ test.each(WRITES)('%s %s: a body that is not JSON is 400 INVALID_REQUEST', async
 });
 
 test.each(WRITES)(`%s %s: a body over ${JSON_BODY_LIMIT} is 413 PAYLOAD_TOO_LARGE`, async (method, path) => {
-  const res = await send(method, path).set(tenant.auth).send({ projectId: tenant.projectId, padding: 'x'.repeat(40_000) });
+  const res = await send(method, path)
+    .set(tenant.auth)
+    .send({ projectId: tenant.projectId, padding: 'x'.repeat(40_000) });
   expect(res.status).toBe(413);
   expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
 });
@@ -76,10 +78,18 @@ test.each([
 test("booking into another account's project is 403 FORBIDDEN; into an unknown one 404", async () => {
   const other = await createTenant(prisma);
   const body = { phone: '0612345678', mode: 'immediate' };
-  const forbidden = await harness.api().post('/v1/callbacks').set(tenant.auth).send({ ...body, projectId: other.projectId });
+  const forbidden = await harness
+    .api()
+    .post('/v1/callbacks')
+    .set(tenant.auth)
+    .send({ ...body, projectId: other.projectId });
   expect(forbidden.status).toBe(403);
   expect(forbidden.body.error.code).toBe('FORBIDDEN');
-  const missing = await harness.api().post('/v1/callbacks').set(tenant.auth).send({ ...body, projectId: 'no-such-project' });
+  const missing = await harness
+    .api()
+    .post('/v1/callbacks')
+    .set(tenant.auth)
+    .send({ ...body, projectId: 'no-such-project' });
   expect(missing.status).toBe(404);
   expect(missing.body.error.code).toBe('NOT_FOUND');
 });

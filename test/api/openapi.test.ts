@@ -42,10 +42,18 @@ test('the document lists every booking route, its error codes and the request sc
   const booking = doc.paths['/v1/callbacks'].post;
   expect(Object.keys(booking.responses)).toEqual(expect.arrayContaining(['200', '201', '409', '422', '429']));
   expect(booking.responses['409'].description).toContain('SLOT_FULL');
-  expect(booking.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+  expect(booking.parameters).toEqual(
+    expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+  );
   expect(doc.components.schemas.BookingRequest.required).toEqual(['projectId', 'phone', 'mode']);
   expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(
-    expect.arrayContaining(['SLOT_FULL', 'DUPLICATE_CALLBACK', 'PHONE_NOT_ALLOWED', 'RATE_LIMITED', 'VALIDATION_FAILED']),
+    expect.arrayContaining([
+      'SLOT_FULL',
+      'DUPLICATE_CALLBACK',
+      'PHONE_NOT_ALLOWED',
+      'RATE_LIMITED',
+      'VALIDATION_FAILED',
+    ]),
   );
   expect(doc.components.schemas.CallSettings.properties.deferred).toBeDefined();
 });

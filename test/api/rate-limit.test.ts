@@ -66,17 +66,27 @@ test('per phone number: created callbacks count across projects; refusals and re
   const phone = frenchMobile();
   const first = await tenantWithSlot(harness);
   const key = { 'Idempotency-Key': randomUUID() };
-  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone }, key)).status).toBe(201);
+  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone }, key)).status).toBe(
+    201,
+  );
   // A duplicate (refused) and a replay (200) do not use the number's allowance.
   const duplicate = await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone });
   expect(duplicate.body.error.code).toBe('DUPLICATE_CALLBACK');
-  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone }, key)).status).toBe(200);
+  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone }, key)).status).toBe(
+    200,
+  );
 
   const second = await tenantWithSlot(harness);
-  expect((await book(harness, second.tenant, { mode: 'deferred', slotStart: second.slotStart, phone })).status).toBe(201);
+  expect((await book(harness, second.tenant, { mode: 'deferred', slotStart: second.slotStart, phone })).status).toBe(
+    201,
+  );
   const third = await tenantWithSlot(harness);
   // Written another way, it is the same number.
-  const limited = await book(harness, third.tenant, { mode: 'deferred', slotStart: third.slotStart, phone: phone.replace('+33', '0') });
+  const limited = await book(harness, third.tenant, {
+    mode: 'deferred',
+    slotStart: third.slotStart,
+    phone: phone.replace('+33', '0'),
+  });
   expect(limited.status).toBe(429);
   expect(limited.body.error.code).toBe('RATE_LIMITED');
   expect(await prisma.callback.count({ where: { projectId: third.tenant.projectId } })).toBe(0);

@@ -39,7 +39,12 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
   prisma = testPrisma();
   harness = await startApi({ prisma, temporal: env.client, taskQueue });
-  temporalDown = await startApi({ prisma, temporal: env.client, taskQueue, bookingTemporal: failingStarts(env.client) });
+  temporalDown = await startApi({
+    prisma,
+    temporal: env.client,
+    taskQueue,
+    bookingTemporal: failingStarts(env.client),
+  });
 });
 
 afterAll(async () => {
@@ -98,7 +103,13 @@ test('later passes look only at rows created since the previous pass (less a mar
   expect(await callbackWorkflowPresence(env.client, id)).toBe('NONE');
   // ... and the next pass starts from the cutoff less the margin, which covers it.
   expect(past.nextFrom.getTime()).toBeLessThanOrEqual(row.createdAt.getTime());
-  const next = await reconcileCallbacks({ prisma, temporal: env.client, taskQueue, olderThanMs: 0, createdFrom: past.nextFrom });
+  const next = await reconcileCallbacks({
+    prisma,
+    temporal: env.client,
+    taskQueue,
+    olderThanMs: 0,
+    createdFrom: past.nextFrom,
+  });
   expect(next.started).toBe(1);
   expect(await callbackWorkflowPresence(env.client, id)).toBe('RUNNING');
 });

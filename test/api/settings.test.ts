@@ -36,7 +36,11 @@ afterAll(async () => {
 const API_MD_EXAMPLE: CallSettingsInput = {
   timezone: 'Europe/Paris',
   countries: ['FR'],
-  immediate: { enabled: true, availability: 'AGENT_PRESENCE', openingHours: { mon: [{ start: '09:00', end: '18:00' }] } },
+  immediate: {
+    enabled: true,
+    availability: 'AGENT_PRESENCE',
+    openingHours: { mon: [{ start: '09:00', end: '18:00' }] },
+  },
   deferred: {
     enabled: true,
     offer: 'ALWAYS',
@@ -151,13 +155,19 @@ test('a planning change keeps existing bookings at their position and time', asy
   await putSettings(harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 6 }));
   const slot = (await availability(harness, tenant)).deferred.slots[1]!;
   const booked = [];
-  for (let i = 0; i < 3; i++) booked.push((await book(harness, tenant, { mode: 'deferred', slotStart: slot.start })).body);
+  for (let i = 0; i < 3; i++)
+    booked.push((await book(harness, tenant, { mode: 'deferred', slotStart: slot.start })).body);
 
   // Capacity cut to 2 and the slot moved: the three bookings stay as they were.
   await putSettings(harness, tenant, dailySlotSettings({ start: '14:00', end: '15:00', capacity: 2 }));
   for (const callback of booked) {
     const res = await harness.api().get(`/v1/callbacks/${callback.id}`).set(tenant.auth);
-    expect(res.body).toMatchObject({ status: 'SCHEDULED', slotStart: slot.start, position: callback.position, scheduledAt: callback.scheduledAt });
+    expect(res.body).toMatchObject({
+      status: 'SCHEDULED',
+      slotStart: slot.start,
+      position: callback.position,
+      scheduledAt: callback.scheduledAt,
+    });
   }
   expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(3);
 

@@ -10,7 +10,13 @@ import { callSettingsSchema, type CallSettings, type CallSettingsInput } from '.
 const WEEK = 7 * 24 * 3_600_000;
 
 /** Paris, Mon–Fri 09:00–10:00 ×6 and 14:00–16:00 ×4; Easter Monday 2026-04-06 is a holiday. */
-function settingsWith(overrides: { immediate?: CallSettingsInput['immediate']; deferred?: CallSettingsInput['deferred']; timezone?: string } = {}): CallSettings {
+function settingsWith(
+  overrides: {
+    immediate?: CallSettingsInput['immediate'];
+    deferred?: CallSettingsInput['deferred'];
+    timezone?: string;
+  } = {},
+): CallSettings {
   const day = [
     { start: '09:00', end: '10:00', capacity: 6 },
     { start: '14:00', end: '16:00', capacity: 4 },
@@ -67,14 +73,32 @@ describe('isDeferredOffered (S6)', () => {
   it.each<[string, CallSettingsInput['deferred'], boolean, Date, boolean]>([
     ['always, immediate offered', { offer: 'ALWAYS' }, true, mondayMorning, true],
     ['always, immediate not offered', { offer: 'ALWAYS' }, false, sundayNoon, true],
-    ['when immediate unavailable: immediate offered', { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' }, true, mondayMorning, false],
-    ['when immediate unavailable: immediate not offered', { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' }, false, mondayMorning, true],
+    [
+      'when immediate unavailable: immediate offered',
+      { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' },
+      true,
+      mondayMorning,
+      false,
+    ],
+    [
+      'when immediate unavailable: immediate not offered',
+      { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' },
+      false,
+      mondayMorning,
+      true,
+    ],
     ['schedule: inside offer hours', { offer: 'SCHEDULE' }, true, mondayMorning, true],
     ['schedule: outside offer hours', { offer: 'SCHEDULE' }, false, new Date('2026-03-30T20:00:00+02:00'), false],
     ['schedule: a day without offer hours', { offer: 'SCHEDULE' }, false, sundayNoon, false],
     ['schedule: closed on a holiday', { offer: 'SCHEDULE' }, false, easterMonday, false],
     ['disabled, always', { enabled: false, offer: 'ALWAYS' }, false, mondayMorning, false],
-    ['disabled, when immediate unavailable', { enabled: false, offer: 'WHEN_IMMEDIATE_UNAVAILABLE' }, false, mondayMorning, false],
+    [
+      'disabled, when immediate unavailable',
+      { enabled: false, offer: 'WHEN_IMMEDIATE_UNAVAILABLE' },
+      false,
+      mondayMorning,
+      false,
+    ],
   ])('%s → %p', (_name, deferred, immediateOffered, now, expected) => {
     expect(isDeferredOffered(settingsWith({ deferred }), now, immediateOffered)).toBe(expected);
   });
@@ -118,10 +142,18 @@ describe('computeAvailability (S7)', () => {
   it.each<[string, Date, string[]]>([
     ['a slot that has started is not listed', new Date('2026-03-30T09:00:00.001+02:00'), ['2026-03-30T14:00:00+02:00']],
     ['a slot starting right now is not listed', new Date('2026-03-30T09:00:00+02:00'), ['2026-03-30T14:00:00+02:00']],
-    ['a slot starting in 1 ms is listed', new Date('2026-03-30T08:59:59.999+02:00'), ['2026-03-30T09:00:00+02:00', '2026-03-30T14:00:00+02:00']],
+    [
+      'a slot starting in 1 ms is listed',
+      new Date('2026-03-30T08:59:59.999+02:00'),
+      ['2026-03-30T09:00:00+02:00', '2026-03-30T14:00:00+02:00'],
+    ],
     ['nothing left today in the evening', mondayEvening, []],
   ])('%s', (_name, now, starts) => {
-    const result = availability({ now, from: new Date('2026-03-30T00:00:00+02:00'), to: new Date('2026-03-31T00:00:00+02:00') });
+    const result = availability({
+      now,
+      from: new Date('2026-03-30T00:00:00+02:00'),
+      to: new Date('2026-03-31T00:00:00+02:00'),
+    });
     expect(result.deferred.slots.map((s) => s.start)).toEqual(starts);
   });
 
@@ -138,7 +170,10 @@ describe('computeAvailability (S7)', () => {
   it('skips a holiday whose holiday column is empty (S11)', () => {
     const now = new Date('2026-04-05T12:00:00+02:00');
     const result = availability({ now, to: new Date('2026-04-08T00:00:00+02:00') });
-    expect(result.deferred.slots.map((s) => s.start)).toEqual(['2026-04-07T09:00:00+02:00', '2026-04-07T14:00:00+02:00']);
+    expect(result.deferred.slots.map((s) => s.start)).toEqual([
+      '2026-04-07T09:00:00+02:00',
+      '2026-04-07T14:00:00+02:00',
+    ]);
   });
 
   it('shows the offset of a half-hour zone', () => {
@@ -156,11 +191,45 @@ describe('computeAvailability (S7)', () => {
   it.each<[string, Partial<AvailabilityInput> & { now: Date }, boolean, boolean, number]>([
     ['presence + always', { now: mondayMorning }, true, true, 10],
     ['no agent + always', { now: mondayMorning, availableAgents: 0 }, false, true, 10],
-    ['agent free + only when immediate unavailable: no slots', { now: mondayMorning, settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) }, true, false, 0],
-    ['no agent + only when immediate unavailable: slots', { now: mondayMorning, availableAgents: 0, settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) }, false, true, 10],
-    ['deferred disabled: no slots', { now: mondayMorning, settings: settingsWith({ deferred: { enabled: false } }) }, true, false, 0],
-    ['outside offer hours: no slots', { now: new Date('2026-03-30T20:00:00+02:00'), settings: settingsWith({ deferred: { offer: 'SCHEDULE' } }) }, true, false, 0],
-    ['inside offer hours: slots', { now: mondayMorning, settings: settingsWith({ deferred: { offer: 'SCHEDULE' } }) }, true, true, 10],
+    [
+      'agent free + only when immediate unavailable: no slots',
+      { now: mondayMorning, settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) },
+      true,
+      false,
+      0,
+    ],
+    [
+      'no agent + only when immediate unavailable: slots',
+      {
+        now: mondayMorning,
+        availableAgents: 0,
+        settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }),
+      },
+      false,
+      true,
+      10,
+    ],
+    [
+      'deferred disabled: no slots',
+      { now: mondayMorning, settings: settingsWith({ deferred: { enabled: false } }) },
+      true,
+      false,
+      0,
+    ],
+    [
+      'outside offer hours: no slots',
+      { now: new Date('2026-03-30T20:00:00+02:00'), settings: settingsWith({ deferred: { offer: 'SCHEDULE' } }) },
+      true,
+      false,
+      0,
+    ],
+    [
+      'inside offer hours: slots',
+      { now: mondayMorning, settings: settingsWith({ deferred: { offer: 'SCHEDULE' } }) },
+      true,
+      true,
+      10,
+    ],
   ])('%s', (_name, input, immediate, deferred, slotCount) => {
     const result = availability(input);
     expect(result.immediate.available).toBe(immediate);
@@ -177,14 +246,45 @@ describe('isSlotBookable', () => {
     ['not a slot start', {}, '2026-03-30T14:10:00+02:00', 'NO_SUCH_SLOT'],
     ['a weekend time', {}, '2026-04-04T09:00:00+02:00', 'NO_SUCH_SLOT'],
     ['a holiday', {}, '2026-04-06T09:00:00+02:00', 'NO_SUCH_SLOT'],
-    ['a slot that has started', { now: new Date('2026-03-30T09:05:00+02:00') }, '2026-03-30T09:00:00+02:00', 'SLOT_STARTED'],
-    ['a slot starting right now', { now: new Date('2026-03-30T09:00:00+02:00') }, '2026-03-30T09:00:00+02:00', 'SLOT_STARTED'],
+    [
+      'a slot that has started',
+      { now: new Date('2026-03-30T09:05:00+02:00') },
+      '2026-03-30T09:00:00+02:00',
+      'SLOT_STARTED',
+    ],
+    [
+      'a slot starting right now',
+      { now: new Date('2026-03-30T09:00:00+02:00') },
+      '2026-03-30T09:00:00+02:00',
+      'SLOT_STARTED',
+    ],
     ['a slot in the past', { now: new Date('2026-04-01T09:00:00+02:00') }, '2026-03-30T14:00:00+02:00', 'SLOT_STARTED'],
-    ['deferred disabled', { settings: settingsWith({ deferred: { enabled: false } }) }, '2026-03-30T14:00:00+02:00', 'DEFERRED_NOT_OFFERED'],
-    ['only when immediate unavailable, agent free', { settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) }, '2026-03-30T14:00:00+02:00', 'DEFERRED_NOT_OFFERED'],
-    ['only when immediate unavailable, nobody free', { availableAgents: 0, settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) }, '2026-03-30T14:00:00+02:00', null],
+    [
+      'deferred disabled',
+      { settings: settingsWith({ deferred: { enabled: false } }) },
+      '2026-03-30T14:00:00+02:00',
+      'DEFERRED_NOT_OFFERED',
+    ],
+    [
+      'only when immediate unavailable, agent free',
+      { settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) },
+      '2026-03-30T14:00:00+02:00',
+      'DEFERRED_NOT_OFFERED',
+    ],
+    [
+      'only when immediate unavailable, nobody free',
+      { availableAgents: 0, settings: settingsWith({ deferred: { offer: 'WHEN_IMMEDIATE_UNAVAILABLE' } }) },
+      '2026-03-30T14:00:00+02:00',
+      null,
+    ],
   ])('%s', (_name, overrides, slotStart, refusal) => {
-    const result = isSlotBookable({ settings: settingsWith(), now: mondayMorning, availableAgents: 1, slotStart: new Date(slotStart), ...overrides });
+    const result = isSlotBookable({
+      settings: settingsWith(),
+      now: mondayMorning,
+      availableAgents: 1,
+      slotStart: new Date(slotStart),
+      ...overrides,
+    });
     if (refusal === null) {
       expect(result).toEqual({ ok: true, slot: expect.objectContaining({ start: new Date(slotStart) }) });
     } else {
@@ -193,7 +293,12 @@ describe('isSlotBookable', () => {
   });
 
   it('returns the slot to position the booking in', () => {
-    const result = isSlotBookable({ settings: settingsWith(), now: mondayMorning, availableAgents: 0, slotStart: new Date('2026-03-30T14:00:00+02:00') });
+    const result = isSlotBookable({
+      settings: settingsWith(),
+      now: mondayMorning,
+      availableAgents: 0,
+      slotStart: new Date('2026-03-30T14:00:00+02:00'),
+    });
     expect(result).toEqual({
       ok: true,
       slot: { start: new Date('2026-03-30T12:00:00Z'), end: new Date('2026-03-30T14:00:00Z'), capacity: 4 },

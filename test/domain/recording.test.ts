@@ -8,7 +8,9 @@ describe('decideRecording (S50, S51)', () => {
     [0.5, 0.48, 0.52],
     [0.1, 0.09, 0.11],
   ])('ratio %p records between %p and %p of 10,000 callbacks', (ratio, low, high) => {
-    const recorded = ids.filter((callbackId) => decideRecording({ enabled: true, ratio, optOut: false, callbackId })).length;
+    const recorded = ids.filter((callbackId) =>
+      decideRecording({ enabled: true, ratio, optOut: false, callbackId }),
+    ).length;
     expect(recorded / ids.length).toBeGreaterThanOrEqual(low);
     expect(recorded / ids.length).toBeLessThanOrEqual(high);
   });

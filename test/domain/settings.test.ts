@@ -10,7 +10,11 @@ import {
 const apiExample = {
   timezone: 'Europe/Paris',
   countries: ['FR'],
-  immediate: { enabled: true, availability: 'AGENT_PRESENCE', openingHours: { mon: [{ start: '09:00', end: '18:00' }] } },
+  immediate: {
+    enabled: true,
+    availability: 'AGENT_PRESENCE',
+    openingHours: { mon: [{ start: '09:00', end: '18:00' }] },
+  },
   deferred: {
     enabled: true,
     offer: 'ALWAYS',
@@ -100,10 +104,20 @@ describe('callSettingsSchema: accepted documents', () => {
   });
 
   it.each<[string, Record<string, unknown>, (s: CallSettings) => unknown, unknown]>([
-    ['ACD defaults', at('distribution', { mode: 'ACD', number: '+33123456789' }), (s) => s.distribution, { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 5, identificationAttempts: 3 }],
+    [
+      'ACD defaults',
+      at('distribution', { mode: 'ACD', number: '+33123456789' }),
+      (s) => s.distribution,
+      { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 5, identificationAttempts: 3 },
+    ],
     ['retry interval default', at('retry', { maxRetries: 0 }), (s) => s.retry, { maxRetries: 0, intervalSeconds: 300 }],
     ['recording ratio default', at('recording', { enabled: true }), (s) => s.recording, { enabled: true, ratio: 0.7 }],
-    ['immediate defaults', at('immediate', { enabled: false }), (s) => s.immediate, { enabled: false, availability: 'AGENT_PRESENCE', openingHours: emptyWeek }],
+    [
+      'immediate defaults',
+      at('immediate', { enabled: false }),
+      (s) => s.immediate,
+      { enabled: false, availability: 'AGENT_PRESENCE', openingHours: emptyWeek },
+    ],
     ['deferred defaults', at('deferred', { offer: 'SCHEDULE' }), (s) => s.deferred.enabled, true],
   ])('fills omitted fields: %s', (_name, input, pick, expected) => {
     expect(pick(callSettingsSchema.parse(input))).toEqual(expected);
@@ -120,8 +134,21 @@ describe('callSettingsSchema: accepted documents', () => {
     ['capacity equal to the length in minutes (S13)', planningOf('mon', [slot('09:00', '10:00', 60)])],
     ['touching slots', planningOf('mon', [slot('09:00', '10:00'), slot('10:00', '11:00')])],
     ['slots in any order', planningOf('mon', [slot('14:00', '15:00'), slot('09:00', '10:00')])],
-    ['the same hours on different days', { deferred: { planning: { mon: [slot('09:00', '10:00')], tue: [slot('09:00', '10:00')], holiday: [slot('09:00', '10:00')] } } }],
-    ['touching opening hours', at('immediate.openingHours.fri', [{ start: '09:00', end: '12:00' }, { start: '12:00', end: '24:00' }])],
+    [
+      'the same hours on different days',
+      {
+        deferred: {
+          planning: { mon: [slot('09:00', '10:00')], tue: [slot('09:00', '10:00')], holiday: [slot('09:00', '10:00')] },
+        },
+      },
+    ],
+    [
+      'touching opening hours',
+      at('immediate.openingHours.fri', [
+        { start: '09:00', end: '12:00' },
+        { start: '12:00', end: '24:00' },
+      ]),
+    ],
     ['maxRetries 0', at('retry.maxRetries', 0)],
     ['maxRetries 20', at('retry.maxRetries', 20)],
     ['intervalSeconds 1', at('retry.intervalSeconds', 1)],
@@ -137,8 +164,19 @@ describe('callSettingsSchema: accepted documents', () => {
     ['ratio 0', at('recording.ratio', 0)],
     ['ratio 1', at('recording.ratio', 1)],
     ['ratio 0.35', at('recording.ratio', 0.35)],
-    ['ACD bounds low', at('distribution', { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 0, identificationAttempts: 1 })],
-    ['ACD bounds high', at('distribution', { mode: 'ACD', number: '+4930123456', welcomeMessageSeconds: 120, identificationAttempts: 10 })],
+    [
+      'ACD bounds low',
+      at('distribution', { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 0, identificationAttempts: 1 }),
+    ],
+    [
+      'ACD bounds high',
+      at('distribution', {
+        mode: 'ACD',
+        number: '+4930123456',
+        welcomeMessageSeconds: 120,
+        identificationAttempts: 10,
+      }),
+    ],
     ['ACD toll-free number', at('distribution', { mode: 'ACD', number: '+33800123456' })],
     ['VISITOR_FIRST', at('callOrder', 'VISITOR_FIRST')],
     ['OPENING_HOURS', at('immediate.availability', 'OPENING_HOURS')],
@@ -152,45 +190,171 @@ describe('callSettingsSchema: accepted documents', () => {
 describe('callSettingsSchema: every rule names its exact path', () => {
   it.each<[string, unknown, string, RegExp]>([
     // Time zone
-    ['unknown IANA zone', at('timezone', 'Mars/Olympus_Mons'), 'timezone', /unknown IANA time zone "Mars\/Olympus_Mons"/],
+    [
+      'unknown IANA zone',
+      at('timezone', 'Mars/Olympus_Mons'),
+      'timezone',
+      /unknown IANA time zone "Mars\/Olympus_Mons"/,
+    ],
     ['offset instead of a zone', at('timezone', '+01:00'), 'timezone', /unknown IANA time zone/],
     ['empty zone', at('timezone', ''), 'timezone', /unknown IANA time zone/],
     ['zone of the wrong type', at('timezone', 1), 'timezone', /string/],
     // HH:mm
-    ['start without leading zero', planningOf('mon', [slot('9:00', '10:00')]), 'deferred.planning.mon.0.start', /HH:mm/],
+    [
+      'start without leading zero',
+      planningOf('mon', [slot('9:00', '10:00')]),
+      'deferred.planning.mon.0.start',
+      /HH:mm/,
+    ],
     ['start 24:00', planningOf('mon', [slot('24:00', '24:00')]), 'deferred.planning.mon.0.start', /00:00 to 23:59/],
     ['start minute 60', planningOf('tue', [slot('12:60', '13:30')]), 'deferred.planning.tue.0.start', /HH:mm/],
     ['end 24:01', planningOf('wed', [slot('23:00', '24:01')]), 'deferred.planning.wed.0.end', /"24:00"/],
     ['end 25:00', planningOf('thu', [slot('23:00', '25:00')]), 'deferred.planning.thu.0.end', /HH:mm/],
     ['end with seconds', planningOf('fri', [slot('09:00', '10:00:00')]), 'deferred.planning.fri.0.end', /HH:mm/],
-    ['start not a string', planningOf('sat', [{ start: 900, end: '10:00', capacity: 1 }]), 'deferred.planning.sat.0.start', /string/],
-    ['opening hours bad start', at('immediate.openingHours.mon', [{ start: '9h', end: '18:00' }]), 'immediate.openingHours.mon.0.start', /HH:mm/],
-    ['offer hours bad end', at('deferred.offerHours.sun', [{ start: '09:00', end: '18h' }]), 'deferred.offerHours.sun.0.end', /HH:mm/],
+    [
+      'start not a string',
+      planningOf('sat', [{ start: 900, end: '10:00', capacity: 1 }]),
+      'deferred.planning.sat.0.start',
+      /string/,
+    ],
+    [
+      'opening hours bad start',
+      at('immediate.openingHours.mon', [{ start: '9h', end: '18:00' }]),
+      'immediate.openingHours.mon.0.start',
+      /HH:mm/,
+    ],
+    [
+      'offer hours bad end',
+      at('deferred.offerHours.sun', [{ start: '09:00', end: '18h' }]),
+      'deferred.offerHours.sun.0.end',
+      /HH:mm/,
+    ],
     // End after start
-    ['end before start', planningOf('mon', [slot('08:00', '09:00'), slot('10:00', '09:30')]), 'deferred.planning.mon.1.end', /must be after start \(10:00\)/],
+    [
+      'end before start',
+      planningOf('mon', [slot('08:00', '09:00'), slot('10:00', '09:30')]),
+      'deferred.planning.mon.1.end',
+      /must be after start \(10:00\)/,
+    ],
     ['end equal to start', planningOf('mon', [slot('10:00', '10:00')]), 'deferred.planning.mon.0.end', /after start/],
     ['end 00:00', planningOf('mon', [slot('22:00', '00:00')]), 'deferred.planning.mon.0.end', /after start/],
-    ['holiday column end before start', planningOf('holiday', [slot('10:00', '09:00')]), 'deferred.planning.holiday.0.end', /after start/],
-    ['opening hours end before start', at('immediate.openingHours.tue', [{ start: '18:00', end: '09:00' }]), 'immediate.openingHours.tue.0.end', /after start/],
-    ['offer hours end before start', at('deferred.offerHours.wed', [{ start: '18:00', end: '09:00' }]), 'deferred.offerHours.wed.0.end', /after start/],
+    [
+      'holiday column end before start',
+      planningOf('holiday', [slot('10:00', '09:00')]),
+      'deferred.planning.holiday.0.end',
+      /after start/,
+    ],
+    [
+      'opening hours end before start',
+      at('immediate.openingHours.tue', [{ start: '18:00', end: '09:00' }]),
+      'immediate.openingHours.tue.0.end',
+      /after start/,
+    ],
+    [
+      'offer hours end before start',
+      at('deferred.offerHours.wed', [{ start: '18:00', end: '09:00' }]),
+      'deferred.offerHours.wed.0.end',
+      /after start/,
+    ],
     // Overlaps on the same day
-    ['overlapping slots', planningOf('mon', [slot('09:00', '10:00'), slot('09:30', '10:30')]), 'deferred.planning.mon.1', /overlaps 09:00–10:00 \(item 0\)/],
-    ['overlap listed out of order', planningOf('mon', [slot('10:00', '11:00'), slot('09:30', '10:30')]), 'deferred.planning.mon.0', /overlaps 09:30–10:30 \(item 1\)/],
-    ['a slot inside another', planningOf('mon', [slot('09:00', '12:00'), slot('10:00', '11:00')]), 'deferred.planning.mon.1', /overlaps 09:00–12:00/],
-    ['identical slots', planningOf('fri', [slot('09:00', '10:00'), slot('09:00', '10:00')]), 'deferred.planning.fri.1', /overlaps 09:00–10:00 \(item 0\)/],
-    ['overlapping holiday slots', planningOf('holiday', [slot('09:00', '10:00'), slot('09:59', '11:00')]), 'deferred.planning.holiday.1', /overlaps/],
-    ['overlapping opening hours', at('immediate.openingHours.tue', [{ start: '09:00', end: '12:00' }, { start: '11:00', end: '14:00' }]), 'immediate.openingHours.tue.1', /overlaps 09:00–12:00/],
-    ['overlapping offer hours', at('deferred.offerHours.sat', [{ start: '09:00', end: '24:00' }, { start: '23:00', end: '23:30' }]), 'deferred.offerHours.sat.1', /overlaps/],
+    [
+      'overlapping slots',
+      planningOf('mon', [slot('09:00', '10:00'), slot('09:30', '10:30')]),
+      'deferred.planning.mon.1',
+      /overlaps 09:00–10:00 \(item 0\)/,
+    ],
+    [
+      'overlap listed out of order',
+      planningOf('mon', [slot('10:00', '11:00'), slot('09:30', '10:30')]),
+      'deferred.planning.mon.0',
+      /overlaps 09:30–10:30 \(item 1\)/,
+    ],
+    [
+      'a slot inside another',
+      planningOf('mon', [slot('09:00', '12:00'), slot('10:00', '11:00')]),
+      'deferred.planning.mon.1',
+      /overlaps 09:00–12:00/,
+    ],
+    [
+      'identical slots',
+      planningOf('fri', [slot('09:00', '10:00'), slot('09:00', '10:00')]),
+      'deferred.planning.fri.1',
+      /overlaps 09:00–10:00 \(item 0\)/,
+    ],
+    [
+      'overlapping holiday slots',
+      planningOf('holiday', [slot('09:00', '10:00'), slot('09:59', '11:00')]),
+      'deferred.planning.holiday.1',
+      /overlaps/,
+    ],
+    [
+      'overlapping opening hours',
+      at('immediate.openingHours.tue', [
+        { start: '09:00', end: '12:00' },
+        { start: '11:00', end: '14:00' },
+      ]),
+      'immediate.openingHours.tue.1',
+      /overlaps 09:00–12:00/,
+    ],
+    [
+      'overlapping offer hours',
+      at('deferred.offerHours.sat', [
+        { start: '09:00', end: '24:00' },
+        { start: '23:00', end: '23:30' },
+      ]),
+      'deferred.offerHours.sat.1',
+      /overlaps/,
+    ],
     // Capacity (S13)
-    ['capacity over a 60-minute slot', planningOf('mon', [slot('09:00', '10:00', 61)]), 'deferred.planning.mon.0.capacity', /at most 60, the slot's length in minutes/],
-    ['capacity over a 30-minute slot', planningOf('tue', [slot('08:00', '08:30'), slot('09:00', '09:30', 31)]), 'deferred.planning.tue.1.capacity', /at most 30/],
-    ['capacity over a 1-minute slot', planningOf('wed', [slot('23:59', '24:00', 2)]), 'deferred.planning.wed.0.capacity', /at most 1\b/],
-    ['capacity over the holiday slot', planningOf('holiday', [slot('10:00', '12:00', 121)]), 'deferred.planning.holiday.0.capacity', /at most 120/],
+    [
+      'capacity over a 60-minute slot',
+      planningOf('mon', [slot('09:00', '10:00', 61)]),
+      'deferred.planning.mon.0.capacity',
+      /at most 60, the slot's length in minutes/,
+    ],
+    [
+      'capacity over a 30-minute slot',
+      planningOf('tue', [slot('08:00', '08:30'), slot('09:00', '09:30', 31)]),
+      'deferred.planning.tue.1.capacity',
+      /at most 30/,
+    ],
+    [
+      'capacity over a 1-minute slot',
+      planningOf('wed', [slot('23:59', '24:00', 2)]),
+      'deferred.planning.wed.0.capacity',
+      /at most 1\b/,
+    ],
+    [
+      'capacity over the holiday slot',
+      planningOf('holiday', [slot('10:00', '12:00', 121)]),
+      'deferred.planning.holiday.0.capacity',
+      /at most 120/,
+    ],
     ['capacity 0', planningOf('mon', [slot('09:00', '10:00', 0)]), 'deferred.planning.mon.0.capacity', /integer/],
-    ['capacity negative', planningOf('mon', [slot('09:00', '10:00', -6)]), 'deferred.planning.mon.0.capacity', /integer/],
-    ['capacity fractional', planningOf('mon', [slot('09:00', '10:00', 1.5)]), 'deferred.planning.mon.0.capacity', /integer/],
-    ['capacity as a string', planningOf('mon', [{ start: '09:00', end: '10:00', capacity: '6' }]), 'deferred.planning.mon.0.capacity', /integer/],
-    ['capacity missing', planningOf('mon', [{ start: '09:00', end: '10:00' }]), 'deferred.planning.mon.0.capacity', /integer/],
+    [
+      'capacity negative',
+      planningOf('mon', [slot('09:00', '10:00', -6)]),
+      'deferred.planning.mon.0.capacity',
+      /integer/,
+    ],
+    [
+      'capacity fractional',
+      planningOf('mon', [slot('09:00', '10:00', 1.5)]),
+      'deferred.planning.mon.0.capacity',
+      /integer/,
+    ],
+    [
+      'capacity as a string',
+      planningOf('mon', [{ start: '09:00', end: '10:00', capacity: '6' }]),
+      'deferred.planning.mon.0.capacity',
+      /integer/,
+    ],
+    [
+      'capacity missing',
+      planningOf('mon', [{ start: '09:00', end: '10:00' }]),
+      'deferred.planning.mon.0.capacity',
+      /integer/,
+    ],
     // Recording ratio
     ['ratio below 0', at('recording.ratio', -0.1), 'recording.ratio', /from 0 to 1/],
     ['ratio above 1', at('recording.ratio', 1.01), 'recording.ratio', /from 0 to 1/],
@@ -206,22 +370,72 @@ describe('callSettingsSchema: every rule names its exact path', () => {
     ['duplicate country', at('countries', ['FR', 'DE', 'FR']), 'countries.2', /duplicate of item 0 \(FR\)/],
     ['countries not a list', at('countries', 'FR'), 'countries', /array/],
     // Holidays
-    ['holiday that does not exist', at('deferred.holidays', ['2026-02-29']), 'deferred.holidays.0', /existing date "YYYY-MM-DD"/],
+    [
+      'holiday that does not exist',
+      at('deferred.holidays', ['2026-02-29']),
+      'deferred.holidays.0',
+      /existing date "YYYY-MM-DD"/,
+    ],
     ['holiday month 13', at('deferred.holidays', ['2026-12-25', '2026-13-01']), 'deferred.holidays.1', /YYYY-MM-DD/],
     ['holiday in French format', at('deferred.holidays', ['25/12/2026']), 'deferred.holidays.0', /YYYY-MM-DD/],
     ['holiday with a time', at('deferred.holidays', ['2026-12-25T00:00:00Z']), 'deferred.holidays.0', /YYYY-MM-DD/],
-    ['duplicate holiday', at('deferred.holidays', ['2026-12-25', '2027-01-01', '2026-12-25']), 'deferred.holidays.2', /duplicate of item 0 \(2026-12-25\)/],
+    [
+      'duplicate holiday',
+      at('deferred.holidays', ['2026-12-25', '2027-01-01', '2026-12-25']),
+      'deferred.holidays.2',
+      /duplicate of item 0 \(2026-12-25\)/,
+    ],
     // Distribution
-    ['ACD number not E.164', at('distribution', { mode: 'ACD', number: '01 23 45 67 89' }), 'distribution.number', /E\.164/],
-    ['ACD number too short', at('distribution', { mode: 'ACD', number: '+3312' }), 'distribution.number', /not a valid phone number/],
-    ['ACD number premium-rate', at('distribution', { mode: 'ACD', number: '+33892123456' }), 'distribution.number', /premium-rate/],
+    [
+      'ACD number not E.164',
+      at('distribution', { mode: 'ACD', number: '01 23 45 67 89' }),
+      'distribution.number',
+      /E\.164/,
+    ],
+    [
+      'ACD number too short',
+      at('distribution', { mode: 'ACD', number: '+3312' }),
+      'distribution.number',
+      /not a valid phone number/,
+    ],
+    [
+      'ACD number premium-rate',
+      at('distribution', { mode: 'ACD', number: '+33892123456' }),
+      'distribution.number',
+      /premium-rate/,
+    ],
     ['ACD number missing', at('distribution', { mode: 'ACD' }), 'distribution.number', /string/],
     ['unknown distribution mode', at('distribution', { mode: 'PBX' }), 'distribution.mode', /AGENTS/],
-    ['welcome message negative', at('distribution', { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: -1 }), 'distribution.welcomeMessageSeconds', /from 0 to 120/],
-    ['welcome message too long', at('distribution', { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 121 }), 'distribution.welcomeMessageSeconds', /from 0 to 120/],
-    ['identification attempts 0', at('distribution', { mode: 'ACD', number: '+33123456789', identificationAttempts: 0 }), 'distribution.identificationAttempts', /from 1 to 10/],
-    ['identification attempts 11', at('distribution', { mode: 'ACD', number: '+33123456789', identificationAttempts: 11 }), 'distribution.identificationAttempts', /from 1 to 10/],
-    ['a number in AGENTS mode', at('distribution', { mode: 'AGENTS', number: '+33123456789' }), 'distribution.number', /unknown field/],
+    [
+      'welcome message negative',
+      at('distribution', { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: -1 }),
+      'distribution.welcomeMessageSeconds',
+      /from 0 to 120/,
+    ],
+    [
+      'welcome message too long',
+      at('distribution', { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 121 }),
+      'distribution.welcomeMessageSeconds',
+      /from 0 to 120/,
+    ],
+    [
+      'identification attempts 0',
+      at('distribution', { mode: 'ACD', number: '+33123456789', identificationAttempts: 0 }),
+      'distribution.identificationAttempts',
+      /from 1 to 10/,
+    ],
+    [
+      'identification attempts 11',
+      at('distribution', { mode: 'ACD', number: '+33123456789', identificationAttempts: 11 }),
+      'distribution.identificationAttempts',
+      /from 1 to 10/,
+    ],
+    [
+      'a number in AGENTS mode',
+      at('distribution', { mode: 'AGENTS', number: '+33123456789' }),
+      'distribution.number',
+      /unknown field/,
+    ],
     // Integer settings
     ['maxRetries -1', at('retry.maxRetries', -1), 'retry.maxRetries', /from 0 to 20/],
     ['maxRetries 21', at('retry.maxRetries', 21), 'retry.maxRetries', /from 0 to 20/],
@@ -237,9 +451,19 @@ describe('callSettingsSchema: every rule names its exact path', () => {
     ['maxHandlingDelay 0 s', at('maxHandlingDelaySeconds', 0), 'maxHandlingDelaySeconds', /from 1 to 86400/],
     ['maxHandlingDelay 86401 s', at('maxHandlingDelaySeconds', 86_401), 'maxHandlingDelaySeconds', /from 1 to 86400/],
     ['maxHandlingDelay as a string', at('maxHandlingDelaySeconds', '120'), 'maxHandlingDelaySeconds', /integer/],
-    ['maxHandlingDelay Infinity', at('maxHandlingDelaySeconds', Number.POSITIVE_INFINITY), 'maxHandlingDelaySeconds', /integer/],
+    [
+      'maxHandlingDelay Infinity',
+      at('maxHandlingDelaySeconds', Number.POSITIVE_INFINITY),
+      'maxHandlingDelaySeconds',
+      /integer/,
+    ],
     // Enums and booleans
-    ['unknown immediate availability', at('immediate.availability', 'SOMETIMES'), 'immediate.availability', /AGENT_PRESENCE/],
+    [
+      'unknown immediate availability',
+      at('immediate.availability', 'SOMETIMES'),
+      'immediate.availability',
+      /AGENT_PRESENCE/,
+    ],
     ['unknown deferred offer', at('deferred.offer', 'NEVER'), 'deferred.offer', /WHEN_IMMEDIATE_UNAVAILABLE/],
     ['unknown call order', at('callOrder', 'RANDOM'), 'callOrder', /AGENT_FIRST/],
     ['immediate.enabled not boolean', at('immediate.enabled', 'true'), 'immediate.enabled', /boolean/],
@@ -247,10 +471,30 @@ describe('callSettingsSchema: every rule names its exact path', () => {
     // Unknown keys (strict)
     ['unknown top-level key', { timeZone: 'Europe/Paris' }, 'timeZone', /unknown field/],
     ['unknown weekday', planningOf('monday', []), 'deferred.planning.monday', /unknown field/],
-    ['holiday column in opening hours', at('immediate.openingHours.holiday', []), 'immediate.openingHours.holiday', /unknown field/],
-    ['holiday column in offer hours', at('deferred.offerHours.holiday', []), 'deferred.offerHours.holiday', /unknown field/],
-    ['unknown key in a slot', planningOf('mon', [{ ...slot('09:00', '10:00'), label: 'morning' }]), 'deferred.planning.mon.0.label', /unknown field/],
-    ['capacity on an opening range', at('immediate.openingHours.mon', [{ start: '09:00', end: '18:00', capacity: 3 }]), 'immediate.openingHours.mon.0.capacity', /unknown field/],
+    [
+      'holiday column in opening hours',
+      at('immediate.openingHours.holiday', []),
+      'immediate.openingHours.holiday',
+      /unknown field/,
+    ],
+    [
+      'holiday column in offer hours',
+      at('deferred.offerHours.holiday', []),
+      'deferred.offerHours.holiday',
+      /unknown field/,
+    ],
+    [
+      'unknown key in a slot',
+      planningOf('mon', [{ ...slot('09:00', '10:00'), label: 'morning' }]),
+      'deferred.planning.mon.0.label',
+      /unknown field/,
+    ],
+    [
+      'capacity on an opening range',
+      at('immediate.openingHours.mon', [{ start: '09:00', end: '18:00', capacity: 3 }]),
+      'immediate.openingHours.mon.0.capacity',
+      /unknown field/,
+    ],
     ['unknown key in retry', at('retry.backoff', 2), 'retry.backoff', /unknown field/],
     ['unknown key in recording', at('recording.format', 'mp3'), 'recording.format', /unknown field/],
   ])('%s → %s', (_name, input, path, message) => {
@@ -258,7 +502,12 @@ describe('callSettingsSchema: every rule names its exact path', () => {
   });
 
   it('reports every overlap against the range that reaches furthest', () => {
-    const input = planningOf('mon', [slot('09:00', '12:00'), slot('10:00', '10:30'), slot('11:00', '11:30'), slot('12:00', '13:00')]);
+    const input = planningOf('mon', [
+      slot('09:00', '12:00'),
+      slot('10:00', '10:30'),
+      slot('11:00', '11:30'),
+      slot('12:00', '13:00'),
+    ]);
     expect(issuesOf(input)).toEqual([
       { path: 'deferred.planning.mon.1', message: expect.stringMatching(/overlaps 09:00–12:00 \(item 0\)/) },
       { path: 'deferred.planning.mon.2', message: expect.stringMatching(/overlaps 09:00–12:00 \(item 0\)/) },

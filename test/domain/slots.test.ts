@@ -106,23 +106,28 @@ describe('slotsBetween across daylight-saving changes (S12)', () => {
     ['Australia/Lord_Howe', '2026-10-04', 23, 23],
     ['Asia/Tokyo', '2026-03-29', 24, 24],
     ['Asia/Tokyo', '2026-10-25', 24, 24],
-  ])('an hourly planning in %s on %s gives %d slots, never doubled, covering %d real hours', (zone, date, count, hours) => {
-    const slots = slotsBetween({ timezone: zone, planning: everyDay }, new Date(Date.parse(`${date}T12:00:00Z`) - 2 * DAY), new Date(Date.parse(`${date}T12:00:00Z`) + 2 * DAY)).filter(
-      (s) => DateTime.fromJSDate(s.start, { zone }).toISODate() === date,
-    );
-    expect(slots).toHaveLength(count);
-    const starts = slots.map((s) => s.start.getTime());
-    expect(new Set(starts).size).toBe(count);
-    const localStarts = slots.map((s) => DateTime.fromJSDate(s.start, { zone }).toFormat('HH:mm'));
-    expect(new Set(localStarts).size).toBe(count);
-    slots.forEach((slot, i) => {
-      expect(slot.end.getTime()).toBeGreaterThan(slot.start.getTime());
-      const next = slots[i + 1];
-      if (next) expect(slot.end.getTime()).toBeLessThanOrEqual(next.start.getTime());
-    });
-    const covered = slots.reduce((sum, s) => sum + s.end.getTime() - s.start.getTime(), 0);
-    expect(covered / HOUR).toBe(hours);
-  });
+  ])(
+    'an hourly planning in %s on %s gives %d slots, never doubled, covering %d real hours',
+    (zone, date, count, hours) => {
+      const slots = slotsBetween(
+        { timezone: zone, planning: everyDay },
+        new Date(Date.parse(`${date}T12:00:00Z`) - 2 * DAY),
+        new Date(Date.parse(`${date}T12:00:00Z`) + 2 * DAY),
+      ).filter((s) => DateTime.fromJSDate(s.start, { zone }).toISODate() === date);
+      expect(slots).toHaveLength(count);
+      const starts = slots.map((s) => s.start.getTime());
+      expect(new Set(starts).size).toBe(count);
+      const localStarts = slots.map((s) => DateTime.fromJSDate(s.start, { zone }).toFormat('HH:mm'));
+      expect(new Set(localStarts).size).toBe(count);
+      slots.forEach((slot, i) => {
+        expect(slot.end.getTime()).toBeGreaterThan(slot.start.getTime());
+        const next = slots[i + 1];
+        if (next) expect(slot.end.getTime()).toBeLessThanOrEqual(next.start.getTime());
+      });
+      const covered = slots.reduce((sum, s) => sum + s.end.getTime() - s.start.getTime(), 0);
+      expect(covered / HOUR).toBe(hours);
+    },
+  );
 });
 
 describe('slotsBetween: planning, window and holidays (S10, S11)', () => {
@@ -143,7 +148,11 @@ describe('slotsBetween: planning, window and holidays (S10, S11)', () => {
   };
 
   it('lists a week of slots, sorted, with their capacity', () => {
-    const slots = slotsBetween(paris(weekdays), new Date('2026-03-30T00:00:00+02:00'), new Date('2026-04-06T00:00:00+02:00'));
+    const slots = slotsBetween(
+      paris(weekdays),
+      new Date('2026-03-30T00:00:00+02:00'),
+      new Date('2026-04-06T00:00:00+02:00'),
+    );
     expect(show(slots)).toEqual([
       '2026-03-30T07:00Z→2026-03-30T08:00Z×6',
       '2026-03-31T07:00Z→2026-03-31T08:00Z×6',
@@ -193,10 +202,24 @@ describe('slotsBetween: planning, window and holidays (S10, S11)', () => {
       'no holidays: the Friday column applies',
       weekdays,
       undefined,
-      ['2026-12-24T08:00Z→2026-12-24T09:00Z×6', '2026-12-25T08:00Z→2026-12-25T09:00Z×6', '2026-12-25T13:00Z→2026-12-25T15:00Z×4'],
+      [
+        '2026-12-24T08:00Z→2026-12-24T09:00Z×6',
+        '2026-12-25T08:00Z→2026-12-25T09:00Z×6',
+        '2026-12-25T13:00Z→2026-12-25T15:00Z×4',
+      ],
     ],
-    ['holiday with an empty holiday column: no callbacks that day', { ...weekdays, holiday: [] }, [christmas], ['2026-12-24T08:00Z→2026-12-24T09:00Z×6']],
-    ['holiday with no holiday column at all: no callbacks that day', weekdays, [christmas], ['2026-12-24T08:00Z→2026-12-24T09:00Z×6']],
+    [
+      'holiday with an empty holiday column: no callbacks that day',
+      { ...weekdays, holiday: [] },
+      [christmas],
+      ['2026-12-24T08:00Z→2026-12-24T09:00Z×6'],
+    ],
+    [
+      'holiday with no holiday column at all: no callbacks that day',
+      weekdays,
+      [christmas],
+      ['2026-12-24T08:00Z→2026-12-24T09:00Z×6'],
+    ],
     [
       'holiday with a holiday column: that column replaces the weekday',
       { ...weekdays, holiday: [{ start: '10:00', end: '12:00', capacity: 3 }] },
@@ -218,7 +241,11 @@ describe('slotsBetween: planning, window and holidays (S10, S11)', () => {
       'the same day in another year is not a holiday',
       { ...weekdays, holiday: [] },
       ['2025-12-25', '2027-12-25'],
-      ['2026-12-24T08:00Z→2026-12-24T09:00Z×6', '2026-12-25T08:00Z→2026-12-25T09:00Z×6', '2026-12-25T13:00Z→2026-12-25T15:00Z×4'],
+      [
+        '2026-12-24T08:00Z→2026-12-24T09:00Z×6',
+        '2026-12-25T08:00Z→2026-12-25T09:00Z×6',
+        '2026-12-25T13:00Z→2026-12-25T15:00Z×4',
+      ],
     ],
   ])('%s', (_name, planning, holidays, expected) => {
     expect(show(slotsBetween(paris(planning, holidays), window[0], window[1]))).toEqual(expected);
@@ -231,13 +258,17 @@ describe('slotsBetween: planning, window and holidays (S10, S11)', () => {
       holidays: ['2026-12-25'],
     };
     // Friday 2026-12-25 08:00 in Tokyo is Thursday 23:00 UTC.
-    expect(slotsBetween(config, new Date('2026-12-17T00:00:00Z'), new Date('2026-12-26T00:00:00Z')).map((s) => s.start.toISOString())).toEqual([
-      '2026-12-17T23:00:00.000Z',
-    ]);
+    expect(
+      slotsBetween(config, new Date('2026-12-17T00:00:00Z'), new Date('2026-12-26T00:00:00Z')).map((s) =>
+        s.start.toISOString(),
+      ),
+    ).toEqual(['2026-12-17T23:00:00.000Z']);
   });
 
   it('rejects an unknown time zone', () => {
-    expect(() => slotsBetween({ timezone: 'Nowhere/Land', planning: weekdays }, new Date(0), new Date(DAY))).toThrow(RangeError);
+    expect(() => slotsBetween({ timezone: 'Nowhere/Land', planning: weekdays }, new Date(0), new Date(DAY))).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -278,11 +309,17 @@ describe('findSlot', () => {
 });
 
 describe('positionTime (S20)', () => {
-  const slot = (start: string, end: string, capacity: number): Slot => ({ start: new Date(start), end: new Date(end), capacity });
+  const slot = (start: string, end: string, capacity: number): Slot => ({
+    start: new Date(start),
+    end: new Date(end),
+    capacity,
+  });
 
   it('6 per hour from 09:00 → 09:00, 09:10, 09:20, 09:30, 09:40, 09:50', () => {
     const nine = slot('2026-03-30T09:00:00+02:00', '2026-03-30T10:00:00+02:00', 6);
-    const times = [0, 1, 2, 3, 4, 5].map((i) => DateTime.fromJSDate(positionTime(nine, i), { zone: 'Europe/Paris' }).toFormat('HH:mm'));
+    const times = [0, 1, 2, 3, 4, 5].map((i) =>
+      DateTime.fromJSDate(positionTime(nine, i), { zone: 'Europe/Paris' }).toFormat('HH:mm'),
+    );
     expect(times).toEqual(['09:00', '09:10', '09:20', '09:30', '09:40', '09:50']);
   });
 
@@ -293,7 +330,9 @@ describe('positionTime (S20)', () => {
     [7, 6, '2026-03-30T07:51:25.714Z'],
     [60, 59, '2026-03-30T07:59:00.000Z'], // capacity = length in minutes: one per minute
   ])('capacity %d, position %d → %s', (capacity, index, expected) => {
-    expect(positionTime(slot('2026-03-30T07:00:00Z', '2026-03-30T08:00:00Z', capacity), index).toISOString()).toBe(expected);
+    expect(positionTime(slot('2026-03-30T07:00:00Z', '2026-03-30T08:00:00Z', capacity), index).toISOString()).toBe(
+      expected,
+    );
   });
 
   it('spreads positions over the real length of a slot spanning the fall-back hour', () => {

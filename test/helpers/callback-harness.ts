@@ -187,12 +187,21 @@ export async function waitForStatus(
       // Say where it stands: its last events, activities by name, failures by message.
       const events = (await handle.fetchHistory()).events ?? [];
       const trail = events.map((e) => {
-        const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes'))?.replace('EventAttributes', '') ?? '?';
-        const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.workflowExecutionSignaledEventAttributes?.signalName;
-        const failure = e.activityTaskFailedEventAttributes?.failure?.message ?? e.workflowTaskFailedEventAttributes?.failure?.message;
+        const kind =
+          Object.keys(e)
+            .find((k) => k.endsWith('EventAttributes'))
+            ?.replace('EventAttributes', '') ?? '?';
+        const name =
+          e.activityTaskScheduledEventAttributes?.activityType?.name ??
+          e.workflowExecutionSignaledEventAttributes?.signalName;
+        const failure =
+          e.activityTaskFailedEventAttributes?.failure?.message ??
+          e.workflowTaskFailedEventAttributes?.failure?.message;
         return [kind, name, failure].filter(Boolean).join(' ');
       });
-      throw new Error(`${handle.workflowId} still ${status} after ${timeoutMs} ms; last events: ${trail.slice(-15).join(', ')}`);
+      throw new Error(
+        `${handle.workflowId} still ${status} after ${timeoutMs} ms; last events: ${trail.slice(-15).join(', ')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -218,5 +227,8 @@ export async function waitForDbStatus(
 export async function recordHistory(env: TestWorkflowEnvironment, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(path.join(__dirname, '..', '..', 'workflows', '__histories__', `${name}.json`), JSON.stringify(history, null, 2));
+  writeFileSync(
+    path.join(__dirname, '..', '..', 'workflows', '__histories__', `${name}.json`),
+    JSON.stringify(history, null, 2),
+  );
 }

@@ -7,7 +7,8 @@ import { registerSearchAttributes } from '../../src/infra/temporal';
 // Worker state chatter hides test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-const atPath = (path: string | undefined) => (path ? { server: { executable: { type: 'existing-path' as const, path } } } : {});
+const atPath = (path: string | undefined) =>
+  path ? { server: { executable: { type: 'existing-path' as const, path } } } : {};
 
 async function withSearchAttributes(env: TestWorkflowEnvironment): Promise<TestWorkflowEnvironment> {
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -16,7 +17,9 @@ async function withSearchAttributes(env: TestWorkflowEnvironment): Promise<TestW
 
 /** The real time-skipping test server, from the binary global setup resolved. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping(atPath(findTemporalBinary('test-server'))).then(withSearchAttributes);
+  return TestWorkflowEnvironment.createTimeSkipping(atPath(findTemporalBinary('test-server'))).then(
+    withSearchAttributes,
+  );
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;

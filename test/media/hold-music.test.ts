@@ -48,12 +48,20 @@ async function setup() {
 test('a WAV upload is stored (204) and served back byte for byte', async () => {
   const { app, project, auth } = await setup();
   const body = wav(4096);
-  await request(app).put(`/v1/projects/${project.id}/hold-music`).set('Authorization', auth).set('Content-Type', 'audio/wav').send(body).expect(204);
-  const served = await request(app).get(`/media/hold-music/${project.id}`).buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+  await request(app)
+    .put(`/v1/projects/${project.id}/hold-music`)
+    .set('Authorization', auth)
+    .set('Content-Type', 'audio/wav')
+    .send(body)
+    .expect(204);
+  const served = await request(app)
+    .get(`/media/hold-music/${project.id}`)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
   expect(served.status).toBe(200);
   expect(served.headers['content-type']).toMatch(/audio\/wav/);
   expect(Buffer.compare(served.body as Buffer, body)).toBe(0);
@@ -61,7 +69,11 @@ test('a WAV upload is stored (204) and served back byte for byte', async () => {
 
 test('over 200 KB -> 413 PAYLOAD_TOO_LARGE', async () => {
   const { app, project, auth } = await setup();
-  const res = await request(app).put(`/v1/projects/${project.id}/hold-music`).set('Authorization', auth).set('Content-Type', 'audio/wav').send(wav(200 * 1024 + 1));
+  const res = await request(app)
+    .put(`/v1/projects/${project.id}/hold-music`)
+    .set('Authorization', auth)
+    .set('Content-Type', 'audio/wav')
+    .send(wav(200 * 1024 + 1));
   expect(res.status).toBe(413);
   expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
 });
@@ -69,17 +81,29 @@ test('over 200 KB -> 413 PAYLOAD_TOO_LARGE', async () => {
 test('not WAV/MP3 by content (a PNG declared as audio/mpeg) -> 415 UNSUPPORTED_MEDIA', async () => {
   const { app, project, auth } = await setup();
   const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-  const res = await request(app).put(`/v1/projects/${project.id}/hold-music`).set('Authorization', auth).set('Content-Type', 'audio/mpeg').send(png);
+  const res = await request(app)
+    .put(`/v1/projects/${project.id}/hold-music`)
+    .set('Authorization', auth)
+    .set('Content-Type', 'audio/mpeg')
+    .send(png);
   expect(res.status).toBe(415);
   expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA');
 });
 
-test('a non-audio Content-Type -> 415; another account\'s project -> 403', async () => {
+test("a non-audio Content-Type -> 415; another account's project -> 403", async () => {
   const { app, project, auth } = await setup();
-  const text = await request(app).put(`/v1/projects/${project.id}/hold-music`).set('Authorization', auth).set('Content-Type', 'text/plain').send('hello');
+  const text = await request(app)
+    .put(`/v1/projects/${project.id}/hold-music`)
+    .set('Authorization', auth)
+    .set('Content-Type', 'text/plain')
+    .send('hello');
   expect(text.status).toBe(415);
   const other = await setup();
-  const res = await request(app).put(`/v1/projects/${project.id}/hold-music`).set('Authorization', other.auth).set('Content-Type', 'audio/wav').send(wav(1024));
+  const res = await request(app)
+    .put(`/v1/projects/${project.id}/hold-music`)
+    .set('Authorization', other.auth)
+    .set('Content-Type', 'audio/wav')
+    .send(wav(1024));
   expect(res.status).toBe(403);
   expect(res.body.error.code).toBe('FORBIDDEN');
 });

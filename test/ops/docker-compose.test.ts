@@ -7,7 +7,10 @@ import { configSchema, loadConfig } from '../../src/config';
 
 const ROOT = path.join(__dirname, '..', '..');
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; environment?: Record<string, string>; ports?: string[]; command?: string[] }>;
+  services: Record<
+    string,
+    { image?: string; environment?: Record<string, string>; ports?: string[]; command?: string[] }
+  >;
 };
 const appServices = ['worker', 'api', 'migrate'] as const;
 const knownEnv = new Set(Object.keys(configSchema.shape));

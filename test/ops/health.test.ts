@@ -39,7 +39,10 @@ test('v1 routes without a valid API key get 401 UNAUTHENTICATED in the API.md fo
   const app = createApp({ prisma, temporal: env.client, config: loadConfig({}), logger });
   const missing = await request(app).get('/v1/projects/demo/call-settings').expect(401);
   expect(missing.body.error.code).toBe('UNAUTHENTICATED');
-  const wrong = await request(app).get('/v1/projects/demo/call-settings').set('Authorization', 'Bearer nope').expect(401);
+  const wrong = await request(app)
+    .get('/v1/projects/demo/call-settings')
+    .set('Authorization', 'Bearer nope')
+    .expect(401);
   expect(wrong.body.error).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.any(String) });
 });
 

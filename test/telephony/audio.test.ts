@@ -64,7 +64,10 @@ describe('detectAudio', () => {
     ['PNG', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52])],
     ['text', Buffer.from('this is not hold music, it is a text file\n', 'utf8')],
     ['empty', Buffer.alloc(0)],
-    ['an AVI (RIFF but not WAVE)', Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00AVI LIST', 'latin1'), Buffer.alloc(16)])],
+    [
+      'an AVI (RIFF but not WAVE)',
+      Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00AVI LIST', 'latin1'), Buffer.alloc(16)]),
+    ],
     ['AAC in ADTS (sync but layer 00)', Buffer.from([0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc])],
     ['a frame sync with a reserved bitrate', Buffer.from([0xff, 0xfb, 0xf0, 0x64])],
     ['a frame sync with a reserved sample rate', Buffer.from([0xff, 0xfb, 0x9c, 0x64])],

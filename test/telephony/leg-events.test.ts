@@ -22,7 +22,16 @@ test('initiated and ringing are acknowledged without a signal; phase changes are
   const deliver = createLegEventDelivery(client);
   const callbackId = '3f1c2a4e-8d7b-4c6a-9e5f-1a2b3c4d5e6f';
   const key = legKeyOf(callbackId, 1, 'visitor');
-  const statuses = ['initiated', 'ringing', 'answered', 'completed', 'no-answer', 'busy', 'failed', 'canceled'] as const;
+  const statuses = [
+    'initiated',
+    'ringing',
+    'answered',
+    'completed',
+    'no-answer',
+    'busy',
+    'failed',
+    'canceled',
+  ] as const;
   for (const [sequence, status] of statuses.entries()) {
     await deliver({ key, callSid: 'CA1', sequence, status } as LegEvent);
   }

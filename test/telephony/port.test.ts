@@ -35,11 +35,16 @@ describe('mapTwilioStatus', () => {
     ['fax', 'machine'],
     ['unknown', 'unknown'],
   ])('AnsweredBy %s → %s', (answeredBy, expected) => {
-    expect(mapTwilioStatus({ ...base, CallStatus: 'in-progress', AnsweredBy: answeredBy }, { key: 'k' })?.answeredBy).toBe(expected);
+    expect(
+      mapTwilioStatus({ ...base, CallStatus: 'in-progress', AnsweredBy: answeredBy }, { key: 'k' })?.answeredBy,
+    ).toBe(expected);
   });
 
   test('a full event: key, sid, sequence, time and duration', () => {
-    const event = mapTwilioStatus({ ...base, CallStatus: 'completed', SequenceNumber: '3', CallDuration: '42' }, { key: 'cb_1:1:visitor' });
+    const event = mapTwilioStatus(
+      { ...base, CallStatus: 'completed', SequenceNumber: '3', CallDuration: '42' },
+      { key: 'cb_1:1:visitor' },
+    );
     expect(event).toEqual<LegEvent>({
       key: 'cb_1:1:visitor',
       callSid: base.CallSid,
@@ -67,7 +72,11 @@ describe('mapTwilioStatus', () => {
     ['no CallStatus', { ...base }, { key: 'k' }],
     ['non-numeric SequenceNumber', { ...base, CallStatus: 'ringing', SequenceNumber: 'x1' }, { key: 'k' }],
     ['unparsable Timestamp', { ...base, CallStatus: 'ringing', Timestamp: 'yesterday-ish' }, { key: 'k' }],
-    ['no Timestamp and no receive time', { CallSid: base.CallSid, CallStatus: 'ringing', SequenceNumber: '1' }, { key: 'k' }],
+    [
+      'no Timestamp and no receive time',
+      { CallSid: base.CallSid, CallStatus: 'ringing', SequenceNumber: '1' },
+      { key: 'k' },
+    ],
   ])('%s → null', (_name, form, options) => {
     expect(mapTwilioStatus(form, options)).toBeNull();
   });
@@ -76,7 +85,14 @@ describe('mapTwilioStatus', () => {
 describe('twilioStatusForm (simulated events shaped like Twilio)', () => {
   test.each<LegEvent>([
     { key: 'k', callSid: 'SIM0', status: 'initiated', sequence: 0, at: '2026-03-02T09:00:00.000Z' },
-    { key: 'k', callSid: 'SIM0', status: 'answered', answeredBy: 'machine', sequence: 2, at: '2026-03-02T09:00:01.000Z' },
+    {
+      key: 'k',
+      callSid: 'SIM0',
+      status: 'answered',
+      answeredBy: 'machine',
+      sequence: 2,
+      at: '2026-03-02T09:00:01.000Z',
+    },
     { key: 'k', callSid: 'SIM0', status: 'answered', answeredBy: 'human', sequence: 2, at: '2026-03-02T09:00:01.000Z' },
     { key: 'k', callSid: 'SIM0', status: 'completed', sequence: 3, at: '2026-03-02T09:00:06.000Z', durationSeconds: 5 },
     { key: 'k', callSid: 'SIM0', status: 'no-answer', sequence: 2, at: '2026-03-02T09:00:30.000Z', durationSeconds: 0 },

@@ -1,11 +1,23 @@
 // S57: the simulated network's event sequences and timings by the number's last digit,
 // driven by jest's fake timers (the adapter reads the clock through the globals).
 import type { DialRequest, LegEvent } from '../../activities/telephony/port';
-import { createSimulatedTelephony, simulatedOutcome, type SimulatedTelephony } from '../../activities/telephony/simulated';
+import {
+  createSimulatedTelephony,
+  simulatedOutcome,
+  type SimulatedTelephony,
+} from '../../activities/telephony/simulated';
 
 const START = new Date('2026-03-02T09:00:00.000Z');
 
-type Seen = { status: string; sequence: number; ms: number; answeredBy?: string; durationSeconds?: number; key: string; callSid: string };
+type Seen = {
+  status: string;
+  sequence: number;
+  ms: number;
+  answeredBy?: string;
+  durationSeconds?: number;
+  key: string;
+  callSid: string;
+};
 
 let events: LegEvent[];
 let port: SimulatedTelephony | undefined;
@@ -21,7 +33,9 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
-function simulated(options: { talkTimeSeconds?: number; timeScale?: number; emit?: (event: LegEvent) => Promise<void> } = {}) {
+function simulated(
+  options: { talkTimeSeconds?: number; timeScale?: number; emit?: (event: LegEvent) => Promise<void> } = {},
+) {
   port = createSimulatedTelephony({
     emit:
       options.emit ??
@@ -64,7 +78,14 @@ function seen(): Seen[] {
   }));
 }
 
-const timeline = () => seen().map(({ status, sequence, ms, answeredBy, durationSeconds }) => ({ status, sequence, ms, answeredBy, durationSeconds }));
+const timeline = () =>
+  seen().map(({ status, sequence, ms, answeredBy, durationSeconds }) => ({
+    status,
+    sequence,
+    ms,
+    answeredBy,
+    durationSeconds,
+  }));
 
 describe('simulated network (S57)', () => {
   test('outcome by last digit; desk agents answer', () => {
@@ -205,7 +226,10 @@ describe('simulated network (S57)', () => {
     await jest.advanceTimersByTimeAsync(60_000);
 
     expect(a.callSid).not.toBe(b.callSid);
-    const sequencesOf = (sid: string) => seen().filter((e) => e.callSid === sid).map((e) => e.sequence);
+    const sequencesOf = (sid: string) =>
+      seen()
+        .filter((e) => e.callSid === sid)
+        .map((e) => e.sequence);
     expect(sequencesOf(a.callSid)).toEqual([0, 1]);
     expect(sequencesOf(b.callSid)).toEqual([0, 1]);
   });

@@ -27,7 +27,12 @@ let apiBaseUrl: string;
 let received: Received[] = [];
 let reply: (req: Received) => Reply;
 
-const callResource = (sid: string, status: string) => ({ sid, account_sid: ACCOUNT_SID, status, api_version: '2010-04-01' });
+const callResource = (sid: string, status: string) => ({
+  sid,
+  account_sid: ACCOUNT_SID,
+  status,
+  api_version: '2010-04-01',
+});
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -55,7 +60,10 @@ afterAll(async () => {
 
 beforeEach(() => {
   received = [];
-  reply = (req) => (req.path === CALLS_PATH ? { status: 201, body: callResource(CALL_SID, 'queued') } : { status: 200, body: callResource(CALL_SID, 'completed') });
+  reply = (req) =>
+    req.path === CALLS_PATH
+      ? { status: 201, body: callResource(CALL_SID, 'queued') }
+      : { status: 200, body: callResource(CALL_SID, 'completed') };
 });
 
 function captureLogs() {
@@ -181,11 +189,18 @@ describe('Twilio adapter: errors', () => {
   test('400 with code 21211 (invalid number) is a PermanentDialError without the number in clear', async () => {
     reply = () => ({
       status: 400,
-      body: { code: 21211, message: "The 'To' number +33612345678 is not a valid phone number.", status: 400, more_info: 'https://www.twilio.com/docs/errors/21211' },
+      body: {
+        code: 21211,
+        message: "The 'To' number +33612345678 is not a valid phone number.",
+        status: 400,
+        more_info: 'https://www.twilio.com/docs/errors/21211',
+      },
     });
     const { logger, lines } = captureLogs();
 
-    const error = await telephony(logger).placeCall(agentLeg).catch((e: unknown) => e);
+    const error = await telephony(logger)
+      .placeCall(agentLeg)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PermanentDialError);
     const dialError = error as PermanentDialError;
@@ -199,7 +214,9 @@ describe('Twilio adapter: errors', () => {
 
   test('a 5xx from Twilio is a plain, retryable Error', async () => {
     reply = () => ({ status: 503, body: { code: 20503, message: 'Service Unavailable', status: 503 } });
-    const error = await telephony().placeCall(agentLeg).catch((e: unknown) => e);
+    const error = await telephony()
+      .placeCall(agentLeg)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentDialError);
     expect((error as Error).message).toContain('HTTP 503');
@@ -207,7 +224,9 @@ describe('Twilio adapter: errors', () => {
 
   test('429 (rate limited) is retryable, not permanent', async () => {
     reply = () => ({ status: 429, body: { code: 20429, message: 'Too Many Requests', status: 429 } });
-    const error = await telephony().placeCall(agentLeg).catch((e: unknown) => e);
+    const error = await telephony()
+      .placeCall(agentLeg)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentDialError);
   });
@@ -241,13 +260,18 @@ describe('Twilio adapter: hangup', () => {
   });
 
   test('a call that no longer exists counts as hung up', async () => {
-    reply = () => ({ status: 404, body: { code: 20404, message: 'The requested resource was not found', status: 404 } });
+    reply = () => ({
+      status: 404,
+      body: { code: 20404, message: 'The requested resource was not found', status: 404 },
+    });
     await expect(telephony().hangup(CALL_SID)).resolves.toBeUndefined();
   });
 
   test('a 5xx on hangup is a plain Error', async () => {
     reply = () => ({ status: 500, body: { code: 20500, message: 'Internal Server Error', status: 500 } });
-    const error = await telephony().hangup(CALL_SID).catch((e: unknown) => e);
+    const error = await telephony()
+      .hangup(CALL_SID)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentDialError);
   });

@@ -67,7 +67,10 @@ describe('POST /twilio/status', () => {
     const res = await request(appWith(onLegEvent))
       .post(STATUS_PATH)
       .type('form')
-      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature('another-token', PUBLIC_BASE_URL + STATUS_PATH, answeredForm))
+      .set(
+        'X-Twilio-Signature',
+        twilio.getExpectedTwilioSignature('another-token', PUBLIC_BASE_URL + STATUS_PATH, answeredForm),
+      )
       .send(answeredForm);
 
     expect(res.status).toBe(403);
@@ -89,7 +92,11 @@ describe('POST /twilio/status', () => {
     const app = appWith(onLegEvent);
     const otherKeyPath = `/twilio/status?key=${encodeURIComponent('cb_7:2:agent')}`;
 
-    const movedKey = await request(app).post(otherKeyPath).type('form').set('X-Twilio-Signature', sign(STATUS_PATH, answeredForm)).send(answeredForm);
+    const movedKey = await request(app)
+      .post(otherKeyPath)
+      .type('form')
+      .set('X-Twilio-Signature', sign(STATUS_PATH, answeredForm))
+      .send(answeredForm);
     const tampered = await request(app)
       .post(STATUS_PATH)
       .type('form')
@@ -104,7 +111,11 @@ describe('POST /twilio/status', () => {
     const onLegEvent = jest.fn(async () => {
       throw new UnknownCallError('no callback waits for this leg');
     });
-    const res = await request(appWith(onLegEvent)).post(STATUS_PATH).type('form').set('X-Twilio-Signature', sign(STATUS_PATH, answeredForm)).send(answeredForm);
+    const res = await request(appWith(onLegEvent))
+      .post(STATUS_PATH)
+      .type('form')
+      .set('X-Twilio-Signature', sign(STATUS_PATH, answeredForm))
+      .send(answeredForm);
 
     expect(res.status).toBe(204);
     expect(onLegEvent).toHaveBeenCalledTimes(1);
@@ -114,7 +125,11 @@ describe('POST /twilio/status', () => {
     const onLegEvent = jest.fn(async () => {
       throw new Error('temporal unreachable');
     });
-    const res = await request(appWith(onLegEvent)).post(STATUS_PATH).type('form').set('X-Twilio-Signature', sign(STATUS_PATH, answeredForm)).send(answeredForm);
+    const res = await request(appWith(onLegEvent))
+      .post(STATUS_PATH)
+      .type('form')
+      .set('X-Twilio-Signature', sign(STATUS_PATH, answeredForm))
+      .send(answeredForm);
 
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('UNAVAILABLE');
@@ -124,7 +139,11 @@ describe('POST /twilio/status', () => {
   test('a signed callback with an unknown status → 400 INVALID_REQUEST', async () => {
     const onLegEvent = jest.fn(async () => undefined);
     const form = { ...answeredForm, CallStatus: 'exploded' };
-    const res = await request(appWith(onLegEvent)).post(STATUS_PATH).type('form').set('X-Twilio-Signature', sign(STATUS_PATH, form)).send(form);
+    const res = await request(appWith(onLegEvent))
+      .post(STATUS_PATH)
+      .type('form')
+      .set('X-Twilio-Signature', sign(STATUS_PATH, form))
+      .send(form);
 
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_REQUEST');
@@ -133,7 +152,11 @@ describe('POST /twilio/status', () => {
 
   test('a signed callback without a key → 400 INVALID_REQUEST', async () => {
     const onLegEvent = jest.fn(async () => undefined);
-    const res = await request(appWith(onLegEvent)).post('/twilio/status').type('form').set('X-Twilio-Signature', sign('/twilio/status', answeredForm)).send(answeredForm);
+    const res = await request(appWith(onLegEvent))
+      .post('/twilio/status')
+      .type('form')
+      .set('X-Twilio-Signature', sign('/twilio/status', answeredForm))
+      .send(answeredForm);
 
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_REQUEST');
@@ -141,14 +164,21 @@ describe('POST /twilio/status', () => {
 
   test('a repeated key → 400 INVALID_REQUEST', async () => {
     const path = `${STATUS_PATH}&key=other`;
-    const res = await request(appWith(async () => undefined)).post(path).type('form').set('X-Twilio-Signature', sign(path, answeredForm)).send(answeredForm);
+    const res = await request(appWith(async () => undefined))
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', sign(path, answeredForm))
+      .send(answeredForm);
 
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_REQUEST');
   });
 
   test('JSON instead of a form → 415 UNSUPPORTED_MEDIA', async () => {
-    const res = await request(appWith(async () => undefined)).post(STATUS_PATH).set('X-Twilio-Signature', 'x').send(answeredForm);
+    const res = await request(appWith(async () => undefined))
+      .post(STATUS_PATH)
+      .set('X-Twilio-Signature', 'x')
+      .send(answeredForm);
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA');
   });
@@ -173,7 +203,9 @@ describe('hold music (S31)', () => {
 
   test('GET with a valid signature → TwiML pointing at the project audio', async () => {
     const path = '/twilio/hold-music/demo';
-    const res = await request(appWith(async () => undefined)).get(path).set('X-Twilio-Signature', sign(path, {}));
+    const res = await request(appWith(async () => undefined))
+      .get(path)
+      .set('X-Twilio-Signature', sign(path, {}));
 
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/xml/);
@@ -183,7 +215,11 @@ describe('hold music (S31)', () => {
   test('POST with a valid signature → the same TwiML', async () => {
     const path = '/twilio/hold-music/demo';
     const form = { CallSid: answeredForm.CallSid, ConferenceSid: `CF${'2'.repeat(32)}`, QueuePosition: '1' };
-    const res = await request(appWith(async () => undefined)).post(path).type('form').set('X-Twilio-Signature', sign(path, form)).send(form);
+    const res = await request(appWith(async () => undefined))
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', sign(path, form))
+      .send(form);
 
     expect(res.status).toBe(200);
     expect(res.text).toContain('<Play loop="0">https://callbacks.example.com/media/hold-music/demo</Play>');
@@ -265,7 +301,8 @@ describe('simulated network → signed webhook, end to end over HTTP (S57)', () 
       const machine = await telephony.placeCall(dial('+33612345672', 'cb_e2e:1:agent'));
       await until(() => received.filter((e) => e.status === 'completed').length === 2);
 
-      const of = (sid: string) => received.filter((e) => e.callSid === sid).map((e) => [e.key, e.status, e.sequence, e.answeredBy]);
+      const of = (sid: string) =>
+        received.filter((e) => e.callSid === sid).map((e) => [e.key, e.status, e.sequence, e.answeredBy]);
       expect(of(human.callSid)).toEqual([
         ['cb_e2e:1:visitor', 'initiated', 0, undefined],
         ['cb_e2e:1:visitor', 'ringing', 1, undefined],

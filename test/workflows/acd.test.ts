@@ -9,7 +9,16 @@ import type { Db } from '../../src/infra/prisma';
 import { isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import { bookCallback, newWorker, projectWith, recordHistory, startHarness, terminateAgentWorkflows, waitForStatus, type Harness } from '../helpers/callback-harness';
+import {
+  bookCallback,
+  newWorker,
+  projectWith,
+  recordHistory,
+  startHarness,
+  terminateAgentWorkflows,
+  waitForStatus,
+  type Harness,
+} from '../helpers/callback-harness';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -51,9 +60,14 @@ async function acdProject(identificationAttempts: number) {
 }
 
 test('the ACD leg waits out the welcome message, then gathers the identifier ending with #', () => {
-  const twiml = acdGatherTwiml(acdIdentifyUrl('https://cb.example', { key: 'k', startConferenceOnEnter: false, record: true }, 1), 5);
+  const twiml = acdGatherTwiml(
+    acdIdentifyUrl('https://cb.example', { key: 'k', startConferenceOnEnter: false, record: true }, 1),
+    5,
+  );
   expect(twiml).toContain('<Pause length="5"/>');
-  expect(twiml).toMatch(/<Gather input="dtmf" finishOnKey="#" timeout="10" action="https:\/\/cb\.example\/twilio\/acd\/identify\?key=k&amp;try=1&amp;first=1&amp;rec=1" method="POST"\/>/);
+  expect(twiml).toMatch(
+    /<Gather input="dtmf" finishOnKey="#" timeout="10" action="https:\/\/cb\.example\/twilio\/acd\/identify\?key=k&amp;try=1&amp;first=1&amp;rec=1" method="POST"\/>/,
+  );
 });
 
 test('S42: an identified ACD agent is recorded on the attempt and the call completes', async () => {

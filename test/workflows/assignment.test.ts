@@ -11,7 +11,15 @@ import { callbackWorkflowId, isTerminal } from '../../workflows/types';
 import { releaseOrphanedReservations } from '../../src/agents/orphaned-reservations';
 import { createProjectFixture, testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import { addAgent, bookCallback, newWorker, projectWith, startHarness, waitForStatus, type Harness } from '../helpers/callback-harness';
+import {
+  addAgent,
+  bookCallback,
+  newWorker,
+  projectWith,
+  startHarness,
+  waitForStatus,
+  type Harness,
+} from '../helpers/callback-harness';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -51,7 +59,15 @@ let phoneSeq = 0;
 async function waitingCallback(projectId: string, waitingSince: Date) {
   const phone = `+336${String(10_000_000 + phoneSeq++).padStart(8, '0')}`;
   return prisma.callback.create({
-    data: { projectId, mode: 'IMMEDIATE', status: 'WAITING_AGENT', phone, openPhone: phone, dueAt: waitingSince, waitingSince },
+    data: {
+      projectId,
+      mode: 'IMMEDIATE',
+      status: 'WAITING_AGENT',
+      phone,
+      openPhone: phone,
+      dueAt: waitingSince,
+      waitingSince,
+    },
   });
 }
 
@@ -60,7 +76,9 @@ test('a priority agent is chosen before a non-priority one who has idled longer'
   await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 3600_000 });
   const priority = await addAgent(prisma, account.id, project.id, { priority: true, idleSinceMs: Date.now() });
   const callback = await waitingCallback(project.id, new Date());
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({ agentId: priority.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({
+    agentId: priority.id,
+  });
 });
 
 test('among equals, the longest idle agent is chosen; a logged-out or chatting agent never', async () => {
@@ -71,7 +89,9 @@ test('among equals, the longest idle agent is chosen; a logged-out or chatting a
   const chatting = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 9000_000 });
   await prisma.agentPresence.update({ where: { agentId: chatting.id }, data: { inChat: true } });
   const callback = await waitingCallback(project.id, new Date());
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({ agentId: longest.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({
+    agentId: longest.id,
+  });
 });
 
 test('a callback does not take an agent while an older one of its project waits (FIFO)', async () => {
@@ -80,7 +100,9 @@ test('a callback does not take an agent while an older one of its project waits 
   const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const newer = await waitingCallback(project.id, new Date());
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: newer.id, attempt: 1 })).toBeNull();
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toMatchObject({ agentId: agent.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toMatchObject({
+    agentId: agent.id,
+  });
 });
 
 test('FIFO: an older callback that already holds an agent does not hold the next one back', async () => {
@@ -107,13 +129,21 @@ test('FIFO without serialising: with enough agents a newer callback reserves at 
   const newest = await waitingCallback(project.id, new Date(Date.now() - 4000));
   const late = await waitingCallback(project.id, new Date(Date.now() - 3000));
   // Two are ahead of `newest` without an agent: it is offered the third best.
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newest.id, attempt: 1 })).toMatchObject({ agentId: third.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newest.id, attempt: 1 })).toMatchObject({
+    agentId: third.id,
+  });
   // Three are ahead of `late` and only two agents are left: it waits.
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: late.id, attempt: 1 })).toBeNull();
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: oldest.id, attempt: 1 })).toMatchObject({ agentId: best.id });
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toMatchObject({ agentId: second.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: oldest.id, attempt: 1 })).toMatchObject({
+    agentId: best.id,
+  });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 })).toMatchObject({
+    agentId: second.id,
+  });
   // A retried activity of a callback that holds an agent gets the same one back.
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newest.id, attempt: 1 })).toMatchObject({ agentId: third.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: newest.id, attempt: 1 })).toMatchObject({
+    agentId: third.id,
+  });
 });
 
 test('a reservation wakes the next callback of the project that waits without an agent', async () => {
@@ -128,7 +158,9 @@ test('a reservation wakes the next callback of the project that waits without an
   const first = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const second = await waitingCallback(project.id, new Date(Date.now() - 4000));
   await waitingCallback(project.id, new Date(Date.now() - 3000));
-  expect(await agentActivities.reserveAgent({ projectId: project.id, callbackId: first.id, attempt: 1 })).not.toBeNull();
+  expect(
+    await agentActivities.reserveAgent({ projectId: project.id, callbackId: first.id, attempt: 1 }),
+  ).not.toBeNull();
   expect(woken).toEqual([second.id]);
 });
 
@@ -138,20 +170,36 @@ test('an agent held by a callback whose workflow is gone (terminated by an opera
   const held = await addAgent(prisma, account.id, project.id);
   // No workflow behind this row: the agent it holds is an orphan.
   const gone = await waitingCallback(project.id, new Date(Date.now() - 5000));
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: gone.id, attempt: 1 })).toMatchObject({ agentId: orphaned.id });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: gone.id, attempt: 1 })).toMatchObject({
+    agentId: orphaned.id,
+  });
   // A callback sleeping until tomorrow: its workflow runs, its hold stands.
-  const { row } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765471', dueInMs: 86_400_000 });
-  expect(await activities.reserveAgent({ projectId: project.id, callbackId: row.id, attempt: 1 })).toMatchObject({ agentId: held.id });
+  const { row } = await bookCallback(prisma, env, taskQueue, project.id, {
+    phone: '+33698765471',
+    dueInMs: 86_400_000,
+  });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: row.id, attempt: 1 })).toMatchObject({
+    agentId: held.id,
+  });
 
   const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
   // Within the grace period nothing is touched.
   expect(await releaseOrphanedReservations({ prisma, temporal: env.client, agents, graceMs: 3600_000 })).toEqual([]);
-  const released = await releaseOrphanedReservations({ prisma, temporal: env.client, agents, graceMs: 0, now: new Date(Date.now() + 1000) });
+  const released = await releaseOrphanedReservations({
+    prisma,
+    temporal: env.client,
+    agents,
+    graceMs: 0,
+    now: new Date(Date.now() + 1000),
+  });
   // (Other tests of this file leave orphans of their own behind: only ours are looked at.)
   expect(released).toContain(orphaned.id);
   expect(released).not.toContain(held.id);
   const presence = await prisma.agentPresence.findMany({ where: { agentId: { in: [orphaned.id, held.id] } } });
-  expect(Object.fromEntries(presence.map((p) => [p.agentId, p.state]))).toEqual({ [orphaned.id]: 'AVAILABLE', [held.id]: 'RESERVED' });
+  expect(Object.fromEntries(presence.map((p) => [p.agentId, p.state]))).toEqual({
+    [orphaned.id]: 'AVAILABLE',
+    [held.id]: 'RESERVED',
+  });
   await env.client.workflow.getHandle(callbackWorkflowId(row.id)).terminate('test over');
 });
 
@@ -160,13 +208,23 @@ test('no double booking: 40 concurrent reservations for 5 agents give exactly 5,
   // One project per callback, every agent in every project: FIFO does not serialise them.
   const projects = await Promise.all(
     Array.from({ length: 40 }, () =>
-      prisma.project.create({ data: { id: `p-${randomUUID()}`, accountId: account.id, name: 'p', timezone: 'Europe/Paris', countries: ['FR'] } }),
+      prisma.project.create({
+        data: {
+          id: `p-${randomUUID()}`,
+          accountId: account.id,
+          name: 'p',
+          timezone: 'Europe/Paris',
+          countries: ['FR'],
+        },
+      }),
     ),
   );
   const agents = [];
   for (let i = 0; i < 5; i++) {
     const agent = await addAgent(prisma, account.id, projects[0]!.id);
-    await prisma.agentProject.createMany({ data: projects.slice(1).map((p) => ({ agentId: agent.id, projectId: p.id })) });
+    await prisma.agentProject.createMany({
+      data: projects.slice(1).map((p) => ({ agentId: agent.id, projectId: p.id })),
+    });
     agents.push(agent);
   }
   const callbacks = await Promise.all(projects.map((p) => waitingCallback(p.id, new Date())));

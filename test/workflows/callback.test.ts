@@ -80,9 +80,7 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     // S2: an immediate callback is due at once, so no timer (the server fires even a 1 ms
     // timer about a second late) stands between the start and the first dial.
     const events = (await handle.fetchHistory()).events ?? [];
-    const firstDial = events.findIndex((e) =>
-      e.activityTaskScheduledEventAttributes?.activityType?.name === 'dialLeg',
-    );
+    const firstDial = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'dialLeg');
     expect(firstDial).toBeGreaterThan(0);
     expect(events.slice(0, firstDial).filter((e) => e.timerStartedEventAttributes)).toEqual([]);
 
@@ -90,12 +88,21 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     const description = await handle.describe();
     // Payloads are bytes: decode them so a number inside any input or result would show.
     const visible = JSON.stringify(
-      { id: handle.workflowId, searchAttributes: description.searchAttributes, memo: description.memo, history: await handle.fetchHistory() },
+      {
+        id: handle.workflowId,
+        searchAttributes: description.searchAttributes,
+        memo: description.memo,
+        history: await handle.fetchHistory(),
+      },
       (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value),
     );
     expect(visible).toContain(row.id); // the decoding works: the callback id is in the input
-    for (const phone of ['+33698765435', '698765435', '+33612340005', '612340005']) expect(visible).not.toContain(phone);
-    expect(description.searchAttributes).toMatchObject({ CallbackProject: [project.id], CallbackStatus: ['COMPLETED'] });
+    for (const phone of ['+33698765435', '698765435', '+33612340005', '612340005'])
+      expect(visible).not.toContain(phone);
+    expect(description.searchAttributes).toMatchObject({
+      CallbackProject: [project.id],
+      CallbackStatus: ['COMPLETED'],
+    });
   })();
 });
 
@@ -188,7 +195,10 @@ test('S4: with no agent free, the callback EXPIRES after maxHandlingDelaySeconds
 test('S23: cancelling while scheduled ends CANCELLED and frees the slot position (S20)', async () => {
   const { project } = await projectWith(prisma, {});
   await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765439', dueInMs: 86_400_000 });
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+      phone: '+33698765439',
+      dueInMs: 86_400_000,
+    });
     await prisma.slotBooking.create({
       data: { projectId: project.id, slotStart: row.dueAt, position: 0, capacity: 6, callbackId: row.id },
     });
@@ -220,7 +230,15 @@ test('S35: a retried dial that finds its leg row without a call id refuses to di
   });
   const attempt = await prisma.attempt.create({ data: { callbackId: callback.id, number: 1, startedAt: new Date() } });
   // What a crash between placing the call and saving its id leaves behind.
-  await prisma.telephonyCall.create({ data: { key: `${callback.id}:1:visitor`, attemptId: attempt.id, leg: 'visitor', provider: 'simulated', status: 'placing' } });
+  await prisma.telephonyCall.create({
+    data: {
+      key: `${callback.id}:1:visitor`,
+      attemptId: attempt.id,
+      leg: 'visitor',
+      provider: 'simulated',
+      status: 'placing',
+    },
+  });
   const placedBefore = harness.placed.length;
   const activities = createActivities({
     prisma,
@@ -231,7 +249,16 @@ test('S35: a retried dial that finds its leg row without a call id refuses to di
     agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue: `q-${randomUUID()}` }),
   });
   await expect(
-    activities.dialLeg({ callbackId: callback.id, projectId: project.id, attempt: 1, leg: 'visitor', agentId: null, first: true, ringTimeoutSeconds: 30, record: false }),
+    activities.dialLeg({
+      callbackId: callback.id,
+      projectId: project.id,
+      attempt: 1,
+      leg: 'visitor',
+      agentId: null,
+      first: true,
+      ringTimeoutSeconds: 30,
+      record: false,
+    }),
   ).rejects.toMatchObject({ type: 'DialOutcomeUnknown', nonRetryable: true });
   expect(harness.placed.length).toBe(placedBefore);
 });

@@ -7,7 +7,9 @@ import { temporal } from '@temporalio/proto';
 import { workflowBundle } from '../helpers/temporal';
 
 const HISTORIES_DIR = path.join(__dirname, '..', '..', 'workflows', '__histories__');
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 test('there are committed histories to replay', () => {
   expect(files.length).toBeGreaterThanOrEqual(3);
@@ -16,7 +18,9 @@ test('there are committed histories to replay', () => {
 test('all committed histories replay without nondeterminism', async () => {
   const histories = files.map((file) => ({
     workflowId: path.basename(file, '.json'),
-    history: temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+    history: temporal.api.history.v1.History.fromObject(
+      JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')),
+    ),
   }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {

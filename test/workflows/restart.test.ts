@@ -58,4 +58,3 @@ test('S35: a worker restart mid-call loses no callback and dials no leg twice', 
   expect(keys).toEqual([`${row.id}:1:agent`, `${row.id}:1:visitor`]);
   expect(await prisma.telephonyCall.count({ where: { key: { startsWith: row.id } } })).toBe(2);
 });
-
