@@ -8,6 +8,7 @@ import type { Logger } from '../src/logger';
 import { createApiMetrics, type ApiMetrics } from '../src/metrics';
 import { requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
+import { methodNotAllowedHandler } from './openapi';
 
 export interface AppDeps {
   prisma: Db;
@@ -60,10 +61,11 @@ export function createApp(deps: AppDeps) {
     next();
   });
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
-  v1.use(requireApiKey(prisma));
+  v1.use(requireApiKey(prisma, logger));
   for (const router of deps.v1Routers ?? []) v1.use(router);
   app.use('/v1', v1);
 
+  app.use(methodNotAllowedHandler());
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -2,17 +2,19 @@
 
 export type CallbackMode = 'IMMEDIATE' | 'DEFERRED';
 
-// S34
-export type CallbackStatus =
-  | 'SCHEDULED'
-  | 'WAITING_AGENT'
-  | 'DIALING'
-  | 'CONNECTED'
-  | 'RETRY_WAIT'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'EXPIRED'
-  | 'CANCELLED';
+// S34. Defined once: the API's zod enums and OpenAPI derive from these arrays.
+export const CALLBACK_STATUSES = [
+  'SCHEDULED',
+  'WAITING_AGENT',
+  'DIALING',
+  'CONNECTED',
+  'RETRY_WAIT',
+  'COMPLETED',
+  'FAILED',
+  'EXPIRED',
+  'CANCELLED',
+] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly CallbackStatus[] = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED'];
 
@@ -25,14 +27,16 @@ export function isCancellable(status: CallbackStatus): boolean {
   return !isTerminal(status) && status !== 'CONNECTED';
 }
 
-export type AttemptOutcome =
-  | 'CONNECTED'
-  | 'AGENT_NO_ANSWER'
-  | 'VISITOR_NO_ANSWER'
-  | 'AGENT_BUSY'
-  | 'VISITOR_BUSY'
-  | 'FAILED'
-  | 'AGENT_NOT_IDENTIFIED';
+export const ATTEMPT_OUTCOMES = [
+  'CONNECTED',
+  'AGENT_NO_ANSWER',
+  'VISITOR_NO_ANSWER',
+  'AGENT_BUSY',
+  'VISITOR_BUSY',
+  'FAILED',
+  'AGENT_NOT_IDENTIFIED',
+] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /** Everything a callback workflow needs; ids and instants only, never the phone number. */
 export interface CallbackWorkflowInput {

@@ -9,6 +9,7 @@ import type { Db } from '../../src/infra/prisma';
 import { loadCallSettings } from '../../src/store/call-settings';
 import { ownedProject } from '../auth';
 import { ApiError } from '../errors';
+import { registerOperation } from '../openapi/registry';
 import { isoInstant, projectParamsSchema, validate, type ValidRequest } from '../validate';
 
 const DAY_MS = 86_400_000;
@@ -59,6 +60,17 @@ function windowOf(query: { from?: Date | undefined; to?: Date | undefined }, now
 }
 
 const request = { params: projectParamsSchema, query: availabilityQuerySchema };
+
+registerOperation({
+  method: 'get',
+  path: '/v1/projects/{projectId}/availability',
+  summary: 'What the callbox may offer now, and deferred slots with remaining places (S5–S7)',
+  tags: ['Availability'],
+  scope: 'secretOrPublishable',
+  request,
+  responses: { 200: { description: 'Availability', schema: availabilitySchema } },
+  errors: ['FORBIDDEN'],
+});
 
 export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }): Router {
   const { prisma, clock } = deps;
