@@ -47,6 +47,14 @@ export interface CallbackWorkflowInput {
   dueAt: string;
   /** S4: seconds after dueAt within which an agent must take the callback. */
   maxHandlingDelaySeconds: number;
+  /**
+   * Set by continue-as-new while waiting for an agent (#11.2): the run picks up the same
+   * attempt, with the dial plan read when the callback fell due, without writing the status
+   * again (the row keeps its place in the queue).
+   */
+  resume?: { attemptIndex: number; plan: DialPlan };
+  /** Continue-as-new while waiting once the history has this many events (tests set it low). */
+  maxHistoryEvents?: number;
 }
 
 /** The project's settings as they apply to one callback, read once when it falls due. */
