@@ -52,7 +52,7 @@ export const configSchema = z.object({
   /** Deadline of every Temporal client call that does not set its own (long polls excepted). */
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** An API request not answered by then gets 503 UNAVAILABLE with Retry-After. */
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(4500),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(4000),
   /** Bearer token /metrics requires (API and worker); required in production unless API_METRICS_PORT. */
   METRICS_TOKEN: z.string().min(16).optional(),
   /** Serve the API's /metrics on this port of METRICS_HOST instead of the API's own (0: same port). */
