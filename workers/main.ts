@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { createCallbackWaker } from '../src/callbacks/wake';
 import { releaseOrphanedReservations } from '../src/agents/orphaned-reservations';
 import { reconcileCallbacks } from '../src/callbacks/reconcile';
+import { startRepairLoop } from '../src/callbacks/repair';
 import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
@@ -74,6 +75,15 @@ async function main(): Promise<void> {
         reconciling = false;
       });
   }, 60_000);
+  // #11: rows whose workflow closed without ending them (terminated in the UI…) are ended.
+  const repair = startRepairLoop({
+    prisma,
+    temporal,
+    agents,
+    hangup: (sid) => telephony.hangup(sid),
+    logger,
+    intervalMs: config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000,
+  });
   try {
     const worker = await createWorker({
       connection,
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     clearInterval(reconcileTimer);
+    repair.stop();
     telephony.close?.();
     metricsServer.close();
     await clientConnection.close();

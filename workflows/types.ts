@@ -12,9 +12,11 @@ export type CallbackStatus =
   | 'COMPLETED'
   | 'FAILED'
   | 'EXPIRED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  // #11: ended by the repair pass (src/callbacks/repair.ts), never by a workflow.
+  | 'ABORTED';
 
-export const TERMINAL_STATUSES: readonly CallbackStatus[] = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED'];
+export const TERMINAL_STATUSES: readonly CallbackStatus[] = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED', 'ABORTED'];
 
 export function isTerminal(status: CallbackStatus): boolean {
   return TERMINAL_STATUSES.includes(status);

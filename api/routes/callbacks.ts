@@ -36,6 +36,7 @@ const CALLBACK_STATUSES = [
   'FAILED',
   'EXPIRED',
   'CANCELLED',
+  'ABORTED',
 ] as const;
 
 const ATTEMPT_OUTCOMES = [
@@ -94,6 +95,10 @@ export const callbackSchema = z
     recorded: z.boolean(),
     createdAt: z.string(),
     endedAt: z.string().nullable(),
+    endReason: z
+      .enum(['TERMINATED', 'FAILED', 'TIMED_OUT', 'CANCELLED_IN_TEMPORAL', 'NOT_FOUND'])
+      .optional()
+      .meta({ description: 'With status ABORTED (#11): how its workflow closed without ending it' }),
   })
   .meta({ id: 'Callback' });
 
@@ -141,6 +146,7 @@ function callbackView(row: Callback, timezone: string): CallbackView {
     recorded: row.recorded,
     createdAt: at(row.createdAt),
     endedAt: row.endedAt ? at(row.endedAt) : null,
+    ...(row.endReason ? { endReason: row.endReason } : {}),
   };
 }
 
