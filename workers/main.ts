@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       .finally(() => {
         reconciling = false;
       });
-  }, 60_000);
+  }, Math.min(60_000, config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000)); // #11: chaos tests shorten it
   // #11: rows whose workflow closed without ending them (terminated in the UI…) are ended.
   const repair = startRepairLoop({
     prisma,
