@@ -166,11 +166,58 @@ async function allEnded(ids: string[], timeoutMs: number) {
     if (Date.now() > deadline) {
       const byStatus = countBy(open.map((row) => row.status));
       throw new Error(
-        `${open.length}/${ids.length} callbacks still open after ${timeoutMs} ms: ${JSON.stringify(byStatus)}`,
+        `${open.length}/${ids.length} callbacks still open after ${timeoutMs} ms: ${JSON.stringify(byStatus)}\n` +
+          (await diagnose(open.map((row) => row.id))),
       );
     }
     await sleep(500);
   }
+}
+
+/** Where open callbacks stand: their workflow, pending activities and the agents' states. */
+async function diagnose(ids: string[]): Promise<string> {
+  const lines: string[] = [];
+  const presence = await stack.prisma.agentPresence.findMany({
+    where: { callbackId: { in: ids } },
+    select: { state: true },
+  });
+  lines.push(`agents held by these callbacks: ${JSON.stringify(countBy(presence.map((p) => p.state)))}`);
+  const rowsNow = await stack.prisma.callback.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, status: true },
+  });
+  // One of each open status first: they stall for different reasons.
+  const firstOfEach = [...new Map(rowsNow.map((row) => [row.status, row.id])).values()];
+  for (const id of firstOfEach) {
+    try {
+      const described = await stack.temporal.workflow.getHandle(callbackWorkflowId(id)).describe();
+      const pending = (described.raw.pendingActivities ?? []).map((a) =>
+        `${a.activityType?.name}#${a.attempt} ${a.lastFailure?.message ?? ''}`.trim(),
+      );
+      const row = await stack.prisma.callback.findUniqueOrThrow({ where: { id }, include: { attempts: true } });
+      const events = (await stack.temporal.workflow.getHandle(callbackWorkflowId(id)).fetchHistory()).events ?? [];
+      const trail = events.slice(-12).map((e) => {
+        const kind =
+          Object.keys(e)
+            .find((k) => k.endsWith('EventAttributes'))
+            ?.replace('EventAttributes', '') ?? '?';
+        const name =
+          e.activityTaskScheduledEventAttributes?.activityType?.name ??
+          e.markerRecordedEventAttributes?.markerName ??
+          e.workflowExecutionSignaledEventAttributes?.signalName ??
+          e.activityTaskFailedEventAttributes?.failure?.message ??
+          e.timerStartedEventAttributes?.startToFireTimeout?.seconds?.toString();
+        return [kind, name].filter(Boolean).join(' ');
+      });
+      lines.push(
+        `${id} row ${row.status} (attempts ${row.attempts.length}) workflow ${described.status.name} ` +
+          `history ${described.historyLength} pending [${pending.join('; ')}] last: ${trail.join(', ')}`,
+      );
+    } catch (err) {
+      lines.push(`${id}: ${(err as Error).message}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 function countBy(values: string[]): Record<string, number> {
@@ -267,14 +314,14 @@ async function reach(ids: string[], accept: (s: CallbackStatus) => boolean, time
 test('(a) terminate, cancel and reset in every state: every row ends, numbers book again, agents free, the queue moves', async () => {
   const started = Date.now();
   // Four states, one project each: scheduled (deferred, tomorrow), waiting (no agent yet),
-  // dialling (agents never answer, 20 s rings), retry wait (visitors busy, retry in 60 s).
+  // dialling (agents never answer, 20 s rings), retry wait (visitors busy, retry in 30 s).
   const scheduled = await project('a-scheduled');
   const waiting = await project('a-waiting');
   const dialling = await project('a-dialling', {
     ringTimeoutSeconds: 20,
     retry: { maxRetries: 0, intervalSeconds: 2 },
   });
-  const retrying = await project('a-retry', { retry: { maxRetries: 1, intervalSeconds: 60 } });
+  const retrying = await project('a-retry', { retry: { maxRetries: 1, intervalSeconds: 30 } });
   const diallingAgents = await agents(dialling, 3, 0);
   const retryAgents = await agents(retrying, 1, 5);
 
@@ -398,13 +445,13 @@ test('(b) kill -9 of the worker at random points over 100 callbacks: all end, no
   const projectId = await project('b-kill');
   const agentIds = await agents(projectId, 12, 5);
   // S57 mix: answer, busy, failed, answer, voicemail, busy.
-  const load = bookMany(projectId, 100, 350, [5, 1, 3, 5, 2, 1]);
+  const load = bookMany(projectId, 100, 500, [5, 1, 3, 5, 2, 1]);
   const kills: number[] = [];
   const restartMs: number[] = [];
   let loading = true;
   void load.finally(() => (loading = false));
   while (loading || kills.length < 3) {
-    await sleep(4000 + Math.random() * 6000);
+    await sleep(8000 + Math.random() * 8000);
     stack.killWorker();
     kills.push(Date.now() - started);
     restartMs.push(await stack.startWorker());
