@@ -44,6 +44,8 @@ export const configSchema = z.object({
   TWILIO_API_BASE_URL: z.string().url().optional(),
   RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  /** #11: how often the worker ends rows whose workflow closed without ending them (docs/operations.md). */
+  CALLBACK_REPAIR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Waiting for a PostgreSQL connection (pool's connectionTimeoutMillis): an outage answers, not hangs. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),

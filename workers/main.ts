@@ -6,6 +6,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } fro
 import { createCallbackWaker } from '../src/callbacks/wake';
 import { releaseOrphanedReservations } from '../src/agents/orphaned-reservations';
 import { reconcileCallbacks } from '../src/callbacks/reconcile';
+import { startRepairLoop } from '../src/callbacks/repair';
 import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
@@ -156,7 +157,16 @@ async function main(): Promise<void> {
       .finally(() => {
         reconciling = false;
       });
-  }, 60_000);
+  }, Math.min(60_000, config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000)); // #11: chaos tests shorten it
+  // #11: rows whose workflow closed without ending them (terminated in the UI…) are ended.
+  const repair = startRepairLoop({
+    prisma,
+    temporal,
+    agents,
+    hangup: (sid) => telephony.hangup(sid),
+    logger,
+    intervalMs: config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000,
+  });
   try {
     worker = await createWorker({
       connection,
@@ -180,6 +190,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     clearInterval(reconcileTimer);
+    repair.stop();
     telephony.close?.();
     healthServer.close();
     await clientConnection.close();

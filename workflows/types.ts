@@ -13,10 +13,21 @@ export const CALLBACK_STATUSES = [
   'FAILED',
   'EXPIRED',
   'CANCELLED',
+  // #11: ended by the repair pass (src/callbacks/repair.ts), never by a workflow.
+  'ABORTED',
 ] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+/** #11: why the repair pass ended a row ABORTED (how its workflow closed). */
+export const CALLBACK_END_REASONS = [
+  'TERMINATED',
+  'FAILED',
+  'TIMED_OUT',
+  'CANCELLED_IN_TEMPORAL',
+  'NOT_FOUND',
+] as const;
+export type CallbackEndReason = (typeof CALLBACK_END_REASONS)[number];
 
-export const TERMINAL_STATUSES: readonly CallbackStatus[] = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED'];
+export const TERMINAL_STATUSES: readonly CallbackStatus[] = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED', 'ABORTED'];
 
 export function isTerminal(status: CallbackStatus): boolean {
   return TERMINAL_STATUSES.includes(status);

@@ -14,7 +14,7 @@ import {
 } from '../../src/callbacks/booking';
 import { formatInZone } from '../../src/domain/time';
 import type { Db } from '../../src/infra/prisma';
-import { ATTEMPT_OUTCOMES, CALLBACK_STATUSES } from '../../workflows/types';
+import { ATTEMPT_OUTCOMES, CALLBACK_END_REASONS, CALLBACK_STATUSES } from '../../workflows/types';
 import { authOf, ownedProject } from '../auth';
 import { ApiError } from '../errors';
 import { HEADERS, registerOperation } from '../openapi/registry';
@@ -75,6 +75,10 @@ export const callbackSchema = z
     recorded: z.boolean(),
     createdAt: z.string(),
     endedAt: z.string().optional().meta({ description: 'Once ended' }),
+    endReason: z
+      .enum(CALLBACK_END_REASONS)
+      .optional()
+      .meta({ description: 'With status ABORTED (#11): how its workflow closed without ending it' }),
   })
   .meta({ id: 'Callback' });
 
@@ -125,6 +129,7 @@ function callbackView(row: Callback, timezone: string): CallbackView {
     recorded: row.recorded,
     createdAt: at(row.createdAt),
     ...(row.endedAt ? { endedAt: at(row.endedAt) } : {}),
+    ...(row.endReason ? { endReason: row.endReason } : {}),
   };
 }
 
