@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'generated/', '.tools/', '.data/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'node_modules/',
+      'generated/',
+      '.tools/',
+      '.data/',
+      'coverage/',
+      'bench/results/',
+      'dist/',
+      'test/e2e/screenshots/',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   ...tseslint.configs.recommended,
   {

@@ -44,6 +44,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'API stopping');
+    // #13: the desks' event streams end with their LISTEN connection, so close() can finish.
+    void (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
+    server.closeIdleConnections();
     server.close(() => {
       void Promise.all([prisma.$disconnect(), connection.close()]).finally(() => logger.info('API stopped'));
     });

@@ -3,7 +3,7 @@
 // In-memory counters: one API process. Several processes need a shared store (e.g. Redis).
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit, type Options, type RateLimitInfo } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Options, type RateLimitInfo } from 'express-rate-limit';
 import { authOf } from './auth';
 import { ApiError } from './errors';
 
@@ -12,6 +12,8 @@ export interface BookingRateLimits {
   perApiKeyPerMinute: number;
   /** Callbacks created per phone number per hour (RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR). */
   perPhonePerHour: number;
+  /** #13: public bookings (publishable keys) per client IP per hour (RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR). */
+  perIpPerHour?: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -62,5 +64,20 @@ export function bookingRateLimiters(limits: BookingRateLimits) {
     handler: rateLimited('for this phone number'),
   });
 
-  return { perApiKey, perPhone };
+  // #13: a web page's visitors share the page's publishable key; each IP gets its own budget.
+  // Secret keys (server to server, one IP for all visitors) are not limited per IP.
+  const perIp = rateLimit({
+    windowMs: HOUR_MS,
+    limit: limits.perIpPerHour ?? 20,
+    standardHeaders: false,
+    legacyHeaders: false,
+    requestPropertyName: 'ipRateLimit',
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    skip: (_req, res) => authOf(res).kind !== 'publishable',
+    skipFailedRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode === 201,
+    handler: rateLimited('from this address'),
+  });
+
+  return { perApiKey, perPhone, perIp };
 }

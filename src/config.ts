@@ -44,6 +44,20 @@ export const configSchema = z.object({
   TWILIO_API_BASE_URL: z.string().url().optional(),
   RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  /** #13: public bookings (publishable keys) per client IP per hour. */
+  RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /** #13: signs the visitor's manage link (HMAC-SHA256); set a long random value in production. */
+  VISITOR_LINK_SECRET: z.string().min(16).default('dev-visitor-link-secret-change-me'),
+  /** #13: how long a visitor's manage link stays valid after the callback is due. */
+  VISITOR_LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** #13: desk answering on real Twilio: an API key (SK…) and its secret, and the TwiML app. */
+  TWILIO_API_KEY_SID: z.string().optional(),
+  TWILIO_API_KEY_SECRET: z.string().optional(),
+  TWILIO_TWIML_APP_SID: z.string().optional(),
+  /** #13: lifetime of a desk agent's Twilio Voice access token. */
+  TWILIO_VOICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** #13: lifetime of an agent token issued by POST /v1/agents/{id}/tokens. */
+  AGENT_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
