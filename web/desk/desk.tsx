@@ -158,7 +158,7 @@ export function Desk() {
     setState(null);
   };
 
-  const secondsUntil = (iso: string) => Math.max(0, Math.ceil((Date.parse(iso) - (now + offset)) / 1000));
+  const secondsUntil = (iso: string) => Math.max(0, Math.floor((Date.parse(iso) - (now + offset)) / 1000));
 
   if (signedIn === null)
     return (

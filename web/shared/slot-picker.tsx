@@ -1,6 +1,6 @@
 // A day, then a slot of that day, with its remaining places; shown in the visitor's time zone.
 import { useMemo, useState } from 'preact/hooks';
-import { formatDay, formatTime, localDayKey, type Lang } from './i18n';
+import { formatDay, formatTime, localDayKey, visitorTimeZone, type Lang } from './i18n';
 import type { Slot } from './api';
 
 const TEXT = {
@@ -10,6 +10,7 @@ const TEXT = {
     left: (n: number) => (n === 1 ? '1 place' : `${n} places`),
     full: 'complet',
     none: 'Aucun créneau disponible.',
+    zone: (z: string) => `Heures de votre fuseau (${z})`,
   },
   en: {
     day: 'Day',
@@ -17,6 +18,7 @@ const TEXT = {
     left: (n: number) => (n === 1 ? '1 place left' : `${n} places left`),
     full: 'full',
     none: 'No time slot available.',
+    zone: (z: string) => `Times in your time zone (${z})`,
   },
 };
 
@@ -59,8 +61,11 @@ export function SlotPicker(props: {
           ))}
         </div>
       </fieldset>
-      <fieldset>
+      <fieldset aria-describedby={`${props.idPrefix}-zone`}>
         <legend>{t.slot}</legend>
+        <p class="hint" id={`${props.idPrefix}-zone`}>
+          {t.zone(visitorTimeZone())}
+        </p>
         <div class="times">
           {slots.map((slot) => (
             <label

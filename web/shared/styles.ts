@@ -27,7 +27,7 @@ export const BASE_CSS = `
 .cb-root .chip:focus-within { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .cb-root .chip-on { border-color: #1d4ed8; background: #eff6ff; }
 .cb-root .chip-off { color: #6b7280; background: #f3f4f6; cursor: not-allowed; text-decoration: line-through; }
-.cb-root .times .chip { flex: 1 1 9.5rem; }
+.cb-root .times .chip { flex: 1 1 8.5rem; }
 .cb-root .time { font-weight: 600; }
 .cb-root .left { font-size: .85rem; color: #374151; }
 .cb-root .check { display: flex; gap: .5rem; align-items: flex-start; margin: .5rem 0 .75rem; }

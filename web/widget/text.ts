@@ -55,7 +55,7 @@ export const TEXT = {
     optOut: 'I do not want the call to be recorded',
     recordingNote: 'Calls may be recorded for quality purposes.',
     pickSlot: 'Choose a time slot.',
-    submitNow: 'Call me now',
+    submitNow: 'Request the call now',
     submitLater: 'Book this slot',
     sending: 'Sending…',
     doneTitle: 'All set!',
