@@ -41,6 +41,7 @@ export function Widget(props: {
   const idempotencyKey = useRef(newKey());
   const headingRef = useRef<HTMLHeadingElement>(null);
   const launcherRef = useRef<HTMLButtonElement>(null);
+  const phoneRef = useRef<HTMLInputElement>(null);
 
   const headers = { Authorization: `Bearer ${props.apiKey}` };
   const base = `${props.apiBase}/v1/projects/${encodeURIComponent(props.projectId)}`;
@@ -84,6 +85,7 @@ export function Widget(props: {
     const checked = checkPhone(phone, config.countries);
     if (!checked.ok) {
       setPhoneError(checked.reason === 'country' ? t.phoneCountry : t.phoneInvalid);
+      phoneRef.current?.focus();
       return;
     }
     setPhoneError(null);
@@ -211,6 +213,7 @@ export function Widget(props: {
         </label>
         <input
           id={phoneId}
+          ref={phoneRef}
           type="tel"
           autoComplete="tel"
           inputMode="tel"
