@@ -230,6 +230,8 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     const at = (date: Date | null) => (date ? formatInZone(date, callback.project.timezone) : null);
     res.json({
       ...callbackView(callback, callback.project.timezone),
+      // #13: the visitor's link again (e.g. to send it by SMS or e-mail from a back office).
+      ...manageUrlOf(callback),
       attempts: callback.attempts.map((attempt) => ({
         number: attempt.number,
         startedAt: at(attempt.startedAt),
