@@ -91,13 +91,27 @@ export function requireApiKey(prisma: Db): RequestHandler {
  * allowed_origins (the per-key check above then narrows it to the key's own project).
  * Preflights are answered here, before authentication (they carry no key).
  */
-export function corsForProjects(prisma: Db): RequestHandler {
+export function corsForProjects(prisma: Db, options: { cacheMs?: number } = {}): RequestHandler {
+  // Page views ask availability on every load: an origin's answer is kept briefly. Only the
+  // CORS headers depend on it; the key's own origin check above always reads the database.
+  const cacheMs = options.cacheMs ?? 30_000;
+  const known = new Map<string, { allowed: boolean; until: number }>();
   return cors({
     origin: (origin, callback) => {
       if (!origin) return callback(null, false);
-      prisma.project
-        .count({ where: { allowedOrigins: { has: normalizeOrigin(origin) } } })
-        .then((count) => callback(null, count > 0 ? origin : false))
+      const key = normalizeOrigin(origin);
+      const cached = known.get(key);
+      if (cached && cached.until > Date.now()) return callback(null, cached.allowed ? origin : false);
+      // Compared as normalizeOrigin does, whatever case or trailing slash was stored.
+      prisma.$queryRaw<{ count: bigint }[]>`
+          SELECT count(*) AS count FROM projects
+           WHERE EXISTS (SELECT 1 FROM unnest(allowed_origins) AS o WHERE rtrim(lower(btrim(o)), '/') = ${key})`
+        .then((rows) => Number(rows[0]?.count ?? 0))
+        .then((count) => {
+          if (known.size >= 10_000) known.clear();
+          known.set(key, { allowed: count > 0, until: Date.now() + cacheMs });
+          callback(null, count > 0 ? origin : false);
+        })
         .catch((err: unknown) => callback(err as Error));
     },
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

@@ -69,7 +69,8 @@ beforeAll(async () => {
   harness = await startApi({ prisma, temporal: env.client, taskQueue });
   tenant = await createTenant(prisma);
   await putSettings(harness, tenant, dailySlotSettings({ start: '10:00', end: '11:00', capacity: 4 }));
-  await prisma.project.update({ where: { id: tenant.projectId }, data: { allowedOrigins: [SHOP] } });
+  // Stored as typed (case, trailing slash); compared as browsers send Origin.
+  await prisma.project.update({ where: { id: tenant.projectId }, data: { allowedOrigins: ['https://Shop.example/'] } });
   const key = `pk_test_${randomUUID()}`;
   await prisma.apiKey.create({
     data: { accountId: tenant.accountId, hash: hashApiKey(key), kind: 'publishable', projectId: tenant.projectId },
