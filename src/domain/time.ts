@@ -20,8 +20,17 @@ export function parseWallTime(text: string): number | null {
 }
 
 export function isValidTimeZone(timezone: string): boolean {
-  return IANAZone.isValidZone(timezone);
+  // Every settings parse asks; luxon builds an Intl formatter to answer (bounded memo).
+  let valid = validZoneMemo.get(timezone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(timezone);
+    if (validZoneMemo.size >= 1000) validZoneMemo.clear();
+    validZoneMemo.set(timezone, valid);
+  }
+  return valid;
 }
+
+const validZoneMemo = new Map<string, boolean>();
 
 /** A calendar date "YYYY-MM-DD" that exists (2026-02-29 does not). */
 export function isValidIsoDate(text: string): boolean {
@@ -34,18 +43,41 @@ function zoneOf(timezone: string): IANAZone {
   return zone;
 }
 
-/** The project-local calendar date of an instant, "YYYY-MM-DD". */
+/** "YYYY-MM-DD" of a UTC epoch-ms value. */
+function isoDateOfUtc(ms: number): string {
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (!Number.isFinite(year) || year < 0 || year > 9999) throw new RangeError(`date out of range: ${ms}`);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${String(year).padStart(4, '0')}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+
+/** Midnight UTC of "YYYY-MM-DD" in epoch ms. */
+function utcMidnightOf(isoDate: string): number {
+  const match = ISO_DATE.exec(isoDate) ? isoDate.split('-').map(Number) : null;
+  if (!match) throw new RangeError(`invalid date "${isoDate}"`);
+  const [year, month, day] = match as [number, number, number];
+  return Date.UTC(year, month - 1, day);
+}
+
+/**
+ * The project-local calendar date of an instant, "YYYY-MM-DD": the instant shifted by the
+ * zone's offset at that instant, read as UTC (plain arithmetic: every availability read and
+ * booking walks dates, and luxon's formatting was most of their cost).
+ */
 export function localDateOf(at: Date, timezone: string): string {
-  return DateTime.fromJSDate(at, { zone: zoneOf(timezone) }).toFormat('yyyy-MM-dd');
+  const ms = at.getTime();
+  return isoDateOfUtc(ms + zoneOf(timezone).offset(ms) * MS_PER_MINUTE);
 }
 
 /** Calendar arithmetic on "YYYY-MM-DD", done in UTC so no DST rule can shift the day. */
 export function addDays(isoDate: string, days: number): string {
-  return DateTime.fromISO(isoDate, { zone: 'utc' }).plus({ days }).toFormat('yyyy-MM-dd');
+  return isoDateOfUtc(utcMidnightOf(isoDate) + days * MS_PER_DAY);
 }
 
 export function weekdayOf(isoDate: string): Weekday {
-  const weekday = WEEKDAYS[DateTime.fromISO(isoDate, { zone: 'utc' }).weekday - 1];
+  // getUTCDay: 0 is Sunday; WEEKDAYS starts on Monday.
+  const weekday = WEEKDAYS[(new Date(utcMidnightOf(isoDate)).getUTCDay() + 6) % 7];
   if (weekday === undefined) throw new RangeError(`invalid date "${isoDate}"`);
   return weekday;
 }
