@@ -122,8 +122,43 @@ function searchInstantsAtWallTime(timezone: string, isoDate: string, minutes: nu
   return [...instants].sort((a, b) => a - b);
 }
 
-/** ISO 8601 with the project zone's offset, e.g. "2026-03-30T09:00:00+02:00" (API.md). */
+/**
+ * ISO 8601 with the project zone's offset, e.g. "2026-03-30T09:00:00+02:00" (API.md), exactly
+ * as luxon's toISO({ suppressMilliseconds: true }) writes it, by arithmetic: availability
+ * formats every slot it lists, and luxon's formatting was the read's largest cost.
+ */
 export function formatInZone(at: Date, timezone: string): string {
+  // The same slot instants are formatted on every availability read: memoised (pure).
+  const key = `${timezone}|${at.getTime()}`;
+  let text = formatMemo.get(key);
+  if (text === undefined) {
+    text = formatInZoneUncached(at, timezone);
+    if (formatMemo.size >= FORMAT_MEMO_LIMIT) formatMemo.clear();
+    formatMemo.set(key, text);
+  }
+  return text;
+}
+
+const FORMAT_MEMO_LIMIT = 50_000;
+const formatMemo = new Map<string, string>();
+
+function formatInZoneUncached(at: Date, timezone: string): string {
+  const ms = at.getTime();
+  const offset = Number.isNaN(ms) ? Number.NaN : zoneOf(timezone).offset(ms);
+  const local = new Date(ms + offset * MS_PER_MINUTE);
+  const year = local.getUTCFullYear();
+  if (!Number.isInteger(offset) || !(year >= 1000 && year <= 9999)) return formatWithLuxon(at, timezone);
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const millis = local.getUTCMilliseconds();
+  const time = `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}${
+    millis ? `.${pad(millis, 3)}` : ''
+  }`;
+  const sign = offset < 0 ? '-' : '+';
+  const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${isoDateOfUtc(local.getTime())}T${time}${zone}`;
+}
+
+function formatWithLuxon(at: Date, timezone: string): string {
   const text = DateTime.fromJSDate(at, { zone: zoneOf(timezone) }).toISO({ suppressMilliseconds: true });
   if (text === null) throw new RangeError(`invalid instant ${String(at)}`);
   return text;
