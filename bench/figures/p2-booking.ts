@@ -80,7 +80,7 @@ export async function runP2(stack: Stack, options: BenchOptions, say: (line: str
   // reconciliation pass no longer describes them, so the next figures do not pay for them.
   await stack.prisma.callback.deleteMany({ where: { projectId: BARE_PROJECT } });
 
-  const availabilityRequests = Math.max(1000, options.p2 * 3);
+  const availabilityRequests = Math.max(500, options.p2);
   say(`P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients`);
   const availability = await runAvailabilityLatency(stack, P2_PROJECT, availabilityRequests);
   return {
