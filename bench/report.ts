@@ -1,5 +1,6 @@
 // The printed table: each figure with its bar (SPEC) or its baseline measured in the same
 // run, and the ratio value / bar-or-baseline.
+import { AVAILABILITY_P99_BAR_MS } from './figures/availability-latency';
 import type { BenchResults } from './results';
 import type { BenchOptions } from './options';
 
@@ -95,6 +96,15 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
       bar: `bare ${ms(bare.latencyMs.p99)}`,
       ratio: ratio(b.latencyMs.p99, bare.latencyMs.p99),
     });
+    const a = r.p2.availability;
+    if (a) {
+      rows.push({
+        figure: `P2 GET availability (${a.requests} reads, ${a.concurrency} clients), p50 / p99`,
+        value: `${ms(a.latencyMs.p50)} / ${ms(a.latencyMs.p99)}`,
+        bar: `p99 < ${AVAILABILITY_P99_BAR_MS} ms`,
+        ratio: `${a.perSecond} /s`,
+      });
+    }
     const errors = Object.entries(b.statuses).filter(([s]) => Number(s) >= 300);
     if (errors.length)
       rows.push({

@@ -8,24 +8,17 @@ import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
 import { callSettingsSchema } from '../../src/domain/settings';
 import { benchSettings, ensureProject, hourlySlotStarts, uniquePhone } from '../fixtures';
 import type { BenchOptions } from '../options';
-import { cpuDelta, type CpuSnapshot, type Stack } from '../stack';
-import { countBy, pool, sleep, summarize, waitFor, type Summary } from '../stats';
+import { AVAILABILITY_CONCURRENCY, runAvailabilityLatency } from './availability-latency';
+import type { Stack } from '../stack';
+import { pool, sleep, waitFor } from '../stats';
+import { load, type LoadResult } from './load';
+
+export type { LoadResult } from './load';
 
 export const P2_PROJECT = 'demo';
 export const BARE_PROJECT = 'bench-bare';
 const BARE_TASK_QUEUE = 'bench-bare-unpolled';
 const WARM_UP = 50;
-
-export interface LoadResult {
-  requests: number;
-  concurrency: number;
-  seconds: number;
-  perSecond: number;
-  latencyMs: Summary;
-  statuses: Record<string, number>;
-  /** CPU seconds each part used during the load: what dominates. */
-  cpuSeconds: CpuSnapshot;
-}
 
 export interface P2Result {
   booking: LoadResult;
@@ -34,29 +27,8 @@ export interface P2Result {
   throughputRatio: number;
   /** booking p50 / bare p50 */
   latencyRatioP50: number;
-}
-
-async function load(
-  stack: Stack,
-  total: number,
-  concurrency: number,
-  task: (i: number) => Promise<{ ms: number; status: number }>,
-) {
-  const cpuBefore = stack.cpu();
-  const started = performance.now();
-  const results = await pool(total, concurrency, task);
-  const cpuSeconds = cpuDelta(cpuBefore, stack.cpu());
-  const seconds = (performance.now() - started) / 1000;
-  const ok = results.filter((r) => r.status < 300).length;
-  return {
-    requests: total,
-    concurrency,
-    seconds: Math.round(seconds * 100) / 100,
-    perSecond: Math.round(ok / seconds),
-    latencyMs: summarize(results.map((r) => r.ms)),
-    statuses: countBy(results, (r) => r.status),
-    cpuSeconds,
-  } satisfies LoadResult;
+  /** GET availability of the booked project at 100 concurrent clients (#15, S7). */
+  availability?: LoadResult;
 }
 
 export async function runP2(stack: Stack, options: BenchOptions, say: (line: string) => void): Promise<P2Result> {
@@ -107,9 +79,14 @@ export async function runP2(stack: Stack, options: BenchOptions, say: (line: str
   // Their workflows never run (no worker polls that queue); without their rows the worker's
   // reconciliation pass no longer describes them, so the next figures do not pay for them.
   await stack.prisma.callback.deleteMany({ where: { projectId: BARE_PROJECT } });
+
+  const availabilityRequests = Math.max(500, options.p2);
+  say(`P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients`);
+  const availability = await runAvailabilityLatency(stack, P2_PROJECT, availabilityRequests);
   return {
     booking,
     bare,
+    availability,
     throughputRatio: Math.round((booking.perSecond / bare.perSecond) * 100) / 100,
     latencyRatioP50: Math.round((booking.latencyMs.p50 / bare.latencyMs.p50) * 100) / 100,
   };

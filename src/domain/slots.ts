@@ -1,4 +1,4 @@
-import type { Planning } from './settings';
+import type { Planning, PlanningSlot } from './settings';
 import { addDays, instantsAtWallTime, localDateOf, parseWallTime, weekdayOf } from './time';
 
 /** A deferred slot as real UTC instants; `end` is exclusive. */
@@ -39,12 +39,29 @@ function slotEnd(timezone: string, date: string, endMinutes: number): Date | nul
 
 /** The slots of one local date: the holiday column on holidays (S11), else the weekday's. */
 function slotsOnDate(config: SlotConfig, date: string, holidays: ReadonlySet<string>): Slot[] {
-  const column = holidays.has(date) ? config.planning.holiday : config.planning[weekdayOf(date)];
+  const column = (holidays.has(date) ? config.planning.holiday : config.planning[weekdayOf(date)]) ?? [];
+  if (column.length === 0) return [];
+  // Pure in (zone, date, column): every availability read walks the same dates again.
+  const key = `${config.timezone}|${date}|${column.map((p) => `${p.start}-${p.end}-${p.capacity}`).join(',')}`;
+  let slots = slotsMemo.get(key);
+  if (!slots) {
+    slots = computeSlotsOnDate(config.timezone, date, column);
+    if (slotsMemo.size >= SLOTS_MEMO_LIMIT) slotsMemo.clear();
+    slotsMemo.set(key, slots);
+  }
+  // Fresh objects: callers may keep or change them.
+  return slots.map((slot) => ({ start: new Date(slot.start), end: new Date(slot.end), capacity: slot.capacity }));
+}
+
+const SLOTS_MEMO_LIMIT = 20_000;
+const slotsMemo = new Map<string, readonly Slot[]>();
+
+function computeSlotsOnDate(timezone: string, date: string, column: readonly PlanningSlot[]): Slot[] {
   const slots: Slot[] = [];
-  for (const planned of column ?? []) {
+  for (const planned of column) {
     // S12: a start in a skipped hour is not offered; in a repeated hour only the first run is.
-    const [start] = instantsAtWallTime(config.timezone, date, requireWallTime(planned.start));
-    const end = slotEnd(config.timezone, date, requireWallTime(planned.end));
+    const [start] = instantsAtWallTime(timezone, date, requireWallTime(planned.start));
+    const end = slotEnd(timezone, date, requireWallTime(planned.end));
     if (!start || !end || end <= start) continue;
     slots.push({ start, end, capacity: planned.capacity });
   }

@@ -20,8 +20,17 @@ export function parseWallTime(text: string): number | null {
 }
 
 export function isValidTimeZone(timezone: string): boolean {
-  return IANAZone.isValidZone(timezone);
+  // Every settings parse asks; luxon builds an Intl formatter to answer (bounded memo).
+  let valid = validZoneMemo.get(timezone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(timezone);
+    if (validZoneMemo.size >= 1000) validZoneMemo.clear();
+    validZoneMemo.set(timezone, valid);
+  }
+  return valid;
 }
+
+const validZoneMemo = new Map<string, boolean>();
 
 /** A calendar date "YYYY-MM-DD" that exists (2026-02-29 does not). */
 export function isValidIsoDate(text: string): boolean {
@@ -34,18 +43,41 @@ function zoneOf(timezone: string): IANAZone {
   return zone;
 }
 
-/** The project-local calendar date of an instant, "YYYY-MM-DD". */
+/** "YYYY-MM-DD" of a UTC epoch-ms value. */
+function isoDateOfUtc(ms: number): string {
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (!Number.isFinite(year) || year < 0 || year > 9999) throw new RangeError(`date out of range: ${ms}`);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${String(year).padStart(4, '0')}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+
+/** Midnight UTC of "YYYY-MM-DD" in epoch ms. */
+function utcMidnightOf(isoDate: string): number {
+  const match = ISO_DATE.exec(isoDate) ? isoDate.split('-').map(Number) : null;
+  if (!match) throw new RangeError(`invalid date "${isoDate}"`);
+  const [year, month, day] = match as [number, number, number];
+  return Date.UTC(year, month - 1, day);
+}
+
+/**
+ * The project-local calendar date of an instant, "YYYY-MM-DD": the instant shifted by the
+ * zone's offset at that instant, read as UTC (plain arithmetic: every availability read and
+ * booking walks dates, and luxon's formatting was most of their cost).
+ */
 export function localDateOf(at: Date, timezone: string): string {
-  return DateTime.fromJSDate(at, { zone: zoneOf(timezone) }).toFormat('yyyy-MM-dd');
+  const ms = at.getTime();
+  return isoDateOfUtc(ms + zoneOf(timezone).offset(ms) * MS_PER_MINUTE);
 }
 
 /** Calendar arithmetic on "YYYY-MM-DD", done in UTC so no DST rule can shift the day. */
 export function addDays(isoDate: string, days: number): string {
-  return DateTime.fromISO(isoDate, { zone: 'utc' }).plus({ days }).toFormat('yyyy-MM-dd');
+  return isoDateOfUtc(utcMidnightOf(isoDate) + days * MS_PER_DAY);
 }
 
 export function weekdayOf(isoDate: string): Weekday {
-  const weekday = WEEKDAYS[DateTime.fromISO(isoDate, { zone: 'utc' }).weekday - 1];
+  // getUTCDay: 0 is Sunday; WEEKDAYS starts on Monday.
+  const weekday = WEEKDAYS[(new Date(utcMidnightOf(isoDate)).getUTCDay() + 6) % 7];
   if (weekday === undefined) throw new RangeError(`invalid date "${isoDate}"`);
   return weekday;
 }
@@ -90,8 +122,43 @@ function searchInstantsAtWallTime(timezone: string, isoDate: string, minutes: nu
   return [...instants].sort((a, b) => a - b);
 }
 
-/** ISO 8601 with the project zone's offset, e.g. "2026-03-30T09:00:00+02:00" (API.md). */
+/**
+ * ISO 8601 with the project zone's offset, e.g. "2026-03-30T09:00:00+02:00" (API.md), exactly
+ * as luxon's toISO({ suppressMilliseconds: true }) writes it, by arithmetic: availability
+ * formats every slot it lists, and luxon's formatting was the read's largest cost.
+ */
 export function formatInZone(at: Date, timezone: string): string {
+  // The same slot instants are formatted on every availability read: memoised (pure).
+  const key = `${timezone}|${at.getTime()}`;
+  let text = formatMemo.get(key);
+  if (text === undefined) {
+    text = formatInZoneUncached(at, timezone);
+    if (formatMemo.size >= FORMAT_MEMO_LIMIT) formatMemo.clear();
+    formatMemo.set(key, text);
+  }
+  return text;
+}
+
+const FORMAT_MEMO_LIMIT = 50_000;
+const formatMemo = new Map<string, string>();
+
+function formatInZoneUncached(at: Date, timezone: string): string {
+  const ms = at.getTime();
+  const offset = Number.isNaN(ms) ? Number.NaN : zoneOf(timezone).offset(ms);
+  const local = new Date(ms + offset * MS_PER_MINUTE);
+  const year = local.getUTCFullYear();
+  if (!Number.isInteger(offset) || !(year >= 1000 && year <= 9999)) return formatWithLuxon(at, timezone);
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const millis = local.getUTCMilliseconds();
+  const time = `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}${
+    millis ? `.${pad(millis, 3)}` : ''
+  }`;
+  const sign = offset < 0 ? '-' : '+';
+  const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${isoDateOfUtc(local.getTime())}T${time}${zone}`;
+}
+
+function formatWithLuxon(at: Date, timezone: string): string {
   const text = DateTime.fromJSDate(at, { zone: zoneOf(timezone) }).toISO({ suppressMilliseconds: true });
   if (text === null) throw new RangeError(`invalid instant ${String(at)}`);
   return text;

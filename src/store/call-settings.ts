@@ -4,7 +4,6 @@ import type { Prisma } from '../../generated/prisma/client';
 import type { Weekday as DbWeekday } from '../../generated/prisma/enums';
 import type { Db } from '../infra/prisma';
 import {
-  callSettingsSchema,
   defaultCallSettings,
   type CallSettings,
   type Planning,
@@ -79,8 +78,9 @@ export async function loadCallSettings(prisma: Db | Tx, projectId: string): Prom
     ringTimeoutSeconds: row.ringTimeoutSeconds,
     talkTimeSeconds: row.talkTimeSeconds,
   };
-  // Rows are only ever written from a validated document; parse keeps the type honest.
-  return callSettingsSchema.parse(document);
+  // Rows are only ever written from a validated document, and `document` is typed as the
+  // parsed output: no second parse (it cost ~3 ms of CPU per booking and availability read).
+  return document;
 }
 
 /** Replaces the whole document in one transaction (a PUT is atomic). */

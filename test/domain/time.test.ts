@@ -1,3 +1,4 @@
+import { DateTime, IANAZone } from 'luxon';
 import {
   addDays,
   formatInZone,
@@ -164,6 +165,30 @@ describe('instantsAtWallTime (S12)', () => {
 });
 
 describe('formatInZone', () => {
+  it('writes what luxon writes, in every zone, across two years of instants (hourly, odd ms and seconds)', () => {
+    const zones = [
+      'UTC',
+      'Etc/UTC',
+      'Europe/Paris',
+      'Asia/Kolkata',
+      'America/St_Johns',
+      'Pacific/Chatham',
+      'Australia/Lord_Howe',
+      'America/Santiago',
+      'Africa/Casablanca',
+      'Pacific/Kiritimati',
+      'Pacific/Pago_Pago',
+    ];
+    for (const zone of zones) {
+      for (let at = Date.UTC(2026, 0, 1); at < Date.UTC(2028, 0, 1); at += 3_600_000 * 7 + 1_001) {
+        const luxon = DateTime.fromJSDate(new Date(at), { zone: IANAZone.create(zone) }).toISO({
+          suppressMilliseconds: true,
+        });
+        if (formatInZone(new Date(at), zone) !== luxon) expect(formatInZone(new Date(at), zone)).toBe(luxon);
+      }
+    }
+  });
+
   it.each<[string, string, string]>([
     ['2026-03-29T00:59:00Z', 'Europe/Paris', '2026-03-29T01:59:00+01:00'],
     ['2026-03-29T01:00:00Z', 'Europe/Paris', '2026-03-29T03:00:00+02:00'],
