@@ -119,7 +119,21 @@ async function visitorScenarios(browser: Browser, stack: Stack) {
 
       await step(`visitor ${tag}: immediate callback through the widget`, async () => {
         await page.goto(`${stack.baseUrl}/demo?lang=${lang}`);
-        await page.getByRole('button', { name: t.launcher }).click();
+        // Keyboard only: Tab to the button, Enter opens, Escape closes and gives focus back.
+        const launcher = page.getByRole('button', { name: t.launcher });
+        await launcher.focus();
+        await page.keyboard.press('Enter');
+        await page.getByLabel(t.phone).waitFor();
+        await page.keyboard.press('Escape');
+        await page.getByLabel(t.phone).waitFor({ state: 'detached' });
+        if (
+          !(await launcher.evaluate(
+            // Runs in the page: the button is the active element of the widget's shadow root.
+            (el) => (el.getRootNode() as unknown as { activeElement: unknown }).activeElement === el,
+          ))
+        )
+          throw new Error('focus did not return to the callbox button');
+        await launcher.click();
         await page.getByLabel(t.phone).waitFor();
         await screenshot(page, `${tag}-widget-open`);
         if (await page.getByText(t.later).count()) await page.locator('.modes label', { hasText: t.now }).click();
