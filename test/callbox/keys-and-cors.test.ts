@@ -128,6 +128,20 @@ test('a publishable key is refused, naming the scope, on every /v1 route but ava
   }
 });
 
+test('default deny: a route mounted elsewhere (main.ts adds hold music) or not at all is refused before routing', async () => {
+  const holdMusic = await harness
+    .api()
+    .put(`/v1/projects/${tenant.projectId}/hold-music`)
+    .set(publishable)
+    .set('Content-Type', 'audio/mpeg')
+    .send('x');
+  const future = await harness.api().post('/v1/some-future-route').set(publishable).send({});
+  for (const res of [holdMusic, future]) {
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('FORBIDDEN');
+  }
+});
+
 test('the publishable key reads availability and the widget config of its own project only', async () => {
   const availability = await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
   expect(availability.status).toBe(200);
