@@ -109,7 +109,8 @@ export function corsForProjects(prisma: Db, options: { cacheMs?: number } = {}):
         .then((rows) => Number(rows[0]?.count ?? 0))
         .then((count) => {
           if (known.size >= 10_000) known.clear();
-          known.set(key, { allowed: count > 0, until: Date.now() + cacheMs });
+          // A refusal is kept only briefly, so an origin just allowed works within seconds.
+          known.set(key, { allowed: count > 0, until: Date.now() + (count > 0 ? cacheMs : Math.min(cacheMs, 2000)) });
           callback(null, count > 0 ? origin : false);
         })
         .catch((err: unknown) => callback(err as Error));
