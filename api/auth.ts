@@ -13,6 +13,8 @@ export function hashApiKey(key: string): string {
 
 export type ApiKeyKind = 'secret' | 'publishable';
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 export interface AuthContext {
   accountId: string;
   apiKeyId: string;
@@ -76,6 +78,11 @@ export function requireApiKey(prisma: Db): RequestHandler {
         return next(new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`));
       }
     }
+    // Listings show when a key was last used (to spot unused keys before revoking them):
+    // written at most once a minute per key, so a busy page does not write on every view.
+    const now = new Date();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)
+      await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
     res.locals.auth = {
       accountId: key.accountId,
       apiKeyId: key.id,

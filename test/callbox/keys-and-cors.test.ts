@@ -209,6 +209,19 @@ test('CORS: preflight and requests from an allowed origin are answered; another 
   expect(secret.status).toBe(200);
 });
 
+test('a key records when it was last used (at most once a minute)', async () => {
+  const key = await prisma.apiKey.findUniqueOrThrow({
+    where: { hash: hashApiKey(publishable.Authorization.slice(7)) },
+  });
+  await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: null } });
+  const before = Date.now();
+  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
+  const first = (await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt!;
+  expect(first.getTime()).toBeGreaterThanOrEqual(before - 5);
+  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
+  expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toEqual(first);
+});
+
 test('a revoked publishable key is unauthenticated', async () => {
   const key = `pk_test_${randomUUID()}`;
   await prisma.apiKey.create({
