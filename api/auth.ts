@@ -10,6 +10,8 @@ import { ApiError } from './errors';
 
 export type ApiKeyKind = 'secret' | 'publishable';
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 export interface AuthContext {
   accountId: string;
   apiKeyId: string;
@@ -80,6 +82,11 @@ export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
         return next(new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`));
       }
     }
+    // Listings show when a key was last used (to spot unused keys before revoking them):
+    // written at most once a minute per key, so a busy page does not write on every view.
+    const now = new Date();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)
+      await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
     res.locals.auth = {
       accountId: key.accountId,
       apiKeyId: key.id,
@@ -113,7 +120,8 @@ export function corsForProjects(prisma: Db, options: { cacheMs?: number } = {}):
         .then((rows) => Number(rows[0]?.count ?? 0))
         .then((count) => {
           if (known.size >= 10_000) known.clear();
-          known.set(key, { allowed: count > 0, until: Date.now() + cacheMs });
+          // A refusal is kept only briefly, so an origin just allowed works within seconds.
+          known.set(key, { allowed: count > 0, until: Date.now() + (count > 0 ? cacheMs : Math.min(cacheMs, 2000)) });
           callback(null, count > 0 ? origin : false);
         })
         .catch((err: unknown) => callback(err as Error));

@@ -129,6 +129,20 @@ test('a publishable key is refused, naming the scope, on every /v1 route but ava
   }
 });
 
+test('default deny: a route mounted elsewhere (main.ts adds hold music) or not at all is refused before routing', async () => {
+  const holdMusic = await harness
+    .api()
+    .put(`/v1/projects/${tenant.projectId}/hold-music`)
+    .set(publishable)
+    .set('Content-Type', 'audio/mpeg')
+    .send('x');
+  const future = await harness.api().post('/v1/some-future-route').set(publishable).send({});
+  for (const res of [holdMusic, future]) {
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('FORBIDDEN');
+  }
+});
+
 test('the publishable key reads availability and the widget config of its own project only', async () => {
   const availability = await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
   expect(availability.status).toBe(200);
@@ -194,6 +208,19 @@ test('CORS: preflight and requests from an allowed origin are answered; another 
     .get(`/v1/projects/${tenant.projectId}/availability`)
     .set({ ...tenant.auth, Origin: evil });
   expect(secret.status).toBe(200);
+});
+
+test('a key records when it was last used (at most once a minute)', async () => {
+  const key = await prisma.apiKey.findUniqueOrThrow({
+    where: { hash: hashApiKey(publishable.Authorization.slice(7)) },
+  });
+  await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: null } });
+  const before = Date.now();
+  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
+  const first = (await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt!;
+  expect(first.getTime()).toBeGreaterThanOrEqual(before - 5);
+  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
+  expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toEqual(first);
 });
 
 test('a revoked publishable key is unauthenticated', async () => {

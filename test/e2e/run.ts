@@ -5,9 +5,12 @@
 // desk, goes AVAILABLE, accepts an offered call (auto-answer off), answers on the simulated
 // softphone and sees the wrap-up. Screenshots of every step go to test/e2e/screenshots/.
 import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEMO_PROJECT_ID } from '../../prisma/seed';
+import { DEMO_PROJECT_ID, DEMO_PUBLISHABLE_KEY } from '../../prisma/seed';
+import { createPrisma } from '../../src/infra/prisma';
 import { E2E_API_KEY, startStack, type Stack } from './stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -119,7 +122,21 @@ async function visitorScenarios(browser: Browser, stack: Stack) {
 
       await step(`visitor ${tag}: immediate callback through the widget`, async () => {
         await page.goto(`${stack.baseUrl}/demo?lang=${lang}`);
-        await page.getByRole('button', { name: t.launcher }).click();
+        // Keyboard only: Tab to the button, Enter opens, Escape closes and gives focus back.
+        const launcher = page.getByRole('button', { name: t.launcher });
+        await launcher.focus();
+        await page.keyboard.press('Enter');
+        await page.getByLabel(t.phone).waitFor();
+        await page.keyboard.press('Escape');
+        await page.getByLabel(t.phone).waitFor({ state: 'detached' });
+        if (
+          !(await launcher.evaluate(
+            // Runs in the page: the button is the active element of the widget's shadow root.
+            (el) => (el.getRootNode() as unknown as { activeElement: unknown }).activeElement === el,
+          ))
+        )
+          throw new Error('focus did not return to the callbox button');
+        await launcher.click();
         await page.getByLabel(t.phone).waitFor();
         await screenshot(page, `${tag}-widget-open`);
         if (await page.getByText(t.later).count()) await page.locator('.modes label', { hasText: t.now }).click();
@@ -163,6 +180,65 @@ async function visitorScenarios(browser: Browser, stack: Stack) {
       });
       await context.close();
     }
+  }
+}
+
+/** A customer's site on another origin, embedding the callbox served by the API. */
+async function customerSite(stack: Stack): Promise<{ origin: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>` +
+        `<style>button { all: unset; color: red; font-size: 40px }</style></head>` +
+        `<body><h1>Another shop</h1><div id="callbox"></div>` +
+        `<script src="${stack.baseUrl}/widget.js" data-project="${DEMO_PROJECT_ID}" data-key="${DEMO_PUBLISHABLE_KEY}" data-target="#callbox"></script></body></html>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://localhost:${(server.address() as AddressInfo).port}`, server };
+}
+
+async function crossOriginScenario(browser: Browser, stack: Stack) {
+  const site = await customerSite(stack);
+  const prisma = createPrisma(stack.databaseUrl, 1);
+  const context = await browser.newContext({ viewport: VIEWPORTS.desktop, locale: 'en-GB' });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
+  try {
+    await step('another site: the widget is refused until the site’s origin is allowed, then books', async () => {
+      await page.goto(`${site.origin}/`);
+      await page.getByText('The callback service is unavailable right now.').waitFor();
+      await screenshot(page, 'other-origin-refused');
+      const project = await prisma.project.findUniqueOrThrow({ where: { id: DEMO_PROJECT_ID } });
+      await prisma.project.update({
+        where: { id: DEMO_PROJECT_ID },
+        data: { allowedOrigins: [...project.allowedOrigins, site.origin] },
+      });
+      // CORS answers per process are cached (a refusal for 2 s): reload until the widget draws.
+      for (let i = 0; i < 10; i++) {
+        await page.waitForTimeout(1000);
+        await page.reload();
+        await page.locator('.cb-root form, .cb-root [role=alert]').first().waitFor();
+        if (await page.locator('.cb-root form').count()) break;
+      }
+      // Inline (data-target), in the host page's flow; the host's CSS (red 40 px buttons) stays out.
+      await page.locator('.modes label', { hasText: 'Pick a time slot' }).click();
+      await page.locator('.times label:not(.chip-off)').first().click();
+      await page.getByLabel('Your phone number').fill(answeringMobile());
+      const submit = page.getByRole('button', { name: 'Book this slot' });
+      const color = await submit.evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color,
+      );
+      if (color === 'rgb(255, 0, 0)') throw new Error('the host page styled the widget');
+      await submit.click();
+      await page.getByText('All set').waitFor();
+      await screenshot(page, 'other-origin-booked');
+    });
+  } finally {
+    await context.close();
+    await prisma.$disconnect();
+    site.server.close();
   }
 }
 
@@ -278,6 +354,7 @@ async function main(): Promise<number> {
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     await visitorScenarios(browser, stack);
+    await crossOriginScenario(browser, stack);
     await deskScenario(browser, stack);
   } catch (err) {
     results.push({ name: 'setup', ok: false, ms: 0, error: err instanceof Error ? err.stack : String(err) });

@@ -147,6 +147,21 @@ export async function startStack(say: (line: string) => void): Promise<Stack> {
     const baseUrl = `http://127.0.0.1:${apiPort}`;
     await waitFor('API', 90_000, async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : null));
     say(`api on ${apiPort}`);
+    // The worker bundles the workflow code first: wait until it polls the task queue.
+    const client = await Connection.connect({ address: temporalAddress });
+    try {
+      await waitFor('worker', 120_000, async () => {
+        const { pollers } = await client.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: 'callbacks' },
+          taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+        });
+        return (pollers ?? []).length > 0 ? true : null;
+      });
+    } finally {
+      await client.close();
+    }
+    say('worker polling');
     return { baseUrl, databaseUrl, logs, stop };
   } catch (err) {
     await stop();

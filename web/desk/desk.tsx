@@ -37,6 +37,7 @@ const DESK_CSS = `
 .desk { max-width: 880px; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem; }
 .card { background: #fff; border: 1px solid #d1d5db; border-radius: 12px; padding: 1rem; }
 .top { display: flex; justify-content: space-between; align-items: center; gap: .75rem; flex-wrap: wrap; }
+.desk h1 { font-size: 1.4rem; margin: 0 0 .75rem; }
 .top h1 { font-size: 1.3rem; margin: 0; }
 .badge { display: inline-block; padding: .2rem .6rem; border-radius: 999px; font-weight: 700; border: 2px solid currentColor; }
 .b-AVAILABLE { color: #166534; } .b-UNAVAILABLE { color: #92400e; } .b-LOGGED_OUT { color: #374151; }
