@@ -10,8 +10,6 @@ import { ApiError } from './errors';
 
 export type ApiKeyKind = 'secret' | 'publishable';
 
-const LAST_USED_PRECISION_MS = 60_000;
-
 export interface AuthContext {
   accountId: string;
   apiKeyId: string;
@@ -82,11 +80,6 @@ export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
         return next(new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`));
       }
     }
-    // Listings show when a key was last used (to spot unused keys before revoking them):
-    // written at most once a minute per key, so a busy page does not write on every view.
-    const now = new Date();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)
-      await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
     res.locals.auth = {
       accountId: key.accountId,
       apiKeyId: key.id,

@@ -211,16 +211,26 @@ test('CORS: preflight and requests from an allowed origin are answered; another 
 });
 
 test('a key records when it was last used (at most once a minute)', async () => {
-  const key = await prisma.apiKey.findUniqueOrThrow({
-    where: { hash: hashApiKey(publishable.Authorization.slice(7)) },
+  // A key this process has not seen yet: the once-a-minute throttle is per key.
+  const fresh = `pk_test_${randomUUID()}`;
+  const key = await prisma.apiKey.create({
+    data: { accountId: tenant.accountId, hash: hashApiKey(fresh), kind: 'publishable', projectId: tenant.projectId },
   });
-  await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: null } });
+  const auth = { Authorization: `Bearer ${fresh}` };
+  const lastUsedAt = async () => (await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt;
   const before = Date.now();
-  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
-  const first = (await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt!;
-  expect(first.getTime()).toBeGreaterThanOrEqual(before - 5);
-  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(publishable);
-  expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toEqual(first);
+  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(auth);
+  // Written beside the request (never delays it): wait for it, bounded.
+  let first: Date | null = null;
+  for (let i = 0; i < 50 && !first; i++) {
+    first = await lastUsedAt();
+    if (!first) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(first).not.toBeNull();
+  expect(first!.getTime()).toBeGreaterThanOrEqual(before - 5);
+  await harness.api().get(`/v1/projects/${tenant.projectId}/availability`).set(auth);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(await lastUsedAt()).toEqual(first);
 });
 
 test('a revoked publishable key is unauthenticated', async () => {
