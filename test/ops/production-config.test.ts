@@ -1,8 +1,9 @@
 // Issue #10 item 4: with NODE_ENV=production the API and the worker refuse unsafe
 // configuration (clear message, exit code ≠ 0) instead of running with public defaults.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { configSchema, ConfigError, loadConfig } from '../../src/config';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SAFE = {
@@ -76,4 +77,12 @@ test.each([
   expect(run.stderr).toContain(`${name}: refusing to start with NODE_ENV=production`);
   for (const variable of ['SEED_API_KEY', 'PUBLIC_BASE_URL', 'METRICS_TOKEN']) expect(run.stderr).toContain(variable);
   expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+});
+
+test('.env.example lists every variable the configuration reads, and its values parse', () => {
+  const text = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+  const listed = new Set([...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+  for (const name of Object.keys(configSchema.shape)) expect(listed).toContain(name);
+  const active = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+  expect(loadConfig(active).NODE_ENV).toBe('production');
 });
