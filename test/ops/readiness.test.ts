@@ -3,7 +3,8 @@
 // names and the commands; /readyz fails while no worker polls the task queue and passes once
 // one does; a workflow start failing for a permanent reason is logged with its cause and
 // shown on /readyz.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
@@ -188,4 +189,26 @@ test('a workflow start refused for good is logged with its cause, counted, and f
   expect(entry.err!.type).not.toBe('Object');
   expect(JSON.stringify(entry.err)).toMatch(/search attribute|CallbackProject/i);
   await client.connection.close();
+});
+
+test('the worker process refuses to run where the search attributes cannot be registered (exit 1, the commands)', () => {
+  const root = path.join(__dirname, '..', '..');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: process.env.DATABASE_URL,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'no-such-namespace',
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'error',
+    },
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain('worker: the Temporal namespace "no-such-namespace"');
+  for (const key of ALL_SEARCH_ATTRIBUTES) {
+    expect(run.stderr).toContain(`--namespace no-such-namespace --name ${key.name} --type ${CLI_TYPE[key.type]}`);
+  }
 });
