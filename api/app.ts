@@ -37,6 +37,11 @@ export interface AppDeps {
   workflowStarts?: WorkflowStartHealth;
   /** Access logs (pino-http); off by default in tests. */
   accessLog?: boolean;
+  /**
+   * A request not answered by then gets 503 UNAVAILABLE with Retry-After (config
+   * REQUEST_TIMEOUT_MS; api/main.ts sets it). Unset: no guard (tests on a loaded machine).
+   */
+  requestTimeoutMs?: number;
 }
 
 export const JSON_BODY_LIMIT = '32kb';
@@ -105,16 +110,19 @@ export function createApp(deps: AppDeps) {
   }
 
   // An outage answers, it does not hang: anything not answered in time is a 503.
-  app.use((req, res, next) => {
-    const timer = setTimeout(() => {
-      if (res.headersSent) return;
-      logger.warn({ method: req.method, path: req.path, timeoutMs: config.REQUEST_TIMEOUT_MS }, 'request timed out');
-      unavailable(res, 'a dependency (database or Temporal) did not answer in time; retry later');
-    }, config.REQUEST_TIMEOUT_MS);
-    res.once('close', () => clearTimeout(timer));
-    res.once('finish', () => clearTimeout(timer));
-    next();
-  });
+  const timeoutMs = deps.requestTimeoutMs;
+  if (timeoutMs) {
+    app.use((req, res, next) => {
+      const timer = setTimeout(() => {
+        if (res.headersSent) return;
+        logger.warn({ method: req.method, path: req.path, timeoutMs }, 'request timed out');
+        unavailable(res, 'a dependency (database or Temporal) did not answer in time; retry later');
+      }, timeoutMs);
+      res.once('close', () => clearTimeout(timer));
+      res.once('finish', () => clearTimeout(timer));
+      next();
+    });
+  }
 
   const metrics = deps.metrics ?? createApiMetrics(prisma);
   if (!config.API_METRICS_PORT) app.get('/metrics', metricsAuth(config.METRICS_TOKEN), metricsHandler(metrics));

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     metrics,
     workflowStarts: starts.health,
     accessLog: true,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     v1Routers: [
       ...createV1Routers({
         prisma,

@@ -53,11 +53,14 @@ function isErrorLike(value: object): value is Error {
 function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhonesInText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (isErrorLike(value)) return maskError(value, depth);
+  if (value instanceof Error) return maskError(value, depth);
   if (Array.isArray(value)) return value.map((item) => maskDeep(item, depth + 1));
   const proto = Object.getPrototypeOf(value) as unknown;
-  // Class instances (requests, responses, clients) are left to pino's serializers.
-  if (proto !== Object.prototype && proto !== null) return value;
+  if (proto !== Object.prototype && proto !== null) {
+    // An error from another realm; other class instances (requests, responses, clients)
+    // are left to pino's serializers.
+    return isErrorLike(value) ? maskError(value, depth) : value;
+  }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
 }
 

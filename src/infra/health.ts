@@ -6,7 +6,7 @@ import { temporal as proto } from '@temporalio/proto';
 import type { Db } from './prisma';
 import type { WorkflowStartHealth } from './temporal-client';
 
-export const CHECK_TIMEOUT_MS = 2000;
+export const CHECK_TIMEOUT_MS = 3000;
 /** A poller not seen for this long has gone (a worker long-polls at least every ~70 s). */
 export const POLLER_FRESH_MS = 120_000;
 

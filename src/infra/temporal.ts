@@ -41,6 +41,17 @@ export async function registerSearchAttributes(
   return missing.map((key) => key.name);
 }
 
+/** The type names `temporal operator search-attribute create --type` documents. */
+export const CLI_TYPE: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
 /** `temporal operator search-attribute create` commands that register `keys` by hand. */
 export function searchAttributeCommands(
   namespace: string,
@@ -49,7 +60,7 @@ export function searchAttributeCommands(
 ): string[] {
   return keys.map(
     (key) =>
-      `temporal operator search-attribute create --address ${address} --namespace ${namespace} --name ${key.name} --type ${key.type}`,
+      `temporal operator search-attribute create --address ${address} --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type as SearchAttributeType]}`,
   );
 }
 
@@ -77,7 +88,7 @@ export async function ensureSearchAttributes(
     // may not use the operator service but the attributes are there: a visibility query
     // naming each one is accepted only if it exists.
     if (await searchAttributesUsable(connection, namespace, keys)) return [];
-    const names = keys.map((key) => `${key.name} (${key.type})`).join(', ');
+    const names = keys.map((key) => `${key.name} (${CLI_TYPE[key.type as SearchAttributeType]})`).join(', ');
     const reason = err instanceof Error ? err.message : String(err);
     throw new SearchAttributesMissingError(
       `the Temporal namespace "${namespace}" at ${address} lacks the search attributes this service needs ` +

@@ -107,6 +107,7 @@ describe('PostgreSQL paused', () => {
       temporal: env.client,
       config,
       logger,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       v1Routers: createV1Routers({
         prisma,
         temporal: env.client,

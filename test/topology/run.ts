@@ -166,13 +166,14 @@ async function main(): Promise<number> {
     }
     const apiPorts = [await freePort(), await freePort()];
     const workers: Proc[] = [];
+    const workerPorts = [await freePort(), await freePort()];
     for (const [i, apiPort] of apiPorts.entries()) {
       workers.push(
         spawnLogged(`worker-${i + 1}`, process.execPath, node('workers/main.js'), {
           ...base,
           // Each worker's simulated network posts its call events to "its" API.
           PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-          WORKER_METRICS_PORT: String(await freePort()),
+          WORKER_METRICS_PORT: String(workerPorts[i]),
         }),
       );
     }
@@ -195,10 +196,22 @@ async function main(): Promise<number> {
         return res.status === 200 ? true : undefined;
       });
     }
+    // The workers' own health endpoints, and /metrics behind METRICS_TOKEN.
+    for (const port of workerPorts) {
+      const worker = `http://127.0.0.1:${port}`;
+      await until(`${worker}/readyz`, 30_000, async () => ((await fetch(`${worker}/readyz`)).ok ? true : undefined));
+      if (!(await fetch(`${worker}/livez`)).ok) throw new Error(`${worker}/livez failed`);
+      if ((await fetch(`${worker}/metrics`)).status !== 401) throw new Error(`${worker}/metrics is not protected`);
+      const metrics = await fetch(`${worker}/metrics`, { headers: { authorization: `Bearer ${base.METRICS_TOKEN}` } });
+      if (!metrics.ok) throw new Error(`${worker}/metrics with the token: ${metrics.status}`);
+    }
+    if ((await fetch(`${apis[0]}/metrics`)).status !== 401) throw new Error('the API /metrics is not protected');
     const after = await temporal.operatorService.listSearchAttributes({ namespace: 'default' });
     const registered = ALL_SEARCH_ATTRIBUTES.filter((key) => key.name in (after.customAttributes ?? {}));
     await temporal.close();
-    say(`2 workers, 2 APIs ready; search attributes registered by them: ${registered.map((k) => k.name).join(', ')}`);
+    say(
+      `2 workers, 2 APIs ready (/readyz, worker /readyz /livez, /metrics behind its token); search attributes registered by them: ${registered.map((k) => k.name).join(', ')}`,
+    );
     if (registered.length !== ALL_SEARCH_ATTRIBUTES.length) throw new Error('search attributes not registered');
 
     // 4. The project: fast retries, short rings; six agents logged in and available.

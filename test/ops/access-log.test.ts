@@ -1,0 +1,48 @@
+// Issue #10 item 8: access logs (pino-http) carry a request id, echoed as X-Request-Id,
+// and never a phone number in clear; probes are not logged.
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { loadConfig } from '../../src/config';
+import type { Db } from '../../src/infra/prisma';
+import { createTemporalClient, lazyTemporalConnection } from '../../src/infra/temporal-client';
+import { createLogger } from '../../src/logger';
+import { testPrisma } from '../helpers/db';
+
+let prisma: Db;
+beforeAll(() => {
+  prisma = testPrisma();
+});
+afterAll(() => prisma?.$disconnect());
+
+test('each request is logged once with its id, method, masked url and status', async () => {
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  // Temporal is not needed for these routes: a lazy client that never connects.
+  const temporal = createTemporalClient(lazyTemporalConnection({ address: '127.0.0.1:1', callTimeoutMs: 500 }), 'x');
+  const app = createApp({ prisma, temporal, config: loadConfig({ NODE_ENV: 'test' }), logger, accessLog: true });
+  const given = await request(app).get('/v1/callbacks?phone=0612345678').set('X-Request-Id', 'req-abc-1').expect(401);
+  expect(given.headers['x-request-id']).toBe('req-abc-1');
+  const generated = await request(app).get('/nope').expect(404);
+  expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  await request(app).get('/livez').expect(200);
+
+  const entries = lines.map(
+    (line) => JSON.parse(line) as { msg: string; req?: { id: string; url: string }; res?: { statusCode: number } },
+  );
+  const access = entries.filter((entry) => entry.req && entry.res);
+  expect(access).toHaveLength(2);
+  expect(access[0]).toMatchObject({ req: { id: 'req-abc-1' }, res: { statusCode: 401 } });
+  expect(access[1]).toMatchObject({ req: { id: generated.headers['x-request-id'] }, res: { statusCode: 404 } });
+  expect(lines.join('')).not.toContain('0612345678');
+  expect(lines.join('')).not.toMatch(/authorization/i);
+  await temporal.connection.close();
+});
