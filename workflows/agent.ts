@@ -14,7 +14,9 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -46,6 +48,7 @@ import {
   type ReserveResult,
 } from './agent-types';
 import { callbackWorkflowId } from './types';
+import { AGENT_PRESENCE } from './search-attributes';
 
 // The read model must catch up whatever happens, so retries never stop; they slow down.
 const PROJECTION_OPTIONS = {
@@ -58,6 +61,8 @@ const PROJECTION_OPTIONS = {
 const remoteProjection = proxyActivities<ReturnType<typeof createPresenceActivities>>(PROJECTION_OPTIONS);
 const localProjection = proxyLocalActivities<ReturnType<typeof createPresenceActivities>>(PROJECTION_OPTIONS);
 const LOCAL_PROJECTION = 'local-presence-projection';
+/** patched() id (#14.5): the AgentPresence search attribute follows the presence state. */
+const PRESENCE_SEARCH_ATTRIBUTE = 'agent-presence-search-attribute';
 
 /** Deduplication memory: enough for any client's retries, small enough to carry across runs. */
 const HANDLED_LIMIT = 200;
@@ -289,6 +294,18 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     },
   );
 
+  /** #14.5: operators see and filter the presence (search attribute, current details). */
+  let shownState: string | undefined;
+  function showPresence(): void {
+    setCurrentDetails(
+      `${presence.state} since ${presence.since}${presence.call ? ` · callback ${presence.call.callbackId}` : ''}${presence.inChat ? ' · in a chat' : ''}`,
+    );
+    if (shownState !== presence.state && patched(PRESENCE_SEARCH_ATTRIBUTE)) {
+      shownState = presence.state;
+      upsertSearchAttributes([{ key: AGENT_PRESENCE, value: presence.state }]);
+    }
+  }
+
   const wantsContinueAsNew = () => {
     const info = workflowInfo();
     return (
@@ -306,6 +323,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     }
     if (revision > projectedRevision) {
       const target = revision;
+      showPresence();
       await projectPresence(projectionOf(agentId, presence, target));
       projectedRevision = Math.max(projectedRevision, target);
       continue;

@@ -6,9 +6,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -149,6 +151,9 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   // Events may arrive batched or reordered ("completed" with "answered"): remember answers apart.
   const answeredLegs = new Set<string>();
   const seenEvents = new Set<string>();
+  /** Legs placed in the current attempt, and whether its row still waits for an outcome. */
+  const placedCalls: { key: string; callSid: string | null }[] = [];
+  let attemptOpen = false;
   // S42: per ACD leg, the identified agent (or null: not identified).
   const acdIdentified = new Map<string, string | null>();
 
@@ -325,6 +330,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         record: plan.record,
         ...(leg === 'agent' && plan.acd ? { acd: plan.acd } : {}),
       });
+      placedCalls.push({ key, callSid });
       return { key, callSid };
     } catch (err) {
       // #11.3: a dial that failed or timed out for good ends the leg (and so the attempt),
@@ -493,68 +499,103 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return 'CONNECTED';
   }
 
-  // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
-  if (!input.resume && patched(CHECK_ROW_FIRST)) {
-    const rowStatus = await localDb.callbackRowStatus({ callbackId });
-    if (rowStatus === null || TERMINAL_STATUSES.includes(rowStatus)) {
-      status = rowStatus ?? 'CANCELLED';
-      upsertSearchAttributes([{ key: CALLBACK_STATUS, value: status }]);
-      log.info('callback already ended before its workflow ran', { callbackId, status });
-      return status;
-    }
-  }
-  const resume = input.resume;
-  // S3/S20: sleep until the booked position (immediate: due now).
-  if (!resume && (await sleepUntil(dueMs))) return finish('CANCELLED');
-  const plan = resume ? resume.plan : await db.loadDialPlan({ callbackId });
-  totalAttempts = plan.maxRetries + 1;
-
-  for (let index = resume ? resume.attemptIndex : 0; index <= plan.maxRetries; index++) {
-    const resuming = resume !== undefined && index === resume.attemptIndex;
-    const attemptDue = attemptDueMs(dueMs, index, plan.retryIntervalSeconds);
-    if (index > 0 && !resuming) {
-      await moveTo('RETRY_WAIT');
-      if (await sleepUntil(attemptDue)) return finish('CANCELLED');
-    }
-    attempt = index + 1;
-
-    if (plan.distribution === 'AGENTS') {
-      // S4: no agent within maxHandlingDelaySeconds of the due time -> EXPIRED, visitor never dialled.
-      const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
-      if (resuming) status = 'WAITING_AGENT';
-      else await moveTo('WAITING_AGENT');
-      const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
-      if (found === 'continue-as-new') {
-        await condition(allHandlersFinished);
-        return continueAsNew<typeof callbackWorkflow>({ ...input, resume: { attemptIndex: index, plan } });
+  /** The callback from its due time to its end (the spec's sentences, in order). */
+  async function run(): Promise<CallbackStatus> {
+    // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
+    if (!input.resume && patched(CHECK_ROW_FIRST)) {
+      const rowStatus = await localDb.callbackRowStatus({ callbackId });
+      if (rowStatus === null || TERMINAL_STATUSES.includes(rowStatus)) {
+        status = rowStatus ?? 'CANCELLED';
+        upsertSearchAttributes([{ key: CALLBACK_STATUS, value: status }]);
+        log.info('callback already ended before its workflow ran', { callbackId, status });
+        return status;
       }
-      agentId = found;
-      if (cancelRequested) {
-        const held = agentId;
-        if (held)
-          await agentStep('releaseAgent', () =>
-            agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: false }),
-          );
-        return finish('CANCELLED');
-      }
-      if (!agentId) return finish('EXPIRED');
     }
+    const resume = input.resume;
+    // S3/S20: sleep until the booked position (immediate: due now).
+    if (!resume && (await sleepUntil(dueMs))) return finish('CANCELLED');
+    const plan = resume ? resume.plan : await db.loadDialPlan({ callbackId });
+    totalAttempts = plan.maxRetries + 1;
 
-    await moveTo('DIALING');
-    await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
-    const outcome = await runAttempt(plan);
-    await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
-    const held = agentId;
-    if (held)
-      await agentStep('releaseAgent', () =>
-        agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: outcome === 'CONNECTED' }),
-      );
-    agentId = null;
+    for (let index = resume ? resume.attemptIndex : 0; index <= plan.maxRetries; index++) {
+      const resuming = resume !== undefined && index === resume.attemptIndex;
+      const attemptDue = attemptDueMs(dueMs, index, plan.retryIntervalSeconds);
+      if (index > 0 && !resuming) {
+        await moveTo('RETRY_WAIT');
+        if (await sleepUntil(attemptDue)) return finish('CANCELLED');
+      }
+      attempt = index + 1;
 
-    if (outcome === 'CONNECTED') return finish('COMPLETED');
-    if (outcome === null) return finish('CANCELLED');
-    log.info('attempt failed', { callbackId, attempt, outcome });
+      if (plan.distribution === 'AGENTS') {
+        // S4: no agent within maxHandlingDelaySeconds of the due time -> EXPIRED, visitor never dialled.
+        const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
+        if (resuming) status = 'WAITING_AGENT';
+        else await moveTo('WAITING_AGENT');
+        const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
+        if (found === 'continue-as-new') {
+          await condition(allHandlersFinished);
+          return continueAsNew<typeof callbackWorkflow>({ ...input, resume: { attemptIndex: index, plan } });
+        }
+        agentId = found;
+        if (cancelRequested) {
+          const held = agentId;
+          if (held)
+            await agentStep('releaseAgent', () =>
+              agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: false }),
+            );
+          return finish('CANCELLED');
+        }
+        if (!agentId) return finish('EXPIRED');
+      }
+
+      await moveTo('DIALING');
+      await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
+      placedCalls.length = 0;
+      attemptOpen = true;
+      const outcome = await runAttempt(plan);
+      await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
+      attemptOpen = false;
+      const held = agentId;
+      if (held)
+        await agentStep('releaseAgent', () =>
+          agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: outcome === 'CONNECTED' }),
+        );
+      agentId = null;
+
+      if (outcome === 'CONNECTED') return finish('COMPLETED');
+      if (outcome === null) return finish('CANCELLED');
+      log.info('attempt failed', { callbackId, attempt, outcome });
+    }
+    // S33: the last retry failed too.
+    return finish('FAILED');
   }
-  // S33: the last retry failed too.
-  return finish('FAILED');
+
+  /**
+   * #11.7: a cancellation requested from the Temporal UI or CLI is the callback's cancel:
+   * legs hung up, the agent given back, the row ended (COMPLETED when the call was already
+   * connected, else CANCELLED); then the run ends as cancelled.
+   */
+  async function cancelledByOperator(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      const connected = status === 'CONNECTED';
+      await hangup(...placedCalls.filter((call) => !FINAL_PHASES.includes(legPhases.get(call.key)!)));
+      if (attemptOpen) {
+        await db.finishAttempt({ callbackId, number: attempt, outcome: connected ? 'CONNECTED' : null, at: nowIso() });
+      }
+      const held = agentId;
+      if (held) {
+        await agentStep('releaseAgent', () =>
+          agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: connected }),
+        );
+      }
+      if (!isTerminal(status)) await moveTo(connected ? 'COMPLETED' : 'CANCELLED');
+    });
+  }
+
+  try {
+    return await run();
+  } catch (err) {
+    if (isCancellation(err)) await cancelledByOperator();
+    throw err;
+  }
 }

@@ -403,3 +403,62 @@ test('an agent workflow that ended is started again from the read model on the n
     expect(await row()).toMatchObject({ state: 'ON_CALL', revision: revision + 1 });
   });
 });
+
+/** Every run's payloads decoded to text (base64 `data` fields included), continue-as-new followed back. */
+async function visibleHistory(workflowId: string): Promise<string> {
+  const texts: string[] = [];
+  for (let runId: string | undefined = undefined; ;) {
+    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    texts.push(
+      JSON.stringify(history, (key, value: unknown) => {
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+        if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
+        return value;
+      }),
+    );
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    if (!runId) return texts.join('\n');
+  }
+}
+
+test('#10.8: no agent phone number in clear in the agent workflow history (input, login, reservation, projection, continue-as-new)', async () => {
+  await withAgent(
+    { phoneNumber: '+33612345678' },
+    { maxHistoryEvents: 40 },
+    async ({ agentId, agents, handle, row }) => {
+      const view = await agents.login(agentId, { phoneNumber: '+33698765439' });
+      // Callers still see the number: the client opens what the workflow holds sealed.
+      expect(view.loginNumber).toBe('+33698765439');
+      expect(await row()).toMatchObject({ loginNumber: '+33698765439' });
+      expect(await agents.presence(agentId)).toMatchObject({ loginNumber: '+33698765439' });
+      const reserved = await agents.reserve(agentId, { callbackId: randomUUID() });
+      expect(reserved).toMatchObject({ ok: true, answerTarget: { mode: 'PHONE', number: '+33698765439' } });
+      await agents.refreshSettings(agentId);
+      for (let i = 0; i < 8; i++) await agents.setStatus(agentId, { status: i % 2 ? 'AVAILABLE' : 'UNAVAILABLE' });
+      const visible = await visibleHistory(handle.workflowId);
+      expect(visible).toContain('maxHistoryEvents'); // the decoding works: the input's fields show
+      expect(visible).toContain('sealed:v1:');
+      expect(visible).toContain('continuedExecutionRunId');
+      for (const phone of ['+33612345678', '612345678', '+33698765439', '698765439'])
+        expect(visible).not.toContain(phone);
+    },
+  );
+});
+
+test('#14.5: an agent run started on demand carries search attributes (projects, presence) and a summary', async () => {
+  const taskQueue = `agents-${randomUUID()}`;
+  const { agent, project } = await agentFixture(prisma, {});
+  const worker = await newAgentWorker(env, bundle, prisma, taskQueue);
+  await worker.runUntil(async () => {
+    const agents = createAgentWorkflowClient(workflowDeps(env, prisma, taskQueue));
+    // No run yet: the update starts one from the database (ensureAgentWorkflow).
+    await agents.login(agent.id, {});
+    const handle = env.client.workflow.getHandle(`agent-${agent.id}`);
+    const description = await handle.describe();
+    expect(description.searchAttributes).toMatchObject({ AgentProjects: [project.id], AgentPresence: ['AVAILABLE'] });
+    expect(await description.staticSummary()).toBe(`Agent ${agent.id}`);
+    await agents.logout(agent.id);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ AgentPresence: ['LOGGED_OUT'] });
+    await handle.terminate('test over');
+  });
+});

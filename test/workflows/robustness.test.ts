@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { createSimulatedTelephony } from '../../activities/telephony/simulated';
 import { AgentStateError, createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
@@ -227,4 +229,23 @@ test('#11.5: a lost "completed" event is found by asking the network, minutes (n
   } finally {
     lossy.close();
   }
+});
+
+test('#11.7: a cancellation requested from the Temporal UI/CLI ends the row CANCELLED at once and frees the number', async () => {
+  const { account, project } = await projectWith(prisma, { maxHandlingDelaySeconds: 3600 });
+  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  await withWorker(async (taskQueue) => {
+    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+      phone: '+33698765496',
+      maxHandlingDelaySeconds: 3600,
+    });
+    await waitForStatus(handle, (s) => s === 'WAITING_AGENT');
+    await handle.cancel();
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const after = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after).toMatchObject({ status: 'CANCELLED', openPhone: null });
+    expect(after.endedAt).not.toBeNull();
+  });
 });
