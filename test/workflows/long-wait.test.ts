@@ -17,6 +17,7 @@ import {
   bookCallback,
   newWorker,
   projectWith,
+  recordHistory,
   startHarness,
   terminateAgentWorkflows,
   waitForStatus,
@@ -86,6 +87,7 @@ test('#11.2 S4: waiting the longest allowed delay (86,400 s) with no agent costs
   expect(perHour).toBeLessThan(30);
   // Far from Temporal's limit (51,200 events per run) and from its continue-as-new suggestion (~4,000).
   for (const events of runs) expect(events.length).toBeLessThan(4000);
+  await recordHistory(env, handle.workflowId, 'callback-expired-after-longest-wait');
 });
 
 test('#11.2: a waiting callback continues-as-new when its history grows, keeps its place and attempt, and is served when an agent logs in', async () => {
@@ -148,6 +150,8 @@ test('#11.2: a waiting callback continues-as-new when its history grows, keeps i
   expect(after.waitingSince).toEqual(waitingSince);
   runs = await historyChain(handle.workflowId);
   for (const events of runs.slice(0, -1)) expect(events.length).toBeLessThan(60);
+  // The last run: it started from continue-as-new (input.resume), replayed by the gate.
+  await recordHistory(env, handle.workflowId, 'callback-continued-as-new-while-waiting');
 });
 
 test('#11.1: a waiting row whose workflow is gone (terminated) does not hold the next callback back', async () => {

@@ -23,6 +23,7 @@ import {
   bookCallback,
   newWorker,
   projectWith,
+  recordHistory,
   startHarness,
   terminateAgentWorkflows,
   TIME_SCALE,
@@ -108,6 +109,7 @@ test('#11.6: malformed signals are dropped and logged; the workflow task never f
     expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
     expect(await handle.result()).toBe('CANCELLED');
     expect(await failedTasks(handle)).toBe(0);
+    await recordHistory(env, handle.workflowId, 'callback-malformed-signals-dropped');
   });
 });
 
@@ -142,6 +144,7 @@ test('#11.4 S23: a row cancelled between the booking commit and the workflow sta
     expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
     expect(await prisma.attempt.count({ where: { callbackId: row.id } })).toBe(0);
     expect((await handle.describe()).searchAttributes).toMatchObject({ CallbackStatus: ['CANCELLED'] });
+    await recordHistory(env, handle.workflowId, 'callback-cancelled-before-start');
   });
 });
 
@@ -156,6 +159,7 @@ test('#11.3: hang-ups that keep failing end the attempt, never the workflow', as
       expect(await handle.result()).toBe('FAILED');
       const [attempt] = await prisma.attempt.findMany({ where: { callbackId: row.id } });
       expect(attempt?.outcome).toBe('VISITOR_NO_ANSWER');
+      await recordHistory(env, handle.workflowId, 'callback-hangup-failing');
     },
     (taskQueue) =>
       activitiesWith(taskQueue, {
@@ -216,6 +220,7 @@ test('#11.5: a lost "completed" event is found by asking the network, minutes (n
         expect(heldMs).toBeLessThan(2 * 60_000);
         const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
         expect(presence.state).not.toBe('ON_CALL');
+        await recordHistory(env, handle.workflowId, 'callback-lost-call-end');
       },
       (taskQueue) =>
         activitiesWith(taskQueue, {
@@ -247,5 +252,6 @@ test('#11.7: a cancellation requested from the Temporal UI/CLI ends the row CANC
     const after = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
     expect(after).toMatchObject({ status: 'CANCELLED', openPhone: null });
     expect(after.endedAt).not.toBeNull();
+    await recordHistory(env, handle.workflowId, 'callback-cancelled-by-operator');
   });
 });
