@@ -81,7 +81,22 @@ function badArgument(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, AGENT_FAILURE.invalidArgument);
 }
 
+/**
+ * #11.6: every update takes one optional object; its requestId, when present, is a short
+ * string. Checked before any rule reads the arguments, so a malformed one is rejected by
+ * the validator (never written to history) instead of failing inside the handler.
+ */
+function requireMeta(args: unknown): void {
+  if (args === undefined) return;
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw badArgument('arguments must be an object');
+  const { requestId } = args as { requestId?: unknown };
+  if (requestId !== undefined && (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 300))
+    throw badArgument('requestId must be a non-empty string');
+}
+
 function requireCallbackId(args: { callbackId?: unknown } | undefined): void {
+  requireMeta(args);
   if (typeof args?.callbackId !== 'string' || args.callbackId.length === 0) throw badArgument('callbackId is required');
 }
 
@@ -188,6 +203,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
         }),
       {
         validator: (...args: Args) => {
+          requireMeta(args[0]);
           check?.(args[0]);
           if (seen(update.name, args[0])) return;
           const t = transition(args[0]);
@@ -199,8 +215,14 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
 
   setHandler(presenceQuery, view);
 
-  register(loginUpdate, (args) =>
-    rules.login(presence, { phoneNumber: args?.phoneNumber ?? null }, settings, Date.now()),
+  register(
+    loginUpdate,
+    (args) => rules.login(presence, { phoneNumber: args?.phoneNumber ?? null }, settings, Date.now()),
+    (args) => {
+      const phoneNumber = (args as { phoneNumber?: unknown } | undefined)?.phoneNumber;
+      if (phoneNumber !== undefined && (typeof phoneNumber !== 'string' || phoneNumber.length === 0))
+        throw badArgument('phoneNumber must be a non-empty string');
+    },
   );
   register(logoutUpdate, () => rules.logout(presence, Date.now()));
   register(
@@ -285,6 +307,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
       }),
     {
       validator: (args) => {
+        requireMeta(args);
         if (!Number.isInteger(args?.autoAnswerDelaySeconds) || args.autoAnswerDelaySeconds < 1) {
           throw badArgument('autoAnswerDelaySeconds must be a positive integer');
         }

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 // The agent workflow (S41, S43–S46) on the real time-skipping server with the real presence
 // projection: every wait is skipped (env.sleep), never waited for, so wrap-up times are exact.
 import { randomUUID } from 'node:crypto';
@@ -11,7 +11,15 @@ import {
   type AgentWorkflowClient,
 } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
-import { presenceQuery, reserveUpdate } from '../../workflows/agent-messages';
+import {
+  callEndedUpdate,
+  loginUpdate,
+  presenceQuery,
+  refreshSettingsUpdate,
+  reserveUpdate,
+  setStatusUpdate,
+} from '../../workflows/agent-messages';
+import type { UpdateDefinition } from '@temporalio/common';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import {
@@ -304,6 +312,28 @@ test('invalid transitions are refused with AgentStateError and change nothing', 
     await agents.reserve(agentId, { callbackId });
     await expect(agents.logout(agentId)).rejects.toBeInstanceOf(AgentStateError);
     expect(await row()).toMatchObject({ state: 'RESERVED', callbackId });
+  });
+});
+
+test('#11.6: malformed update arguments are rejected by the validators; the workflow never fails a task', async () => {
+  await withAgent({}, {}, async ({ handle, row }) => {
+    const rejected = async (update: UpdateDefinition<unknown, [never]>, arg: unknown) => {
+      const error = await handle
+        .executeUpdate(update as unknown as UpdateDefinition<unknown, [unknown]>, { args: [arg] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((error as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidAgentArgument' });
+    };
+    await rejected(loginUpdate as never, { phoneNumber: 42 });
+    await rejected(loginUpdate as never, 'login');
+    await rejected(setStatusUpdate as never, { status: 'AVAILABLE', requestId: {} });
+    await rejected(reserveUpdate as never, [1, 2]);
+    await rejected(callEndedUpdate as never, { callbackId: 'x', talked: 'yes' });
+    await rejected(refreshSettingsUpdate as never, null);
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+    expect(await row()).toMatchObject({ state: 'LOGGED_OUT' });
   });
 });
 
