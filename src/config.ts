@@ -53,6 +53,11 @@ export const configSchema = z.object({
   RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** #13: signs the visitor's manage link (HMAC-SHA256); set a long random value in production. */
   VISITOR_LINK_SECRET: z.string().min(16).default(DEV_VISITOR_LINK_SECRET_DEFAULT),
+  /**
+   * #10.8: seals agents' phone numbers before they enter workflow histories (AES-256-GCM,
+   * src/agents/phone-seal.ts); the same value for the API and the worker. Required in production.
+   */
+  PHONE_SEALING_KEY: z.string().min(32).optional(),
   /** #13: how long a visitor's manage link stays valid after the callback is due. */
   VISITOR_LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** #13: desk answering on real Twilio: an API key (SK…) and its secret, and the TwiML app. */
@@ -129,6 +134,11 @@ export function productionProblems(env: NodeJS.ProcessEnv, c: z.infer<typeof con
   if (c.VISITOR_LINK_SECRET === DEV_VISITOR_LINK_SECRET) {
     problems.push(
       "VISITOR_LINK_SECRET: visitors' manage links would be signed with the public development default; set a long random secret",
+    );
+  }
+  if (!c.PHONE_SEALING_KEY) {
+    problems.push(
+      "PHONE_SEALING_KEY: agents' phone numbers would be sealed in workflow histories with the public development key; set a secret of 32+ characters (the same for API and worker)",
     );
   }
   if (!c.METRICS_TOKEN && !c.API_METRICS_PORT) {

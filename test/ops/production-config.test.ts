@@ -12,6 +12,8 @@ const SAFE = {
   SEED_API_KEY: 'a-long-secret-api-key',
   SIMULATED_AUTH_TOKEN: 'a-long-secret-network-token',
   METRICS_TOKEN: 'a-long-secret-metrics-token',
+  VISITOR_LINK_SECRET: 'a-long-secret-visitor-link-key',
+  PHONE_SEALING_KEY: 'a-long-secret-phone-sealing-key-of-32-chars',
 };
 const TWILIO = {
   TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
@@ -52,6 +54,8 @@ test.each([
   ],
   ['Twilio without PUBLIC_BASE_URL', TWILIO, /PUBLIC_BASE_URL/],
   ['/metrics unprotected', { METRICS_TOKEN: undefined }, /METRICS_TOKEN/],
+  ['the development visitor-link secret (the default)', { VISITOR_LINK_SECRET: undefined }, /VISITOR_LINK_SECRET/],
+  ['no phone sealing key', { PHONE_SEALING_KEY: undefined }, /PHONE_SEALING_KEY/],
 ])('refuses %s', (_what, change, message) => {
   const text = refusal({ ...SAFE, ...change });
   expect(text).toMatch(/refusing to start with NODE_ENV=production/);

@@ -154,6 +154,7 @@ async function main(): Promise<number> {
       SIMULATED_AUTH_TOKEN: secret(),
       METRICS_TOKEN: secret(),
       VISITOR_LINK_SECRET: secret(),
+      PHONE_SEALING_KEY: `${secret()}${secret()}`,
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       // The children stop by themselves if this runner dies.
