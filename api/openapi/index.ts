@@ -10,6 +10,7 @@ import { ApiError, ERROR_CODES } from '../errors';
 import { registry } from './registry';
 // Each import registers its operations.
 import '../routes/agents';
+import '../routes/api-keys';
 import '../routes/availability';
 import '../routes/callbacks';
 import '../routes/hold-music';

@@ -95,6 +95,9 @@ export const callbackDetailSchema = callbackSchema
 export const callbackListQuerySchema = z.object({
   status: z
     .string()
+    .regex(new RegExp(`^(${CALLBACK_STATUSES.join('|')})(,(${CALLBACK_STATUSES.join('|')}))*$`), {
+      error: `must be one or more of ${CALLBACK_STATUSES.join(', ')}, comma-separated`,
+    })
     .transform((text) => text.split(','))
     .pipe(z.array(z.enum(CALLBACK_STATUSES)))
     .optional()

@@ -6,6 +6,7 @@ import type { Db } from '../../src/infra/prisma';
 import type { Logger } from '../../src/logger';
 import type { BookingRateLimits } from '../rate-limit';
 import { createAgentsRouter } from './agents';
+import { createApiKeysRouter } from './api-keys';
 import { createAvailabilityRouter } from './availability';
 import { createCallbacksRouter } from './callbacks';
 import { createSettingsRouter } from './settings';
@@ -35,6 +36,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
   return [
     createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
     createSettingsRouter({ prisma }),
+    createApiKeysRouter({ prisma }),
     createAvailabilityRouter({ prisma, clock }),
     createCallbacksRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock, rateLimits }),
   ];

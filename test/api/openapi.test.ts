@@ -72,6 +72,10 @@ test('an OpenAPI 3.1 document listing every route of API.md with its methods', (
       'POST /v1/agents/{id}/chats/start',
       'POST /v1/agents/{id}/chats/end',
       'POST /v1/agents/{id}/calls/{callbackId}/accept',
+      'DELETE /v1/agents/{id}',
+      'GET /v1/api-keys',
+      'POST /v1/api-keys',
+      'POST /v1/api-keys/{id}/revoke',
     ].sort(),
   );
 });
