@@ -15,6 +15,7 @@ import '../routes/availability';
 import '../routes/callbacks';
 import '../routes/hold-music';
 import '../routes/settings';
+import '../webhooks/recordings';
 import './operations';
 
 let cached: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
