@@ -15,6 +15,7 @@ import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createApp, metricsAuth, metricsHandler } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
+import { createRecordingWebhookRouter } from './webhooks/recordings';
 import { createTwilioWebhookRouter } from './webhooks/twilio';
 
 async function main(): Promise<void> {
@@ -68,6 +69,13 @@ async function main(): Promise<void> {
     publicRouters: [
       createOpenApiRouter(),
       createHoldMusicMediaRouter({ prisma }),
+      createRecordingWebhookRouter({
+        prisma,
+        authToken: config.webhookAuthToken,
+        publicBaseUrl: config.publicBaseUrl,
+        provider: config.telephony,
+        logger,
+      }),
       createTwilioWebhookRouter({
         authToken: config.webhookAuthToken,
         publicBaseUrl: config.publicBaseUrl,

@@ -6,6 +6,7 @@ import type { Logger } from '../src/logger';
 import type { TelephonyPort } from '../activities/telephony/port';
 import {
   createAcdKeypad,
+  createRecordingEmitter,
   createSimulatedTelephony,
   createWebhookEmitter,
   type SimulatedClock,
@@ -31,6 +32,7 @@ export function createTelephony(
   const talkTime = new Map<string, number>();
   const simulated = createSimulatedTelephony({
     emit: createWebhookEmitter({ baseUrl: config.publicBaseUrl, authToken: config.webhookAuthToken }),
+    emitRecording: createRecordingEmitter({ baseUrl: config.publicBaseUrl, authToken: config.webhookAuthToken }),
     talkTimeSeconds: (req) => talkTime.get(req.key) ?? 5,
     acdKeypad: createAcdKeypad({
       baseUrl: config.publicBaseUrl,

@@ -11,7 +11,7 @@ import {
   type LegStatus,
   type TelephonyPort,
 } from './port';
-import { acdIdentifyUrl, statusCallbackUrl, type TelephonyLogger } from './twilio';
+import { acdIdentifyUrl, recordingStatusCallbackUrl, statusCallbackUrl, type TelephonyLogger } from './twilio';
 
 export interface SimulatedClock {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -79,6 +79,14 @@ export interface SimulatedDeskPhone {
   ended(callSid: string): void;
 }
 
+/** S50: a fake recording of a recorded conference, reported like Twilio's recording callback. */
+export interface SimulatedRecording {
+  key: string;
+  recordingSid: string;
+  durationSeconds: number;
+  url: string;
+}
+
 export type SimulatedTelephony = TelephonyPort & {
   /** Stops every simulated call without further events (shutdown, tests). */
   close(): void;
@@ -96,6 +104,8 @@ export function createSimulatedTelephony(options: {
   acdKeypad?: (req: DialRequest, tryNumber: number) => Promise<AcdTryResult>;
   /** #13: a desk agent's leg rings on their open desk's simulated softphone (src/desk/simulated-softphone.ts). */
   deskPhone?: SimulatedDeskPhone;
+  /** S50: told of each recorded conversation when it ends (a fake recording). */
+  emitRecording?: (recording: SimulatedRecording) => Promise<void>;
   logger?: TelephonyLogger;
 }): SimulatedTelephony {
   const { emit, talkTimeSeconds, logger } = options;
@@ -161,6 +171,22 @@ export function createSimulatedTelephony(options: {
     endedStatus.set(call.callSid, status);
     send(call, status, { durationSeconds });
     if (options.deskPhone && call.req.to.startsWith('client:')) options.deskPhone.ended(call.callSid);
+    // S50: the second party's hang-up ends the recorded conference; its recording follows.
+    const { emitRecording } = options;
+    if (emitRecording && call.req.record && call.req.startConferenceOnEnter && status === 'completed') {
+      const recordingSid = `RE${randomBytes(16).toString('hex')}`;
+      const recording = {
+        key: call.req.key,
+        recordingSid,
+        durationSeconds,
+        url: `https://recordings.simulated.invalid/${recordingSid}.wav`,
+      };
+      call.delivery = call.delivery.then(() =>
+        emitRecording(recording).catch((err: unknown) =>
+          logger?.error({ key: call.req.key, recordingSid, err }, 'simulated recording not reported'),
+        ),
+      );
+    }
   }
 
   function run(call: SimulatedCall) {
@@ -328,6 +354,35 @@ export function createWebhookEmitter(options: {
     });
     await response.arrayBuffer(); // frees the connection
     if (!response.ok) throw new Error(`status webhook answered HTTP ${response.status} for ${event.key}`);
+  };
+}
+
+/** S50: posts a simulated recording to our recording webhook, signed like Twilio's callback. */
+export function createRecordingEmitter(options: {
+  baseUrl: string;
+  authToken: string;
+  publicBaseUrl?: string;
+  fetch?: typeof fetch;
+}): (recording: SimulatedRecording) => Promise<void> {
+  const doFetch = options.fetch ?? fetch;
+  return async (recording) => {
+    const form = {
+      RecordingSid: recording.recordingSid,
+      RecordingStatus: 'completed',
+      RecordingDuration: String(recording.durationSeconds),
+      RecordingUrl: recording.url,
+    };
+    const signedUrl = recordingStatusCallbackUrl(options.publicBaseUrl ?? options.baseUrl, recording.key);
+    const response = await doFetch(recordingStatusCallbackUrl(options.baseUrl, recording.key), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, signedUrl, form),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`recording webhook answered HTTP ${response.status} for ${recording.key}`);
   };
 }
 

@@ -49,6 +49,11 @@ export function statusCallbackUrl(publicBaseUrl: string, key: string): string {
  */
 export const STATUS_CALLBACK_RETRY = '#rc=5&rp=all';
 
+/** S50: where the provider reports a recorded conference's recording (api/webhooks/recordings.ts). */
+export function recordingStatusCallbackUrl(publicBaseUrl: string, key: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/recording?key=${encodeURIComponent(key)}`;
+}
+
 /** S31: the wait URL of a project's first party, served by the webhook router as looped TwiML. */
 export function holdMusicWaitUrl(publicBaseUrl: string, projectId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/hold-music/${encodeURIComponent(projectId)}`;
@@ -57,6 +62,8 @@ export function holdMusicWaitUrl(publicBaseUrl: string, projectId: string): stri
 /** TwiML that puts the answered leg into the attempt's conference (S30, S31, S50). */
 export function conferenceTwiml(
   req: Pick<DialRequest, 'conference' | 'startConferenceOnEnter' | 'record' | 'holdMusicUrl'>,
+  /** S50: recordingStatusCallbackUrl of the leg, told when the recording is ready. */
+  recordingStatusCallback?: string,
 ): string {
   const response = new twilio.twiml.VoiceResponse();
   const firstParty = !req.startConferenceOnEnter;
@@ -69,6 +76,13 @@ export function conferenceTwiml(
       // S31: only the first party waits, on the looped hold-music TwiML.
       ...(firstParty && req.holdMusicUrl ? { waitUrl: req.holdMusicUrl, waitMethod: 'GET' } : {}),
       ...(req.record ? { record: 'record-from-start' as const } : {}),
+      ...(req.record && recordingStatusCallback
+        ? {
+            recordingStatusCallback,
+            recordingStatusCallbackMethod: 'POST' as const,
+            recordingStatusCallbackEvent: ['completed' as const, 'absent' as const],
+          }
+        : {}),
     },
     req.conference,
   );
@@ -152,7 +166,7 @@ export function createTwilioTelephony(options: {
           from: req.from,
           twiml: req.acd
             ? acdGatherTwiml(acdIdentifyUrl(publicBaseUrl, req, 1), req.acd.welcomeMessageSeconds)
-            : conferenceTwiml(req),
+            : conferenceTwiml(req, recordingStatusCallbackUrl(publicBaseUrl, req.key)),
           statusCallback: statusCallbackUrl(publicBaseUrl, req.key) + STATUS_CALLBACK_RETRY,
           statusCallbackEvent: STATUS_CALLBACK_EVENTS,
           statusCallbackMethod: 'POST',

@@ -10,10 +10,12 @@ import { ApiError, ERROR_CODES } from '../errors';
 import { registry } from './registry';
 // Each import registers its operations.
 import '../routes/agents';
+import '../routes/api-keys';
 import '../routes/availability';
 import '../routes/callbacks';
 import '../routes/hold-music';
 import '../routes/settings';
+import '../webhooks/recordings';
 import './operations';
 
 let cached: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;

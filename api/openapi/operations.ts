@@ -119,7 +119,10 @@ for (const method of ['get', 'post'] as const) {
     summary: "TwiML playing the project's hold music in a loop (the conference's wait URL, S31)",
     tags: ['Webhooks'],
     scope: 'signature',
-    request: { params: projectIdParam, ...(method === 'post' ? { content: form(z.object({}).loose()) } : {}) },
+    request: {
+      params: projectIdParam,
+      ...(method === 'post' ? { content: form(z.object({ CallSid: z.string().optional() }).loose()) } : {}),
+    },
     responses: { 200: text('TwiML', 'text/xml') },
     errors: method === 'post' ? [...webhookErrors] : ['INVALID_REQUEST'],
   });

@@ -50,11 +50,21 @@ function errorBody(codes: ErrorCode[]) {
 
 /** Every code the API can answer (each response narrows `code` to its own). */
 export const errorSchema = errorBody(Object.keys(ERROR_STATUS) as ErrorCode[]);
-registry.registerComponent(
-  'schemas',
-  'Error',
-  z.toJSONSchema(errorSchema, { target: 'draft-2020-12' }) as Record<string, unknown>,
-);
+registry.registerComponent('schemas', 'Error', {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERROR_STATUS) },
+        message: { type: 'string' },
+        details: { type: 'array', items: { $ref: '#/components/schemas/ErrorDetail' } },
+      },
+    },
+  },
+});
 
 const integerHeader = (description: string) => ({ description, schema: { type: 'integer' as const, minimum: 0 } });
 const stringHeader = (description: string) => ({ description, schema: { type: 'string' as const } });

@@ -93,13 +93,30 @@ export const attemptSchema = z
   })
   .meta({ id: 'Attempt' });
 
+export const recordingSchema = z
+  .object({
+    id: z.string().meta({ description: "The provider's recording id (Twilio's RecordingSid)" }),
+    attempt: z.int().optional().meta({ description: 'Number of the recorded attempt' }),
+    status: z.enum(['in-progress', 'completed', 'absent', 'failed']),
+    durationSeconds: z.int().optional(),
+    url: z.string().optional().meta({ description: 'Where the provider serves the audio (its credentials apply)' }),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Recording' });
+
 export const callbackDetailSchema = callbackSchema
-  .extend({ attempts: z.array(attemptSchema) })
+  .extend({
+    attempts: z.array(attemptSchema),
+    recordings: z.array(recordingSchema).meta({ description: 'S50: recordings reported by the telephony provider' }),
+  })
   .meta({ id: 'CallbackDetail' });
 
 export const callbackListQuerySchema = z.object({
   status: z
     .string()
+    .regex(new RegExp(`^(${CALLBACK_STATUSES.join('|')})(,(${CALLBACK_STATUSES.join('|')}))*$`), {
+      error: `must be one or more of ${CALLBACK_STATUSES.join(', ')}, comma-separated`,
+    })
     .transform((text) => text.split(','))
     .pipe(z.array(z.enum(CALLBACK_STATUSES)))
     .optional()
@@ -138,7 +155,11 @@ function callbackView(row: Callback, timezone: string): CallbackView {
 async function ownedCallback(prisma: Db, res: Response, id: string) {
   const callback = await prisma.callback.findUnique({
     where: { id: callbackIdOrNotFound(id) },
-    include: { project: { select: { accountId: true, timezone: true } }, attempts: { orderBy: { number: 'asc' } } },
+    include: {
+      project: { select: { accountId: true, timezone: true } },
+      attempts: { orderBy: { number: 'asc' } },
+      recordings: { orderBy: { createdAt: 'asc' }, include: { attempt: { select: { number: true } } } },
+    },
   });
   if (!callback) throw new ApiError('NOT_FOUND', `callback ${id} not found`);
   if (callback.project.accountId !== authOf(res).accountId)
@@ -288,6 +309,14 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
         ...(attempt.endedAt ? { endedAt: at(attempt.endedAt) } : {}),
         ...(attempt.outcome ? { outcome: attempt.outcome } : {}),
         ...(attempt.agentId ? { agentId: attempt.agentId } : {}),
+      })),
+      recordings: callback.recordings.map((recording) => ({
+        id: recording.providerId,
+        ...(recording.attempt ? { attempt: recording.attempt.number } : {}),
+        status: recording.status as z.output<typeof recordingSchema>['status'],
+        ...(recording.durationSeconds !== null ? { durationSeconds: recording.durationSeconds } : {}),
+        ...(recording.url ? { url: recording.url } : {}),
+        createdAt: at(recording.createdAt),
       })),
     } satisfies z.input<typeof callbackDetailSchema>);
   });

@@ -22,6 +22,7 @@ registerOperation({
     content: {
       'audio/mpeg': { schema: { type: 'string', format: 'binary' } },
       'audio/wav': { schema: { type: 'string', format: 'binary' } },
+      'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
     },
   },
   responses: { 204: { description: 'Stored' } },

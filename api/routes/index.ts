@@ -9,6 +9,7 @@ import { createAgentsRouter } from './agents';
 import { createAgentTokensRouter } from './agent-tokens';
 import { callboxDepsOf, type CallboxConfigKeys } from './callbox-deps';
 import { createWidgetConfigRouter } from './widget-config';
+import { createApiKeysRouter } from './api-keys';
 import { createAvailabilityRouter } from './availability';
 import { createCallbacksRouter } from './callbacks';
 import { createSettingsRouter } from './settings';
@@ -41,6 +42,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
   return [
     createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
     createSettingsRouter({ prisma }),
+    createApiKeysRouter({ prisma }),
     createAvailabilityRouter({ prisma, clock }),
     createCallbacksRouter({
       prisma,

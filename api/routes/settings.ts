@@ -23,14 +23,6 @@ import { projectParamsSchema, validate, type ValidRequest } from '../validate';
 
 const settingsSchema = callSettingsSchema.meta({ id: 'CallSettings' });
 
-/** RFC 7386 JSON merge patch of the document: objects merge, null removes (back to the default). */
-const settingsPatchSchema = z.record(z.string(), z.unknown()).meta({
-  id: 'CallSettingsPatch',
-  description:
-    'JSON merge patch (RFC 7386) of the CallSettings document: objects are merged key by key, ' +
-    'arrays and values replace, null removes a field (its default applies). The result must be a valid document.',
-});
-
 const ifMatchHeaders = z.object({
   'If-Match': z
     .string()
@@ -41,7 +33,9 @@ const ifMatchHeaders = z.object({
 
 const read = { params: projectParamsSchema };
 const replace = { params: projectParamsSchema, body: settingsSchema, headers: ifMatchHeaders };
-const merge = { params: projectParamsSchema, body: settingsPatchSchema, headers: ifMatchHeaders };
+// The PATCH body is checked in the handler: parsing would fill in defaults, and only the
+// fields given may change.
+const merge = { params: projectParamsSchema, headers: ifMatchHeaders };
 
 export function settingsEtag(settings: CallSettings): string {
   return `"${createHash('sha256').update(JSON.stringify(settings)).digest('base64url').slice(0, 27)}"`;
@@ -54,6 +48,7 @@ function matches(ifMatch: string | undefined, etag: string): boolean {
   return tags.includes('*') || tags.includes(etag);
 }
 
+/** JSON merge patch (RFC 7386) without deletion: objects merge key by key, anything else replaces. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const base =
@@ -61,8 +56,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
       ? { ...(target as Record<string, unknown>) }
       : {};
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete base[key];
-    else base[key] = mergePatch(base[key], value);
+    base[key] = mergePatch(base[key], value);
   }
   return base;
 }
@@ -93,14 +87,14 @@ registerOperation({
 registerOperation({
   method: 'patch',
   path: '/v1/projects/{projectId}/call-settings',
-  summary: 'Change some fields (JSON merge patch); the others keep their stored values',
+  summary: 'Change some fields; the others keep their stored values',
+  description:
+    'A JSON merge patch (RFC 7386) of the document: objects are merged key by key (e.g. ' +
+    '`{"retry":{"intervalSeconds":60}}` keeps `retry.maxRetries`), arrays and values replace. ' +
+    'The body is checked like a PUT body, then the merged document is checked again.',
   tags,
   scope: 'secret',
-  request: {
-    params: projectParamsSchema,
-    headers: ifMatchHeaders,
-    body: settingsPatchSchema,
-  },
+  request: { params: projectParamsSchema, headers: ifMatchHeaders, body: settingsSchema, bodyRequired: false },
   responses: { 200: stored },
   errors: ['FORBIDDEN', 'PRECONDITION_FAILED'],
 });
@@ -144,8 +138,12 @@ export function createSettingsRouter(deps: { prisma: Db }): Router {
   );
 
   router.patch('/projects/:projectId/call-settings', validate(merge), async (req: ValidRequest<typeof merge>, res) => {
+    // ValidRequest types the unvalidated body as empty; it is whatever JSON was sent.
+    const patch: unknown = (req.body as unknown) ?? {};
+    const given = callSettingsSchema.safeParse(patch);
+    if (!given.success) throw ApiError.validation(given.error);
     const before = await current(res, req.params.projectId, req.validHeaders['If-Match']);
-    const parsed = callSettingsSchema.safeParse(mergePatch(before, req.body));
+    const parsed = callSettingsSchema.safeParse(mergePatch(before, patch));
     if (!parsed.success) throw ApiError.validation(parsed.error);
     await saveCallSettings(prisma, req.params.projectId, parsed.data);
     send(res, await settingsOf(req.params.projectId));

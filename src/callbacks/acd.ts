@@ -5,7 +5,13 @@
 import twilio from 'twilio';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { UnknownCallError } from '../../activities/telephony/port';
-import { acdGatherTwiml, acdIdentifyUrl, conferenceTwiml, holdMusicWaitUrl } from '../../activities/telephony/twilio';
+import {
+  acdGatherTwiml,
+  acdIdentifyUrl,
+  conferenceTwiml,
+  holdMusicWaitUrl,
+  recordingStatusCallbackUrl,
+} from '../../activities/telephony/twilio';
 import type { AcdDigits } from '../../api/webhooks/twilio';
 import type { Db } from '../infra/prisma';
 import { acdIdentificationSignal } from '../../workflows/messages';
@@ -50,14 +56,17 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
       : null;
     if (agent) {
       await tell(callbackId, input.key, agent.id);
-      return conferenceTwiml({
-        conference: `cb-${callbackId}-${attempt}`,
-        startConferenceOnEnter: !input.first,
-        record: input.record,
-        ...(input.first && callback.project.holdMusic
-          ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, callback.projectId) }
-          : {}),
-      });
+      return conferenceTwiml(
+        {
+          conference: `cb-${callbackId}-${attempt}`,
+          startConferenceOnEnter: !input.first,
+          record: input.record,
+          ...(input.first && callback.project.holdMusic
+            ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, callback.projectId) }
+            : {}),
+        },
+        recordingStatusCallbackUrl(publicBaseUrl, input.key),
+      );
     }
     const allowed = settings?.acdIdentificationAttempts ?? 3;
     if (input.tryNumber < allowed) {

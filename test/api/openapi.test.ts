@@ -47,6 +47,7 @@ test('an OpenAPI 3.1 document listing every route of API.md with its methods', (
       'GET /v1/openapi.json',
       'GET /media/hold-music/{projectId}',
       'POST /twilio/status',
+      'POST /twilio/recording',
       'POST /twilio/acd/identify',
       'GET /twilio/hold-music/{projectId}',
       'POST /twilio/hold-music/{projectId}',
@@ -72,6 +73,10 @@ test('an OpenAPI 3.1 document listing every route of API.md with its methods', (
       'POST /v1/agents/{id}/chats/start',
       'POST /v1/agents/{id}/chats/end',
       'POST /v1/agents/{id}/calls/{callbackId}/accept',
+      'DELETE /v1/agents/{id}',
+      'GET /v1/api-keys',
+      'POST /v1/api-keys',
+      'POST /v1/api-keys/{id}/revoke',
     ].sort(),
   );
 });
@@ -122,4 +127,15 @@ test('the response schemas leave unset fields out instead of null', () => {
   expect(JSON.stringify(callback.properties['endedAt'])).not.toContain('null');
   const presence = doc.components.schemas['AgentPresence']!;
   expect(presence.required).not.toContain('since');
+});
+
+test('GET /docs renders the document with Swagger UI served from the package (works offline)', async () => {
+  const page = await harness.api().get('/docs');
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('/docs/assets/swagger-ui-bundle.js');
+  const init = await harness.api().get('/docs/init.js');
+  expect(init.text).toContain("url: '/v1/openapi.json'");
+  const bundle = await harness.api().get('/docs/assets/swagger-ui-bundle.js');
+  expect(bundle.status).toBe(200);
+  expect(bundle.text.length).toBeGreaterThan(100_000);
 });

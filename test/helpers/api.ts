@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
+import type { Router } from 'express';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { hashApiKey } from '../../src/auth/api-keys';
@@ -34,6 +35,8 @@ export async function startApi(options: {
   bookingTemporal?: Client;
   /** More environment for loadConfig (e.g. #13's Twilio Voice settings). */
   env?: Record<string, string>;
+  /** More routers without API-key auth (webhooks), beside the OpenAPI document. */
+  publicRouters?: Router[];
 }): Promise<ApiHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -48,7 +51,7 @@ export async function startApi(options: {
     temporal: options.temporal,
     config,
     logger,
-    publicRouters: [createOpenApiRouter()],
+    publicRouters: [createOpenApiRouter(), ...(options.publicRouters ?? [])],
     v1Routers: createV1Routers({
       prisma: options.prisma,
       temporal: options.bookingTemporal ?? options.temporal,

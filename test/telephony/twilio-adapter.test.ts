@@ -150,7 +150,11 @@ describe('Twilio adapter: placeCall', () => {
     // The second party never gets the wait URL, even when the request carries one.
     expect(form.get('Twiml')).toBe(
       `${XML}<Response><Dial><Conference startConferenceOnEnter="true" endConferenceOnExit="true" beep="false"` +
-        ` record="record-from-start">cb-cb_123-1</Conference></Dial></Response>`,
+        ` record="record-from-start"` +
+        // S50: the recording is reported to the recording webhook with the leg's key.
+        ` recordingStatusCallback="https://callbacks.example.com/twilio/recording?key=cb_123%3A1%3Avisitor"` +
+        ` recordingStatusCallbackMethod="POST" recordingStatusCallbackEvent="completed absent"` +
+        `>cb-cb_123-1</Conference></Dial></Response>`,
     );
   });
 

@@ -10,6 +10,7 @@ import {
   refreshAgentSettings,
   type AgentWorkflowDeps,
 } from '../../../src/agents/agent-workflow-client';
+import { AgentBusyError, deleteAgent } from '../../../src/admin/agents';
 import type { Db } from '../../../src/infra/prisma';
 import type { Logger } from '../../../src/logger';
 import { authOf } from '../../auth';
@@ -105,9 +106,20 @@ registerOperation({
   summary: 'Change some of an agent’s settings (from its next call on)',
   tags,
   scope: 'secret',
-  request: { params: agentParamsSchema, body: patchAgentSchema },
+  request: { params: agentParamsSchema, body: patchAgentSchema, bodyRequired: false },
   responses: ok(agentSchema, 'The agent'),
   errors: ['FORBIDDEN', 'PHONE_NOT_ALLOWED'],
+});
+registerOperation({
+  method: 'delete',
+  path: '/v1/agents/{id}',
+  summary: 'Delete an agent: its workflow is ended; its past attempts keep their record without it',
+  description: 'Refused (409 INVALID_STATE) while the agent is reserved for or on a call: log it out first.',
+  tags,
+  scope: 'secret',
+  request: { params: agentParamsSchema },
+  responses: { 204: { description: 'Deleted' } },
+  errors: ['FORBIDDEN', 'INVALID_STATE'],
 });
 registerOperation({
   method: 'get',
@@ -266,6 +278,18 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
     // The workflow applies the new settings from now on (a call in progress keeps its terms).
     await viaWorkflow(refreshAgentSettings(workflowDeps, agent.id));
     res.json(agentView(await ownedAgent(prisma, res, agent.id)));
+  });
+
+  router.delete('/agents/:id', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
+    const agent = await ownedAgent(prisma, res, req.params.id);
+    try {
+      await deleteAgent({ prisma, temporal: deps.temporal, logger }, agent.id);
+    } catch (err) {
+      if (err instanceof AgentBusyError) throw new ApiError('INVALID_STATE', err.message);
+      // The agent is gone; its workflow could not be told (logged: an operator can terminate it).
+      logger.warn({ err, agentId: agent.id }, 'agent deleted, workflow not terminated');
+    }
+    res.status(204).end();
   });
 
   router.get('/agents/:id/presence', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
