@@ -144,7 +144,7 @@ test('#11: a dialling callback holding an agent, terminated, releases the agent 
   expect(attempt.endedAt).not.toBeNull();
 });
 
-test('#11: a deferred callback cancelled in Temporal while sleeping frees its slot position', async () => {
+test('#11: a deferred callback cancelled in Temporal while sleeping ends CANCELLED by itself and frees its slot position', async () => {
   const { project } = await projectWith(prisma, {});
   const phone = newPhone();
   const slotStart = new Date(Date.now() + 86_400_000);
@@ -166,9 +166,13 @@ test('#11: a deferred callback cancelled in Temporal while sleeping frees its sl
   await handle.cancel();
   await expect(handle.result()).rejects.toThrow();
 
-  const repaired = await passUntilRepaired(row.id);
-  expect(repaired).toMatchObject({ status: 'ABORTED', reason: 'CANCELLED_IN_TEMPORAL' });
+  // #11.7: a cancellation requested in Temporal is the callback's own cancel: the workflow
+  // ends its row CANCELLED (position and number freed) and the pass has nothing left to do.
+  await waitForDbStatus(prisma, row.id, (s) => s === 'CANCELLED');
+  const result = await pass();
+  expect(result.repaired.find((r) => r.callbackId === row.id)).toBeUndefined();
   expect(await prisma.slotBooking.count({ where: { callbackId: row.id } })).toBe(0);
+  expect((await prisma.callback.findUniqueOrThrow({ where: { id: row.id } })).openPhone).toBeNull();
 });
 
 test('#11: a reset callback keeps running and is left alone; a workflow gone after it ran ends NOT_FOUND', async () => {
