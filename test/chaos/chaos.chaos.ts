@@ -311,7 +311,8 @@ async function reach(ids: string[], accept: (s: CallbackStatus) => boolean, time
 
 // ---- (a) --------------------------------------------------------------------------------
 
-test('(a) terminate, cancel and reset in every state: every row ends, numbers book again, agents free, the queue moves', async () => {
+/** (a) terminate, cancel and reset in every state: every row ends, numbers book again, agents free, the queue moves. */
+async function operatorActions(): Promise<void> {
   const started = Date.now();
   // Four states, one project each: scheduled (deferred, tomorrow), waiting (no agent yet),
   // dialling (agents never answer, 20 s rings), retry wait (visitors busy, retry in 30 s).
@@ -436,6 +437,77 @@ test('(a) terminate, cancel and reset in every state: every row ends, numbers bo
     durationMs: Date.now() - started,
   };
   say(`(a) ${JSON.stringify(summary.a)}`);
+}
+
+/**
+ * (a) and (e) disturb only their own projects' callbacks (operator actions on chosen
+ * workflows; faults on chosen callbacks' webhooks), so they run side by side: the suite stays
+ * within its time bound. Each is reported apart.
+ */
+test('(a) operator terminate/cancel/reset in every state, and (e) webhook events dropped and reordered: every callback ends, numbers book again, agents free', async () => {
+  const outcomes = await Promise.allSettled([operatorActions(), lostAndReorderedEvents()]);
+  const failed = outcomes
+    .map((outcome, i) => (outcome.status === 'rejected' ? `(${'ae'[i]}) ${(outcome.reason as Error).message}` : null))
+    .filter(Boolean);
+  if (failed.length) throw new Error(failed.join('\n\n'));
+}, 330_000);
+
+// ---- (c) --------------------------------------------------------------------------------
+
+test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
+  const started = Date.now();
+  const projectId = await project('c-pg');
+  const agentIds = await agents(projectId, 6, 5);
+  const load = bookMany(projectId, 30, 300, [5, 2, 1]);
+  await sleep(4000);
+  const pauseStarted = Date.now();
+  await stack.pausePostgres(20_000);
+  const pausedMs = Date.now() - pauseStarted;
+  const { booked, refused } = await load;
+  const ids = booked.map((b) => b.id);
+  const ended = await allEnded(ids, 150_000);
+  await agentsFree(agentIds);
+  expect(await legsDialledTwice(ids)).toEqual([]);
+  summary.c = {
+    requested: 30,
+    booked: booked.length,
+    refused,
+    pausedMs,
+    statuses: countBy(ended.map((row) => row.status)),
+    durationMs: Date.now() - started,
+  };
+  say(`(c) ${JSON.stringify(summary.c)}`);
+  expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
+  // A booking that answered an error left no open row behind it.
+  expect(await stack.prisma.callback.count({ where: { projectId, endedAt: null } })).toBe(0);
+}, 330_000);
+
+// ---- (d) --------------------------------------------------------------------------------
+
+test('(d) Temporal dev server restarted mid-run (state kept): no callback lost', async () => {
+  const started = Date.now();
+  const projectId = await project('d-temporal');
+  const agentIds = await agents(projectId, 6, 5);
+  const load = bookMany(projectId, 40, 300, [5, 2, 1]);
+  await sleep(5000);
+  const outageMs = await stack.restartTemporal();
+  const { booked, refused } = await load;
+  const ids = booked.map((b) => b.id);
+  // Bookings made while Temporal was down stand (201) and are started by reconciliation
+  // (rows older than 60 s, every repair period here).
+  const ended = await allEnded(ids, 180_000);
+  await agentsFree(agentIds);
+  expect(await legsDialledTwice(ids)).toEqual([]);
+  summary.d = {
+    requested: 40,
+    booked: booked.length,
+    refused,
+    outageMs,
+    statuses: countBy(ended.map((row) => row.status)),
+    durationMs: Date.now() - started,
+  };
+  say(`(d) ${JSON.stringify(summary.d)}`);
+  expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
 }, 330_000);
 
 // ---- (b) --------------------------------------------------------------------------------
@@ -480,67 +552,10 @@ test('(b) kill -9 of the worker at random points over 100 callbacks: all end, no
   expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
 }, 330_000);
 
-// ---- (c) --------------------------------------------------------------------------------
-
-test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
-  const started = Date.now();
-  const projectId = await project('c-pg');
-  const agentIds = await agents(projectId, 6, 5);
-  const load = bookMany(projectId, 40, 300, [5, 2, 1]);
-  await sleep(5000);
-  const pauseStarted = Date.now();
-  await stack.pausePostgres(20_000);
-  const pausedMs = Date.now() - pauseStarted;
-  const { booked, refused } = await load;
-  const ids = booked.map((b) => b.id);
-  const ended = await allEnded(ids, 150_000);
-  await agentsFree(agentIds);
-  expect(await legsDialledTwice(ids)).toEqual([]);
-  summary.c = {
-    requested: 40,
-    booked: booked.length,
-    refused,
-    pausedMs,
-    statuses: countBy(ended.map((row) => row.status)),
-    durationMs: Date.now() - started,
-  };
-  say(`(c) ${JSON.stringify(summary.c)}`);
-  expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
-  // A booking that answered an error left no open row behind it.
-  expect(await stack.prisma.callback.count({ where: { projectId, endedAt: null } })).toBe(0);
-}, 330_000);
-
-// ---- (d) --------------------------------------------------------------------------------
-
-test('(d) Temporal dev server restarted mid-run (state kept): no callback lost', async () => {
-  const started = Date.now();
-  const projectId = await project('d-temporal');
-  const agentIds = await agents(projectId, 6, 5);
-  const load = bookMany(projectId, 40, 300, [5, 2, 1]);
-  await sleep(5000);
-  const outageMs = await stack.restartTemporal();
-  const { booked, refused } = await load;
-  const ids = booked.map((b) => b.id);
-  // Bookings made while Temporal was down stand (201) and are started by reconciliation
-  // (rows older than 60 s, every repair period here).
-  const ended = await allEnded(ids, 180_000);
-  await agentsFree(agentIds);
-  expect(await legsDialledTwice(ids)).toEqual([]);
-  summary.d = {
-    requested: 40,
-    booked: booked.length,
-    refused,
-    outageMs,
-    statuses: countBy(ended.map((row) => row.status)),
-    durationMs: Date.now() - started,
-  };
-  say(`(d) ${JSON.stringify(summary.d)}`);
-  expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
-}, 330_000);
-
 // ---- (e) --------------------------------------------------------------------------------
 
-test('(e) webhook events dropped and reordered: all end, agents free', async () => {
+/** (e) webhook events dropped and reordered: all end, agents free. */
+async function lostAndReorderedEvents(): Promise<void> {
   const started = Date.now();
   const projectId = await project('e-webhooks');
   const agentIds = await agents(projectId, 6, 5);
@@ -578,4 +593,4 @@ test('(e) webhook events dropped and reordered: all end, agents free', async () 
   };
   say(`(e) ${JSON.stringify(summary.e)}`);
   expect(ended.every((row) => isTerminal(row.status))).toBe(true);
-}, 330_000);
+}
