@@ -6,23 +6,38 @@
 // answers at once whether this callback got them: the workflow refuses a second
 // reservation, so no agent is ever double-booked. (No row lock is held meanwhile: the
 // workflow's projection writes that row.)
-import { Prisma } from '../generated/prisma/client';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../src/infra/prisma';
-import type { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
+import {
+  AgentNotFoundError,
+  AgentNumberRequiredError,
+  AgentStateError,
+  type createAgentWorkflowClient,
+} from '../src/agents/agent-workflow-client';
+import { dropWaitingLease, freshWaitingRow, wakeOldestWaiting, type CallbackWaker } from '../src/callbacks/wake';
 import type { AnswerTarget } from '../workflows/agent-types';
 
-/** A waiting callback older than this is ignored by the FIFO guard (its workflow is gone). */
-const STALE_WAIT = '1 day';
 const CANDIDATES = 5;
+/** At most this many older waiting callbacks are checked (woken) when they hold this one back. */
+const CHECK_AHEAD = 5;
+
+/** #11.3: the agent workflow refused for good (not holding this call, agent gone): never retried. */
+export const AGENT_STEP_REFUSED = 'AgentStepRefused';
+
+function permanent(err: unknown): unknown {
+  if (err instanceof AgentStateError || err instanceof AgentNotFoundError || err instanceof AgentNumberRequiredError) {
+    return ApplicationFailure.nonRetryable(err.message, AGENT_STEP_REFUSED);
+  }
+  return err;
+}
 
 export interface AgentActivityDeps {
   prisma: Db;
   /** The agent workflows' client (reserve, callStarted, callEnded). */
   agents: ReturnType<typeof createAgentWorkflowClient>;
-  /** Tells a waiting callback an agent may be free (signal); polling covers its absence. */
-  wakeCallback?: (callbackId: string) => Promise<void>;
+  /** Tells a waiting callback an agent may be free (signal); false: its workflow is gone. */
+  wakeCallback?: CallbackWaker;
 }
-
 export interface Reservation {
   agentId: string;
   /** S45: false -> the agent must accept the call (POST …/accept) within the ring timeout. */
@@ -40,22 +55,22 @@ function requestIdOf(input: { callbackId: string; attempt?: number }, step: stri
 }
 
 export function createAgentActivities({ prisma, agents, wakeCallback }: AgentActivityDeps) {
-  /**
-   * Wakes the oldest callback that waits without an agent, among the agent's projects (an
-   * agent became free) or in one project (a reservation no longer holds the next one back).
-   */
-  async function wakeOldestWaiting(scope: { agentId: string } | { projectId: string; except: string }): Promise<void> {
-    if (!wakeCallback) return;
-    const inScope =
-      'agentId' in scope
-        ? Prisma.sql`c.project_id IN (SELECT project_id FROM agent_projects WHERE agent_id = ${scope.agentId}::uuid)`
-        : Prisma.sql`c.project_id = ${scope.projectId} AND c.id <> ${scope.except}::uuid`;
-    const next = await prisma.$queryRaw<{ id: string }[]>`
-      SELECT c.id FROM callbacks c
-       WHERE ${inScope} AND c.status = 'WAITING_AGENT' AND c.waiting_since > now() - ${STALE_WAIT}::interval
-         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
-       ORDER BY c.waiting_since, c.id LIMIT 1`;
-    if (next[0]) await wakeCallback(next[0].id);
+  const wakeNext = (scope: { agentId: string } | { projectId: string; except: string }) =>
+    wakeOldestWaiting(prisma, wakeCallback, scope);
+
+  /** #11.1: this callback still waits and its workflow is alive: its lease is fresh again. */
+  async function refreshLease(callbackId: string): Promise<void> {
+    await prisma.$executeRaw`UPDATE callbacks SET waiting_seen_at = now() WHERE id = ${callbackId}::uuid AND status = 'WAITING_AGENT'`;
+  }
+
+  function availableAgents(projectId: string, offset: number, limit: number) {
+    return prisma.$queryRaw<{ agent_id: string }[]>`
+      SELECT p.agent_id FROM agent_presence p
+        JOIN agents a ON a.id = p.agent_id
+        JOIN agent_projects ap ON ap.agent_id = a.id AND ap.project_id = ${projectId}
+       WHERE p.state = 'AVAILABLE' AND a.call_enabled AND (NOT p.in_chat OR a.allow_chat_and_call)
+       ORDER BY a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
+       LIMIT ${limit} OFFSET ${offset}`;
   }
 
   /**
@@ -65,25 +80,51 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
    * this one is offered the next ones — so with enough agents every waiting callback
    * reserves at once, and with too few the oldest ones get them.
    */
+  /**
+   * The agents this callback should ask, best first. One it already holds (a retried
+   * activity) comes alone. Otherwise FIFO without serialising: the k callbacks of the project
+   * that have waited longer, hold no agent yet and whose lease is fresh (#11.1: their workflow
+   * looked recently) are left the k best available agents, and this one is offered the next
+   * ones. When such older callbacks hold a free agent back, they are woken (it is theirs to
+   * take); one whose workflow is gone loses its lease at once and stops counting.
+   */
   async function candidatesFor(projectId: string, callbackId: string): Promise<{ agent_id: string }[]> {
     const held = await prisma.$queryRaw<{ agent_id: string }[]>`
       SELECT agent_id FROM agent_presence
        WHERE callback_id = ${callbackId}::uuid AND state IN ('RESERVED', 'ON_CALL')`;
     if (held.length) return held;
-    const [ahead] = await prisma.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM callbacks me, callbacks c
-       WHERE me.id = ${callbackId}::uuid AND c.project_id = me.project_id
-         AND c.status = 'WAITING_AGENT' AND c.id <> me.id
-         AND c.waiting_since > now() - ${STALE_WAIT}::interval
+    const olderWaiting = () => prisma.$queryRaw<{ id: string }[]>`
+      SELECT c.id FROM callbacks me, callbacks c
+       WHERE me.id = ${callbackId}::uuid AND c.project_id = me.project_id AND c.id <> me.id
+         AND ${freshWaitingRow}
          AND (c.waiting_since, c.id) < (me.waiting_since, me.id)
-         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)`;
-    return prisma.$queryRaw<{ agent_id: string }[]>`
-      SELECT p.agent_id FROM agent_presence p
-        JOIN agents a ON a.id = p.agent_id
-        JOIN agent_projects ap ON ap.agent_id = a.id AND ap.project_id = ${projectId}
-       WHERE p.state = 'AVAILABLE' AND a.call_enabled AND (NOT p.in_chat OR a.allow_chat_and_call)
-       ORDER BY a.priority DESC, COALESCE(p.last_call_ended_at, p.since) ASC, a.id
-       LIMIT ${CANDIDATES} OFFSET ${ahead?.n ?? 0}`;
+         AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
+       ORDER BY c.waiting_since, c.id LIMIT ${CHECK_AHEAD + 1}`;
+    let ahead = await olderWaiting();
+    if (ahead.length > 0 && ahead.length <= CHECK_AHEAD && wakeCallback) {
+      const free = await availableAgents(projectId, 0, ahead.length);
+      if (free.length > 0) {
+        let gone = 0;
+        for (const { id } of ahead) {
+          if ((await wakeCallback(id)) === false) {
+            await dropWaitingLease(prisma, id);
+            gone++;
+          }
+        }
+        if (gone > 0) ahead = await olderWaiting();
+      }
+    }
+    if (ahead.length > CHECK_AHEAD) {
+      // A long queue: count it all (the rows past the first few are not checked).
+      const [count] = await prisma.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM callbacks me, callbacks c
+         WHERE me.id = ${callbackId}::uuid AND c.project_id = me.project_id AND c.id <> me.id
+           AND ${freshWaitingRow}
+           AND (c.waiting_since, c.id) < (me.waiting_since, me.id)
+           AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)`;
+      return availableAgents(projectId, count?.n ?? 0, CANDIDATES);
+    }
+    return availableAgents(projectId, ahead.length, CANDIDATES);
   }
 
   return {
@@ -92,27 +133,43 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
         where: { projectId: input.projectId },
         select: { autoAnswerDelaySeconds: true },
       });
+      await refreshLease(input.callbackId);
       const candidates = await candidatesFor(input.projectId, input.callbackId);
       for (const { agent_id: agentId } of candidates) {
         // Same requestId on a retried activity: the workflow answers as the first time.
-        const result = await agents.reserve(agentId, {
-          callbackId: input.callbackId,
-          requestId: `${input.callbackId}:${input.attempt}`,
-          ...(settings ? { wrapUpSeconds: settings.autoAnswerDelaySeconds } : {}),
-        });
+        let result;
+        try {
+          result = await agents.reserve(agentId, {
+            callbackId: input.callbackId,
+            requestId: `${input.callbackId}:${input.attempt}`,
+            ...(settings ? { wrapUpSeconds: settings.autoAnswerDelaySeconds } : {}),
+          });
+        } catch (err) {
+          // #11.3: an agent deleted or refusing for good is skipped; the next one is asked.
+          if (permanent(err) !== err) continue;
+          throw err;
+        }
         if (result.ok) {
-          await wakeOldestWaiting({ projectId: input.projectId, except: input.callbackId });
+          await wakeNext({ projectId: input.projectId, except: input.callbackId });
           return { agentId, autoAnswer: result.autoAnswer, answerTarget: result.answerTarget };
         }
       }
       return null;
     },
 
+    /**
+     * #11.2 safety poll (a local activity): refreshes this callback's waiting lease and says
+     * whether an agent may be free for it, so the workflow runs the reservation only then.
+     */
+    async agentMayBeFree(input: { projectId: string; callbackId: string }): Promise<boolean> {
+      await refreshLease(input.callbackId);
+      return (await candidatesFor(input.projectId, input.callbackId)).length > 0;
+    },
+
     async markAgentOnCall(input: { agentId: string; callbackId: string; attempt?: number }): Promise<void> {
-      await agents.callStarted(input.agentId, {
-        callbackId: input.callbackId,
-        requestId: requestIdOf(input, 'started'),
-      });
+      await agents
+        .callStarted(input.agentId, { callbackId: input.callbackId, requestId: requestIdOf(input, 'started') })
+        .catch((err: unknown) => Promise.reject(permanent(err)));
     },
 
     /** Gives the agent back after an attempt: wrap-up after a call (S45), else available again. */
@@ -122,17 +179,19 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
       attempt?: number;
       talked: boolean;
     }): Promise<void> {
-      await agents.callEnded(input.agentId, {
-        callbackId: input.callbackId,
-        talked: input.talked,
-        requestId: requestIdOf(input, `ended:${input.talked}`),
-      });
-      if (!input.talked) await wakeOldestWaiting({ agentId: input.agentId });
+      await agents
+        .callEnded(input.agentId, {
+          callbackId: input.callbackId,
+          talked: input.talked,
+          requestId: requestIdOf(input, `ended:${input.talked}`),
+        })
+        .catch((err: unknown) => Promise.reject(permanent(err)));
+      if (!input.talked) await wakeNext({ agentId: input.agentId });
     },
 
     /** Called when an agent becomes available (login, status, wrap-up over): the head of the queue looks now. */
     async wakeWaitingCallbacks({ agentId }: { agentId: string }): Promise<void> {
-      await wakeOldestWaiting({ agentId });
+      await wakeNext({ agentId });
     },
   };
 }

@@ -16,6 +16,12 @@ export interface RecordStatusInput {
 
 export function createCallbackActivities({ prisma }: CallbackActivityDeps) {
   return {
+    /** #11.4: the row's status as the API left it; null when the row is gone. */
+    async callbackRowStatus({ callbackId }: { callbackId: string }): Promise<CallbackStatus | null> {
+      const row = await prisma.callback.findUnique({ where: { id: callbackId }, select: { status: true } });
+      return row?.status ?? null;
+    },
+
     async recordCallbackStatus({ callbackId, status, at }: RecordStatusInput): Promise<void> {
       const ended = isTerminal(status);
       await prisma.$transaction(async (tx) => {
@@ -25,7 +31,8 @@ export function createCallbackActivities({ prisma }: CallbackActivityDeps) {
           // S22: an ended callback no longer blocks a new one for the same number.
           data: {
             status,
-            ...(status === 'WAITING_AGENT' ? { waitingSince: new Date(at) } : {}),
+            // #11.1: the waiting lease starts with the wait (real time: the database's clock).
+            ...(status === 'WAITING_AGENT' ? { waitingSince: new Date(at), waitingSeenAt: new Date() } : {}),
             ...(ended ? { endedAt: new Date(at), openPhone: null } : {}),
           },
         });

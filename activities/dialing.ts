@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../src/infra/prisma';
 import type { WorkerMetrics } from '../src/metrics';
-import { PermanentDialError, type TelephonyPort } from './telephony/port';
+import { PermanentDialError, type LegStatus, type TelephonyPort } from './telephony/port';
 import { holdMusicWaitUrl } from './telephony/twilio';
 import { legKeyOf, type DialLegInput } from '../workflows/types';
 
@@ -112,6 +112,11 @@ export function createDialingActivities({
 
     async hangupLeg({ callSid }: { callSid: string }): Promise<void> {
       await telephony.hangup(callSid);
+    },
+
+    /** #11.5: the provider's status of a leg (a lost terminal event); null: unknown call. */
+    async legStatus({ callSid }: { callSid: string }): Promise<LegStatus | null> {
+      return telephony.getCallStatus(callSid);
     },
   };
 }

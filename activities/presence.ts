@@ -2,9 +2,10 @@
 // activity. A write lands only when its revision is newer than the row's, so a retried or
 // late projection never overwrites a newer state and availability reads never run ahead.
 import type { Db } from '../src/infra/prisma';
+import { wakeOldestWaiting, type CallbackWaker } from '../src/callbacks/wake';
 import type { PresenceProjection } from '../workflows/agent-types';
 
-export function createPresenceActivities({ prisma }: { prisma: Db }) {
+export function createPresenceActivities({ prisma, wakeCallback }: { prisma: Db; wakeCallback?: CallbackWaker }) {
   return {
     /** true: written; false: the row already holds this revision or a newer one. */
     async projectPresence(row: PresenceProjection): Promise<boolean> {
@@ -18,6 +19,11 @@ export function createPresenceActivities({ prisma }: { prisma: Db }) {
                in_chat = EXCLUDED.in_chat, login_number = EXCLUDED.login_number,
                last_call_ended_at = EXCLUDED.last_call_ended_at, revision = EXCLUDED.revision, updated_at = now()
          WHERE p.revision < EXCLUDED.revision`;
+      // #11.2: an agent AVAILABLE (again) wakes the oldest callback that waits for one; a
+      // failed wake-up is left to the callback's safety poll, never fails the projection.
+      if (written > 0 && row.state === 'AVAILABLE') {
+        await wakeOldestWaiting(prisma, wakeCallback, { agentId: row.agentId }).catch(() => undefined);
+      }
       return written > 0;
     },
   };

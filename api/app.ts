@@ -1,13 +1,26 @@
 // The HTTP API, built by a function so tests drive it with supertest and the entry
 // point (api/main.ts) only listens and shuts down.
-import express, { type Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
+import {
+  checkDatabase,
+  checkTemporal,
+  checkWorkers,
+  checkWorkflowStarts,
+  overall,
+  type CheckResult,
+} from '../src/infra/health';
+import { isOutageError, RETRY_AFTER_SECONDS } from '../src/infra/outage';
 import type { Db } from '../src/infra/prisma';
-import type { Logger } from '../src/logger';
+import type { WorkflowStartHealth } from '../src/infra/temporal-client';
+import { maskPhonesInText, type Logger } from '../src/logger';
 import { createApiMetrics, type ApiMetrics } from '../src/metrics';
 import { requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
+import { methodNotAllowedHandler } from './openapi';
 
 export interface AppDeps {
   prisma: Db;
@@ -19,20 +32,91 @@ export interface AppDeps {
   /** Routers mounted at the root without API-key auth (webhooks, media). */
   publicRouters?: Router[];
   metrics?: ApiMetrics;
+  /** Workflow starts watched by the client interceptor (src/infra/temporal-client.ts), for /readyz. */
+  workflowStarts?: WorkflowStartHealth;
+  /** Access logs (pino-http); off by default in tests. */
+  accessLog?: boolean;
 }
 
 export const JSON_BODY_LIMIT = '32kb';
 
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+const PROBES = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+
+/** 503 UNAVAILABLE in API.md's format, with Retry-After. */
+function unavailable(res: express.Response, message: string): void {
+  res
+    .status(503)
+    .set('Retry-After', String(RETRY_AFTER_SECONDS))
+    .json({ error: { code: 'UNAVAILABLE', message } });
+}
+
+/** Only the metrics token opens /metrics when one is configured (required in production). */
+export function metricsAuth(token: string | undefined): RequestHandler {
+  return (req, _res, next) => {
+    if (!token || req.get('authorization') === `Bearer ${token}`) return next();
+    next(new ApiError('UNAUTHENTICATED', 'metrics need Authorization: Bearer <METRICS_TOKEN>'));
+  };
+}
+
+export function metricsHandler(metrics: ApiMetrics): RequestHandler {
+  return async (_req, res, next) => {
+    try {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
 export function createApp(deps: AppDeps) {
-  const { prisma, temporal, logger } = deps;
+  const { prisma, temporal, logger, config } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  const metrics = deps.metrics ?? createApiMetrics(prisma);
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  // Every request has an id (X-Request-Id in, or a new one), echoed and in its access log.
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    (req as { id?: string }).id = id;
+    res.set('X-Request-Id', id);
+    next();
   });
+  if (deps.accessLog) {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+        autoLogging: { ignore: (req) => PROBES.has(req.url?.split('?')[0] ?? '') },
+        customLogLevel: (_req, res, err) =>
+          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        serializers: {
+          req: (req: { id?: string; method?: string; url?: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: maskPhonesInText(req.url ?? ''),
+          }),
+          res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        },
+      }),
+    );
+  }
+
+  // An outage answers, it does not hang: anything not answered in time is a 503.
+  app.use((req, res, next) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      logger.warn({ method: req.method, path: req.path, timeoutMs: config.REQUEST_TIMEOUT_MS }, 'request timed out');
+      unavailable(res, 'a dependency (database or Temporal) did not answer in time; retry later');
+    }, config.REQUEST_TIMEOUT_MS);
+    res.once('close', () => clearTimeout(timer));
+    res.once('finish', () => clearTimeout(timer));
+    next();
+  });
+
+  const metrics = deps.metrics ?? createApiMetrics(prisma);
+  if (!config.API_METRICS_PORT) app.get('/metrics', metricsAuth(config.METRICS_TOKEN), metricsHandler(metrics));
   app.use('/v1/callbacks', (req, res, next) => {
     if (req.method !== 'POST' || req.path !== '/') return next();
     const end = metrics.bookingLatency.startTimer();
@@ -40,12 +124,34 @@ export function createApp(deps: AppDeps) {
     next();
   });
 
+  /** The process is up (no dependency checked): restart it only when this fails. */
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+  });
+
+  /** Database and Temporal reachable (the README's health check). */
   app.get('/healthz', async (_req, res) => {
-    const checks = await Promise.allSettled([prisma.$queryRaw`SELECT 1`, temporal.workflowService.getSystemInfo({})]);
-    const [database, temporalCheck] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unreachable'));
-    const ok = database === 'ok' && temporalCheck === 'ok';
+    const [database, temporalCheck] = await Promise.all([checkDatabase(prisma), checkTemporal(temporal)]);
+    const ok = database.status === 'ok' && temporalCheck.status === 'ok';
+    const word = (c: CheckResult) => (c.status === 'ok' ? 'ok' : 'unreachable');
     if (!ok) logger.warn({ database, temporal: temporalCheck }, 'health check failed');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database, temporal: temporalCheck });
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ok' : 'unavailable', database: word(database), temporal: word(temporalCheck) });
+  });
+
+  /** Ready to serve bookings end to end: database, Temporal, a worker polling, workflow starts working. */
+  app.get('/readyz', async (_req, res) => {
+    const [database, temporalCheck, workers] = await Promise.all([
+      checkDatabase(prisma),
+      checkTemporal(temporal),
+      checkWorkers(temporal, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE),
+    ]);
+    const checks: Record<string, CheckResult> = { database, temporal: temporalCheck, workers };
+    if (deps.workflowStarts) checks.workflowStarts = checkWorkflowStarts(deps.workflowStarts);
+    const status = overall(checks);
+    if (status !== 'ok') logger.warn({ checks }, 'not ready');
+    res.status(status === 'ok' ? 200 : 503).json({ status, checks });
   });
 
   for (const router of deps.publicRouters ?? []) app.use(router);
@@ -60,11 +166,31 @@ export function createApp(deps: AppDeps) {
     next();
   });
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
-  v1.use(requireApiKey(prisma));
+  v1.use(requireApiKey(prisma, logger));
   for (const router of deps.v1Routers ?? []) v1.use(router);
   app.use('/v1', v1);
 
+  app.use(methodNotAllowedHandler());
   app.use(notFoundHandler);
+  app.use(outageHandler(logger));
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * Dependency outages (PostgreSQL, Temporal) become 503 UNAVAILABLE with Retry-After; an
+ * error after the timeout guard already answered is only logged.
+ */
+function outageHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      logger.warn({ err, method: req.method, path: req.path }, 'request failed after it was answered');
+      return;
+    }
+    if (!(err instanceof ApiError) && isOutageError(err)) {
+      logger.warn({ err, method: req.method, path: req.path }, 'dependency unavailable');
+      return unavailable(res, 'a dependency (database or Temporal) is unavailable; retry later');
+    }
+    next(err);
+  };
 }

@@ -1,19 +1,17 @@
 // Per-account API keys (Authorization: Bearer), stored as sha256 hashes.
-import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { hashApiKey, lastUsedThrottle } from '../src/auth/api-keys';
 import type { Db } from '../src/infra/prisma';
+import type { Logger } from '../src/logger';
 import { ApiError } from './errors';
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
 
 export interface AuthContext {
   accountId: string;
   apiKeyId: string;
 }
 
-export function requireApiKey(prisma: Db): RequestHandler {
+export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
+  const lastUsed = lastUsedThrottle();
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -21,6 +19,12 @@ export function requireApiKey(prisma: Db): RequestHandler {
       return next(new ApiError('UNAUTHENTICATED', 'missing or malformed Authorization: Bearer <api key>'));
     const key = await prisma.apiKey.findUnique({ where: { hash: hashApiKey(match[1]) } });
     if (!key || key.revokedAt) return next(new ApiError('UNAUTHENTICATED', 'unknown or revoked API key'));
+    if (lastUsed.due(key.id)) {
+      // At most one write per key a minute; never delays nor fails the request.
+      prisma.apiKey
+        .update({ where: { id: key.id }, data: { lastUsedAt: new Date() } })
+        .catch((err: unknown) => logger?.warn({ err, apiKeyId: key.id }, 'last_used_at not recorded'));
+    }
     res.locals.auth = { accountId: key.accountId, apiKeyId: key.id } satisfies AuthContext;
     next();
   };

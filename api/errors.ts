@@ -4,42 +4,32 @@ import type { z } from 'zod';
 import { formatValidationIssues } from '../src/domain/settings';
 import type { Logger } from '../src/logger';
 
-export type ErrorCode =
-  | 'INVALID_REQUEST'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'INVALID_SIGNATURE'
-  | 'NOT_FOUND'
-  | 'SLOT_FULL'
-  | 'SLOT_UNAVAILABLE'
-  | 'IMMEDIATE_UNAVAILABLE'
-  | 'DUPLICATE_CALLBACK'
-  | 'NOT_CANCELLABLE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA'
-  | 'VALIDATION_FAILED'
-  | 'PHONE_NOT_ALLOWED'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE';
-
-const STATUS: Record<ErrorCode, number> = {
+/** API.md's error table plus the compatible additions; status per code, defined once. */
+export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   INVALID_SIGNATURE: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   SLOT_FULL: 409,
   SLOT_UNAVAILABLE: 409,
   IMMEDIATE_UNAVAILABLE: 409,
   DUPLICATE_CALLBACK: 409,
   NOT_CANCELLABLE: 409,
+  INVALID_STATE: 409,
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA: 415,
   VALIDATION_FAILED: 422,
   PHONE_NOT_ALLOWED: 422,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
-};
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+const STATUS: Record<ErrorCode, number> = ERROR_STATUS;
 
 export interface ErrorDetail {
   path: string;
@@ -96,6 +86,11 @@ function toApiError(err: unknown): ApiError | null {
   if (e?.type === 'entity.too.large') return new ApiError('PAYLOAD_TOO_LARGE', 'request body too large');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new ApiError('UNSUPPORTED_MEDIA', e.message ?? 'unsupported encoding');
+  }
+  // PostgreSQL refuses text it cannot store (a NUL byte, an invalid encoding): bad input, not a
+  // server fault. Routes validate such fields; this is the safety net for any that slip through.
+  if (/invalid byte sequence|unsupported Unicode escape sequence|\\u0000 cannot be converted/i.test(e?.message ?? '')) {
+    return new ApiError('INVALID_REQUEST', 'text with a NUL byte or an invalid encoding cannot be stored');
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new ApiError('INVALID_REQUEST', e.message ?? 'bad request');

@@ -1,66 +1,110 @@
 // Abuse limits on booking (issue #3 "Tenancy and abuse"): per API key, and per visitor
-// number so the service cannot be turned on one phone (S21's toll-fraud concern, harassment).
-// In-memory counters: one API process. Several processes need a shared store (e.g. Redis).
+// number per project so the service cannot be turned on one phone (S21's toll-fraud concern,
+// harassment) and one tenant cannot use up another's allowance (issue #10 item 7).
+// The counters live in PostgreSQL (rate-limiter-flexible's RateLimiterPostgres, table
+// `rate_limits`): several API processes enforce one limit. Without a store (tests, tools),
+// they are in memory.
 import { createHash } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
-import { rateLimit, type Options, type RateLimitInfo } from 'express-rate-limit';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Pool } from 'pg';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { authOf } from './auth';
 import { ApiError } from './errors';
 
 export interface BookingRateLimits {
   /** POST /v1/callbacks per API key per minute (RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE). */
   perApiKeyPerMinute: number;
-  /** Callbacks created per phone number per hour (RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR). */
+  /** Callbacks created per phone number per project per hour (RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR). */
   perPhonePerHour: number;
+  /** Shared counters in PostgreSQL (api/main.ts passes its pool); unset: this process's memory. */
+  store?: Pool;
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
+/** The table of migration 20261126100000_rate_limits. */
+export const RATE_LIMIT_TABLE = 'rate_limits';
+
+const MINUTE_S = 60;
+const HOUR_S = 3600;
 
 /** The E.164 number the per-phone limiter counts, set once the number is parsed (S21). */
 export function setRateLimitedPhone(res: Response, e164: string): void {
   res.locals.rateLimitedPhone = e164;
 }
 
-/** 429 in API.md's format, with Retry-After from the limiter's own window. */
-function rateLimited(what: string) {
-  return (req: Request, res: Response, next: NextFunction, options: Options) => {
-    const info = (req as unknown as Record<string, RateLimitInfo | undefined>)[options.requestPropertyName];
-    if (info?.resetTime)
-      res.set('Retry-After', String(Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000))));
-    next(new ApiError('RATE_LIMITED', `too many bookings ${what}; retry later`));
-  };
+function limiter(store: Pool | undefined, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
+  if (!store) return new RateLimiterMemory({ keyPrefix, points, duration });
+  return new RateLimiterPostgres({
+    storeClient: store,
+    storeType: 'pool',
+    tableName: RATE_LIMIT_TABLE,
+    // The migration created it: no DDL from a request path.
+    tableCreated: true,
+    keyPrefix,
+    points,
+    duration,
+    clearExpiredByTimeout: true,
+  });
 }
 
-export function bookingRateLimiters(limits: BookingRateLimits) {
-  const perApiKey = rateLimit({
-    windowMs: MINUTE_MS,
-    limit: limits.perApiKeyPerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    requestPropertyName: 'apiKeyRateLimit',
-    keyGenerator: (_req, res) => authOf(res).apiKeyId,
-    handler: rateLimited('for this API key'),
-  });
+/** 429 in API.md's format, with Retry-After from the limiter's own window. */
+function rateLimited(res: Response, limited: RateLimiterRes, what: string): ApiError {
+  res.set('Retry-After', String(Math.max(1, Math.ceil(limited.msBeforeNext / 1000))));
+  return new ApiError('RATE_LIMITED', `too many bookings ${what}; retry later`);
+}
 
-  const perPhone = rateLimit({
-    windowMs: HOUR_MS,
-    limit: limits.perPhonePerHour,
-    standardHeaders: false,
-    legacyHeaders: false,
-    requestPropertyName: 'phoneRateLimit',
-    // Hashed: the limiter's memory never holds a visitor's number in clear. All projects
-    // share the count, since the person being called is the same.
-    keyGenerator: (_req, res) => {
-      const phone = res.locals.rateLimitedPhone;
-      if (typeof phone !== 'string') throw new Error('per-phone limiter mounted before the number was parsed');
-      return createHash('sha256').update(phone, 'utf8').digest('hex');
-    },
-    // Only created callbacks ring a phone; refusals and idempotent replays do not count.
-    skipFailedRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode === 201,
-    handler: rateLimited('for this phone number'),
-  });
+function limitHeaders(res: Response, limit: number, outcome: RateLimiterRes, windowS: number): void {
+  // draft-7 `RateLimit` / `RateLimit-Policy` headers, as before.
+  const reset = Math.max(0, Math.ceil(outcome.msBeforeNext / 1000));
+  res.set('RateLimit-Policy', `${limit};w=${windowS}`);
+  res.set('RateLimit', `limit=${limit}, remaining=${Math.max(0, outcome.remainingPoints)}, reset=${reset}`);
+}
 
-  return { perApiKey, perPhone };
+export function bookingRateLimiters(limits: BookingRateLimits): {
+  perApiKey: RequestHandler;
+  perPhone: RequestHandler;
+} {
+  const perKey = limiter(limits.store, 'key', limits.perApiKeyPerMinute, MINUTE_S);
+  const perPhone = limiter(limits.store, 'phone', limits.perPhonePerHour, HOUR_S);
+
+  const perApiKeyHandler = (_req: Request, res: Response, next: NextFunction) => {
+    perKey.consume(authOf(res).apiKeyId).then(
+      (outcome) => {
+        limitHeaders(res, limits.perApiKeyPerMinute, outcome, MINUTE_S);
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) return next(rateLimited(res, err, 'for this API key'));
+        next(err);
+      },
+    );
+  };
+
+  const perPhoneHandler = (req: Request, res: Response, next: NextFunction) => {
+    const phone = res.locals.rateLimitedPhone;
+    if (typeof phone !== 'string') return next(new Error('per-phone limiter mounted before the number was parsed'));
+    const projectId = String((req.body as { projectId?: unknown } | undefined)?.projectId ?? '');
+    // Hashed: the store never holds a visitor's number in clear. Per project: one tenant's
+    // bookings do not use up another's allowance.
+    const key = createHash('sha256').update(`${projectId}\n${phone}`, 'utf8').digest('hex');
+    perPhone.consume(key).then(
+      () => {
+        // Only created callbacks ring a phone; refusals and idempotent replays give it back.
+        res.once('finish', () => {
+          if (res.statusCode !== 201) void perPhone.reward(key, 1).catch(() => undefined);
+        });
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) return next(rateLimited(res, err, 'for this phone number'));
+        next(err);
+      },
+    );
+  };
+
+  return { perApiKey: perApiKeyHandler, perPhone: perPhoneHandler };
 }

@@ -8,9 +8,23 @@ export interface RequestSchemas {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** Request headers by their documented names (e.g. `Idempotency-Key`); parsed into `req.validHeaders`. */
+  headers?: z.ZodObject;
 }
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
+type ParsedHeaders<T> = T extends z.ZodType ? z.output<T> : RawHeaders;
+type RawHeaders = Record<string, string | undefined>;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The headers a route's `validate({ headers })` parsed, by their documented names. */
+      validHeaders: Record<string, string | undefined>;
+    }
+  }
+}
 
 /** The request type a handler sees after `validate(schemas)`. */
 export type ValidRequest<S extends RequestSchemas> = Request<
@@ -18,7 +32,7 @@ export type ValidRequest<S extends RequestSchemas> = Request<
   unknown,
   Parsed<S['body']>,
   Parsed<S['query']>
->;
+> & { validHeaders: ParsedHeaders<S['headers']> };
 
 /** 422 VALIDATION_FAILED with one detail per bad path (query paths are prefixed `query.`). */
 export function validate<S extends RequestSchemas>(
@@ -37,6 +51,12 @@ export function validate<S extends RequestSchemas>(
       // Express 5 exposes req.query through a getter; an own property shadows it.
       Object.defineProperty(req, part, { value: result.data, writable: true, configurable: true, enumerable: true });
     }
+    if (schemas.headers) {
+      const input = Object.fromEntries(Object.keys(schemas.headers.shape).map((name) => [name, req.get(name)]));
+      const result = schemas.headers.safeParse(input);
+      if (!result.success) return next(ApiError.validation(result.error));
+      (req as unknown as { validHeaders: unknown }).validHeaders = result.data;
+    }
     next();
   };
 }
@@ -52,5 +72,15 @@ export function callbackIdOrNotFound(id: string): string {
   return id;
 }
 
-export const projectParamsSchema = z.object({ projectId: z.string().min(1).max(200) });
+/** Text PostgreSQL can store and logs can show: no NUL nor other control characters. */
+export function plainText(min: number, max: number) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, { error: 'must not contain control characters' });
+}
+
+export const projectIdSchema = plainText(1, 200);
+export const projectParamsSchema = z.object({ projectId: projectIdSchema });
 export const callbackParamsSchema = z.object({ id: z.string().min(1).max(100) });

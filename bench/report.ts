@@ -1,6 +1,6 @@
 // The printed table: each figure with its bar (SPEC) or its baseline measured in the same
 // run, and the ratio value / bar-or-baseline.
-import type { BenchResults } from './run';
+import type { BenchResults } from './results';
 import type { BenchOptions } from './options';
 
 export interface Row {
@@ -46,6 +46,34 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
         ratio: '-',
       });
     }
+  }
+  if (r.cost?.p1) {
+    const c = r.cost.p1;
+    const per = c.cpuSecondsPerCallback;
+    rows.push({
+      figure: `Cost: CPU-seconds per completed callback (P1, ${c.completedCallbacks} completed)`,
+      value: `${per.total.toFixed(3)} s`,
+      bar: '0.25 s (#15)',
+      ratio: ratio(per.total, 0.25),
+    });
+    const split = (['temporal', 'worker', 'api', 'postgres'] as const)
+      .map((p) => `${p} ${(per[p] ?? 0).toFixed(3)}`)
+      .join(', ');
+    rows.push({ figure: '   by process (simulated network inside the worker)', value: split, bar: '-', ratio: '-' });
+    const w = c.callbackWorkflow;
+    rows.push({
+      figure: `   callback workflow: events / workflow tasks / activities / local (mean of ${w.runs})`,
+      value: `${w.events} / ${w.workflowTasks} / ${w.activities} / ${w.localActivities}`,
+      bar: '-',
+      ratio: '-',
+    });
+    const a = c.agentWorkflowsPerCallback;
+    rows.push({
+      figure: `   agent workflows per callback: events / workflow tasks / activities / local (${a.runs} runs)`,
+      value: `${a.events} / ${a.workflowTasks} / ${a.activities} / ${a.localActivities}`,
+      bar: '-',
+      ratio: '-',
+    });
   }
   if (r.p2) {
     const { booking: b, bare } = r.p2;

@@ -9,28 +9,22 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundle 
 import { PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { bundleWorkflows } from '../workers/worker';
 import { handleSignals, runCleanup } from './cleanup';
-import { runP1, type P1Result } from './figures/p1-immediate';
-import { runP2, type P2Result } from './figures/p2-booking';
-import { runP3, type P3Result } from './figures/p3-lateness';
-import { runP4, type P4Result } from './figures/p4-memory';
-import { runP5, type P5Result } from './figures/p5-time-skipping';
+import { measureCost } from './figures/cost';
+import { P1_PROJECT, runP1 } from './figures/p1-immediate';
+import { runP2 } from './figures/p2-booking';
+import { runP3 } from './figures/p3-lateness';
+import { runP4 } from './figures/p4-memory';
+import { runP5 } from './figures/p5-time-skipping';
 import { parseOptions, type BenchOptions } from './options';
 import { cpuDelta, requestDelta, startStack, type CpuSnapshot } from './stack';
 import { renderCpuTable, renderTable, tableRows } from './report';
+import type { BenchResults } from './results';
 
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 const startedAt = new Date();
 const runStarted = performance.now();
 const elapsed = () => `${Math.round((performance.now() - runStarted) / 1000)}s`.padStart(5);
 const say = (line: string) => process.stderr.write(`[bench ${elapsed()}] ${line}\n`);
-
-export interface BenchResults {
-  p1?: P1Result;
-  p2?: P2Result;
-  p3?: P3Result;
-  p4?: P4Result;
-  p5?: P5Result;
-}
 
 async function main(options: BenchOptions): Promise<void> {
   // Workers in this process (P5) log warnings only.
@@ -84,8 +78,12 @@ async function main(options: BenchOptions): Promise<void> {
 
   if (run.includes('p1')) {
     await figureLoad('p1');
+    const since = Date.now();
     results.p1 = await runP1(stack, options, say);
     await figureCpu('p1');
+    const cost = await measureCost({ ...stack, projectId: P1_PROJECT, since, cpu: cpu.p1! });
+    results.cost = { p1: cost };
+    say(`P1 cost per completed callback: ${JSON.stringify(cost)}`);
     say(
       `P1 done: alone ${JSON.stringify(results.p1.alone.latencyMs)}, loaded ${JSON.stringify(results.p1.loaded.latencyMs)}`,
     );

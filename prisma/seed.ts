@@ -1,7 +1,7 @@
 // API.md "Development defaults": one account with the API key $SEED_API_KEY, the project
 // `demo` (Europe/Paris, FR) with a planning, and a few agents. Idempotent: a second run
 // changes nothing, and settings edited through the API are kept.
-import { hashApiKey } from '../api/auth';
+import { hashApiKey } from '../src/auth/api-keys';
 import { callSettingsSchema } from '../src/domain/settings';
 import { loadConfig } from '../src/config';
 import { createPrisma, type Db } from '../src/infra/prisma';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
-import { hashApiKey } from '../api/auth';
+import { hashApiKey } from '../src/auth/api-keys';
 import { createV1Routers } from '../api/routes';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/infra/migrate';

@@ -14,13 +14,43 @@ import { loadConfig } from '../src/config';
 import { migrate } from '../src/infra/migrate';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/infra/postgres';
 import { createPrisma } from '../src/infra/prisma';
-import { registerSearchAttributes } from '../src/infra/temporal';
+import { checkWorkers } from '../src/infra/health';
+import { SUPERVISOR_PID_ENV } from '../src/infra/parent-watch';
+import { ensureSearchAttributes } from '../src/infra/temporal';
+import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
 const STOP_GRACE_MS = 15_000;
+
+/**
+ * Runs beside the supervisor in a process group of its own: if the supervisor dies without
+ * stopping its children (kill -9), it stops them in the usual order — the API and worker
+ * groups, Temporal, then PostgreSQL (fast shutdown) — so no orphan keeps the ports.
+ * Plain JavaScript: `node -e WATCHDOG <supervisor pid> <postgres data dir|-> <group pids…>`.
+ */
+const WATCHDOG = `
+const [supervisor, pgDir, ...groups] = process.argv.slice(1).map((a, i) => (i === 1 ? a : Number(a)));
+const fs = require('node:fs');
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function stop(pid, group) {
+  const target = group ? -pid : pid;
+  try { process.kill(target, group ? 'SIGTERM' : 'SIGINT'); } catch { return; }
+  for (let i = 0; i < 150 && alive(pid); i++) await sleep(100);
+  try { process.kill(target, 'SIGKILL'); } catch {}
+}
+setInterval(async () => {
+  if (alive(supervisor)) return;
+  for (const pid of groups) await stop(pid, true);
+  if (pgDir !== '-') {
+    try { await stop(Number(fs.readFileSync(pgDir + '/postmaster.pid', 'utf8').split('\\n')[0]), false); } catch {}
+  }
+  process.exit(0);
+}, 1000);
+`;
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
@@ -70,14 +100,17 @@ async function waitForTemporal(address: string, timeoutMs: number): Promise<Conn
 }
 
 async function main(): Promise<void> {
+  const supervisorPid = process.ppid;
   const config = loadConfig();
   const children: { name: string; process: ChildProcess }[] = [];
   let postgres: RunningPostgres | undefined;
   let shuttingDown = false;
 
+  const watchdog: { process?: ChildProcess } = {};
   const shutdown = async (reason: string, code = 0) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    watchdog.process?.kill('SIGKILL');
     say(`stopping (${reason})`);
     // API first (no new work), then the worker (drains), then Temporal, then PostgreSQL.
     for (const child of [...children].reverse()) {
@@ -163,11 +196,12 @@ async function main(): Promise<void> {
   }
   const connection = await waitForTemporal(config.TEMPORAL_ADDRESS, 60_000);
   stillStarting();
-  const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  // The worker and the API ensure them too; here they are ensured before either starts.
+  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
   if (added.length) say(`registered search attributes: ${added.join(', ')}`);
-  await connection.close();
 
-  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  // The children stop themselves if this process dies without stopping them (kill -9).
+  const env = { ...process.env, DATABASE_URL: databaseUrl, [SUPERVISOR_PID_ENV]: String(process.pid) };
   for (const [name, entry] of [
     ['worker', 'workers/main.ts'],
     ['api', 'api/main.ts'],
@@ -183,7 +217,33 @@ async function main(): Promise<void> {
     child.once('exit', (code) => void shutdown(`${name} exited with ${code}`, 1));
   }
 
+  // "ready" means a callback booked now is dialled: a worker polls the task queue.
+  const client = createTemporalClient(connection, config.TEMPORAL_NAMESPACE);
+  for (let waited = 0; ; waited += 250) {
+    stillStarting();
+    const workers = await checkWorkers(client, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE);
+    if (workers.status === 'ok') break;
+    if (waited > 0 && waited % 20_000 === 0) say(`waiting for the worker to poll (${workers.error ?? workers.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await connection.close();
   stillStarting();
+  watchdog.process = spawn(
+    process.execPath,
+    [
+      '-e',
+      WATCHDOG,
+      String(process.pid),
+      postgres ? path.join(DATA_DIR, 'postgres') : '-',
+      ...[...children].reverse().map((child) => String(child.process.pid)),
+    ],
+    { stdio: 'ignore', detached: true },
+  );
+  watchdog.process.unref();
+  // The outer `npm start` process gone (kill -9): stop in order, as on Ctrl-C.
+  setInterval(() => {
+    if (process.ppid !== supervisorPid) void shutdown('the npm start process is gone');
+  }, 1000).unref();
   say('ready:');
   say(`  API          http://${config.HOST}:${config.PORT}   (GET /healthz)`);
   say(`  API key      ${config.SEED_API_KEY}   (Authorization: Bearer ${config.SEED_API_KEY})`);

@@ -47,6 +47,19 @@ export const configSchema = z.object({
   /** #11: how often the worker ends rows whose workflow closed without ending them (docs/operations.md). */
   CALLBACK_REPAIR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Waiting for a PostgreSQL connection (pool's connectionTimeoutMillis): an outage answers, not hangs. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
+  /** statement_timeout (server side) and query_timeout (client side, + 1 s) of every query. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Deadline of every Temporal client call that does not set its own (long polls excepted). */
+  TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** An API request not answered by then gets 503 UNAVAILABLE with Retry-After. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(4000),
+  /** Bearer token /metrics requires (API and worker); required in production unless API_METRICS_PORT. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Serve the API's /metrics on this port of METRICS_HOST instead of the API's own (0: same port). */
+  API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -57,13 +70,66 @@ export type Config = z.infer<typeof configSchema> & {
   fromNumber: string;
 };
 
+/** The development defaults production must not run with. */
+export const DEV_API_KEY = 'dev-api-key';
+export const DEV_SIMULATED_AUTH_TOKEN = 'simulated-network-token';
+const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'] as const;
+
+/** Configuration error: the process prints the message and exits non-zero. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Settings that are fine on a laptop and dangerous in production (issue #10 item 4). With
+ * NODE_ENV=production they stop the process; the list names every problem at once.
+ */
+export function productionProblems(env: NodeJS.ProcessEnv, c: z.infer<typeof configSchema>): string[] {
+  const problems: string[] = [];
+  if (c.NODE_ENV !== 'production') return problems;
+  if (!env.SEED_API_KEY || c.SEED_API_KEY === DEV_API_KEY) {
+    problems.push(
+      `SEED_API_KEY: set a secret API key of your own (the development default "${DEV_API_KEY}" is public)`,
+    );
+  }
+  const twilioSet = TWILIO_VARS.filter((name) => Boolean(c[name]));
+  if (twilioSet.length > 0 && twilioSet.length < TWILIO_VARS.length) {
+    const missing = TWILIO_VARS.filter((name) => !c[name]);
+    problems.push(`TWILIO_*: ${twilioSet.join(', ')} set but ${missing.join(', ')} missing (set all three, or none)`);
+  }
+  if (twilioSet.length === TWILIO_VARS.length && !c.PUBLIC_BASE_URL) {
+    problems.push('PUBLIC_BASE_URL: Twilio is configured, and needs the public URL it posts call events to');
+  }
+  if (
+    twilioSet.length < TWILIO_VARS.length &&
+    (!env.SIMULATED_AUTH_TOKEN || c.SIMULATED_AUTH_TOKEN === DEV_SIMULATED_AUTH_TOKEN)
+  ) {
+    problems.push(
+      `SIMULATED_AUTH_TOKEN: the simulated network signs webhooks with the public default "${DEV_SIMULATED_AUTH_TOKEN}"; set a secret one (or configure Twilio)`,
+    );
+  }
+  if (!c.METRICS_TOKEN && !c.API_METRICS_PORT) {
+    problems.push(
+      'METRICS_TOKEN: /metrics must be protected in production (set METRICS_TOKEN, or API_METRICS_PORT for a separate bind)',
+    );
+  }
+  return problems;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const problems = productionProblems(env, c);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `refusing to start with NODE_ENV=production:\n${problems.map((line) => `  ${line}`).join('\n')}\nSee .env.example.`,
+    );
+  }
+
   const twilio = Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_FROM_NUMBER);
   return {
     ...c,

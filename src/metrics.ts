@@ -49,7 +49,8 @@ export function createApiMetrics(prisma: Db) {
       for (const row of rows) this.set({ state: row.state }, row._count._all);
     },
   });
-  return { registry, bookingLatency };
+  const workflowStartFailures = startFailureCounter(registry);
+  return { registry, bookingLatency, workflowStartFailures };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
@@ -73,6 +74,7 @@ export function createWorkerMetrics() {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
+    workflowStartFailures: startFailureCounter(registry),
     dials: new Counter({
       name: 'callbacks_dials_total',
       help: 'Legs placed, by leg and provider',
@@ -83,3 +85,13 @@ export function createWorkerMetrics() {
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** Workflow starts that failed (the reconciliation retries them), by gRPC code and permanence. */
+function startFailureCounter(registry: Registry) {
+  return new Counter({
+    name: 'callbacks_workflow_start_failures_total',
+    help: 'Workflow starts that failed, by gRPC code; permanent="true" needs an operator (see /readyz)',
+    labelNames: ['code', 'permanent'] as const,
+    registers: [registry],
+  });
+}

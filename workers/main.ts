@@ -1,6 +1,8 @@
 // Worker entry point: the composition root of activities (database, telephony).
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { createCallbackWaker } from '../src/callbacks/wake';
 import { releaseOrphanedReservations } from '../src/agents/orphaned-reservations';
 import { reconcileCallbacks } from '../src/callbacks/reconcile';
@@ -8,17 +10,38 @@ import { startRepairLoop } from '../src/callbacks/repair';
 import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
+import { checkDatabase, overall, type CheckResult } from '../src/infra/health';
+import { exitWithParent } from '../src/infra/parent-watch';
 import { createPrisma } from '../src/infra/prisma';
-import { createServer } from 'node:http';
-import { createLogger } from '../src/logger';
+import { ensureSearchAttributesWhenReachable, exitOnStartupError } from '../src/infra/startup';
+import { createTemporalClient, createWorkflowStartMonitor, lazyTemporalConnection } from '../src/infra/temporal-client';
+import { PROJECT_ROOT } from '../src/infra/temporal-binaries';
+import { createLogger, type Logger } from '../src/logger';
 import { createWorkerMetrics } from '../src/metrics';
 import { createTelephony } from './telephony';
 import { bundleWorkflows, createWorker } from './worker';
+
+/** Written by `npm run build` (scripts/build-workflow-bundle.ts). */
+export const PREBUILT_WORKFLOW_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+/**
+ * The built worker (plain `node dist/workers/main.js`) loads the prebuilt workflow bundle;
+ * from sources (tsx) it bundles the current workflow code, so a stale build never runs.
+ */
+async function workflowBundle(logger: Logger) {
+  const built = __filename.endsWith('.js');
+  if (built && existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
+    logger.info({ path: path.relative(PROJECT_ROOT, PREBUILT_WORKFLOW_BUNDLE) }, 'using the prebuilt workflow bundle');
+    return { code: readFileSync(PREBUILT_WORKFLOW_BUNDLE, 'utf8') };
+  }
+  return bundleWorkflows();
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
+  exitWithParent(logger);
   Runtime.install({
     logger: {
       log: (level, message, meta) => logger[level.toLowerCase() as 'info'](meta ?? {}, message),
@@ -30,24 +53,84 @@ async function main(): Promise<void> {
     },
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
-  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE, {
+    connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
   const telephony = createTelephony(config, prisma, logger);
   const metrics = createWorkerMetrics();
-  const metricsServer = createServer((req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
+  let worker: Worker | undefined;
+
+  // /metrics (Prometheus), /livez (process up), /readyz (polling the task queue, database reachable).
+  const healthServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const json = (status: number, body: unknown) =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const url = req.url?.split('?')[0];
+    if (url === '/livez') return json(200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+    if (url === '/readyz') {
+      void checkDatabase(prisma).then((database) => {
+        const state = worker?.getState() ?? 'STARTING';
+        const checks: Record<string, CheckResult> = {
+          database,
+          worker: { status: state === 'RUNNING' ? 'ok' : 'failing', latencyMs: 0, state },
+          workflowStarts: {
+            status: starts.health.failing ? 'failing' : 'ok',
+            latencyMs: 0,
+            ...starts.health,
+          },
+        };
+        const status = overall(checks);
+        json(status === 'ok' ? 200 : 503, { status, checks });
+      });
+      return;
+    }
+    if (url !== '/metrics') return void res.writeHead(404).end();
+    if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+      return void res.writeHead(401).end();
+    }
     void metrics.registry
       .metrics()
       .then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body));
   });
   if (config.WORKER_METRICS_PORT) {
-    metricsServer.listen(config.WORKER_METRICS_PORT, config.HOST, () =>
-      logger.info({ url: `http://${config.HOST}:${config.WORKER_METRICS_PORT}/metrics` }, 'worker metrics listening'),
+    healthServer.on('error', exitOnStartupError('worker'));
+    healthServer.listen(config.WORKER_METRICS_PORT, config.HOST, () =>
+      logger.info(
+        { url: `http://${config.HOST}:${config.WORKER_METRICS_PORT}`, paths: ['/metrics', '/livez', '/readyz'] },
+        'worker health and metrics listening',
+      ),
     );
   }
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // Activities that signal other workflows (waking the next waiting callback) use a client.
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const clientConnection = lazyTemporalConnection({
+    address: config.TEMPORAL_ADDRESS,
+    callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+  });
+  const starts = createWorkflowStartMonitor(logger, (failure) =>
+    metrics.workflowStartFailures.inc({ code: failure.grpcCode ?? 'none', permanent: String(failure.permanent) }),
+  );
+  const temporal = createTemporalClient(clientConnection, config.TEMPORAL_NAMESPACE, starts);
+  // Reconciliation starts workflows: their search attributes must exist before anything runs.
+  // Waits while Temporal is unreachable; a namespace that refuses them stops the worker.
+  const stopWaiting = new AbortController();
+  const abortWait = () => stopWaiting.abort();
+  process.once('SIGINT', abortWait);
+  process.once('SIGTERM', abortWait);
+  await ensureSearchAttributesWhenReachable({
+    connection: clientConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    address: config.TEMPORAL_ADDRESS,
+    logger,
+    signal: stopWaiting.signal,
+  });
+  if (stopWaiting.signal.aborted) {
+    healthServer.close();
+    await Promise.allSettled([clientConnection.close(), prisma.$disconnect()]);
+    return;
+  }
+  process.removeListener('SIGINT', abortWait);
+  process.removeListener('SIGTERM', abortWait);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // A booking commits its row before starting the workflow; if the start failed, this
   // starts it (the row is the outbox). One pass at a time.
   const agents = createAgentWorkflowClient({ temporal, prisma, taskQueue: config.TEMPORAL_TASK_QUEUE });
@@ -86,7 +169,7 @@ async function main(): Promise<void> {
     intervalMs: config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000,
   });
   try {
-    const worker = await createWorker({
+    worker = await createWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -101,7 +184,7 @@ async function main(): Promise<void> {
         wakeCallback: createCallbackWaker(temporal),
         agents,
       }),
-      workflowBundle: await bundleWorkflows(),
+      workflowBundle: await workflowBundle(logger),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, telephony: config.telephony }, 'worker started');
     // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drained.
@@ -110,7 +193,7 @@ async function main(): Promise<void> {
     clearInterval(reconcileTimer);
     repair.stop();
     telephony.close?.();
-    metricsServer.close();
+    healthServer.close();
     await clientConnection.close();
     await connection.close();
     await prisma.$disconnect();
@@ -118,7 +201,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main().catch(exitOnStartupError('worker'));

@@ -49,6 +49,7 @@ export function createTelephony(
       return simulated.placeCall(req);
     },
     hangup: (callSid) => simulated.hangup(callSid),
+    getCallStatus: (callSid) => simulated.getCallStatus(callSid),
     close: () => simulated.close(),
   };
 }

@@ -8,13 +8,16 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LegEvent } from '../activities/telephony/port';
@@ -27,11 +30,13 @@ import {
 } from './messages';
 import { agentAcceptedSignal } from './agent-messages';
 import { CALLBACK_STATUS } from './search-attributes';
+import { checkAcdIdentification, checkAgentAccepted, checkLegEvent } from './validation';
 import {
   attemptDueMs,
   isCancellable,
   isPhaseStatus,
   isTerminal,
+  TERMINAL_STATUSES,
   legKeyOf,
   type AttemptOutcome,
   type CallbackStatus,
@@ -86,6 +91,30 @@ const KEEP_POLL_TIMER = 'keep-agent-poll-timer';
 /** S42: per identification try, the gather timeout (10 s) plus the time to answer it. */
 const ACD_TRY_MS = 15_000;
 
+/**
+ * patched() id (#11.2): waiting for an agent wakes on events (an agent became free, its
+ * settings changed: agentMayBeFreeSignal) and otherwise looks only every SAFETY_POLL_MS,
+ * through a local activity (no task of its own), and continues-as-new when Temporal
+ * suggests it. One look costs 6 events (timer fired, workflow task ×3, marker, timer
+ * started): 4 per hour = 24 events per hour of waiting, ~580 for the longest allowed wait
+ * (86,400 s), instead of ~150 per minute with the 1–5 s polls before.
+ */
+const BOUNDED_WAIT = 'bounded-agent-wait';
+const SAFETY_POLL_MS = 15 * 60_000;
+/** Continue-as-new while waiting beyond this many events (Temporal's own suggestion comes first). */
+const WAIT_HISTORY_LIMIT = 10_000;
+/**
+ * patched() id (#11.4): the row is read before anything else, so a callback cancelled
+ * between the booking's commit and its workflow's start is never dialled.
+ */
+const CHECK_ROW_FIRST = 'check-row-before-dial';
+/**
+ * patched() id (#11.5): a connected call whose "completed" event is lost is asked for its
+ * real status (telephony port) at growing intervals, instead of pinning the agent for hours.
+ */
+const CHECK_LOST_CALL_END = 'check-lost-call-end';
+const CALL_CHECK_MS = [60_000, 120_000, 300_000];
+
 type LegPhase = 'dialing' | 'answered' | 'completed' | 'no-answer' | 'busy' | 'failed' | 'canceled' | 'timeout';
 const FINAL_PHASES: readonly LegPhase[] = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'timeout'];
 
@@ -105,12 +134,14 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   const { callbackId, projectId } = input;
   const db = patched(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
   const dueMs = Date.parse(input.dueAt);
+  const firstTaskMs = Date.now();
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
   let agentMayBeFree = false;
   /** The running agent poll timer: when it fires, and whether it has. */
   let pollTimer: { firesAtMs: number; fired: boolean } | null = null;
   let attempt = 0;
+  let totalAttempts = 1;
   let agentId: string | null = null;
   // S45: with auto-answer off, the reserved agent must accept the call.
   let agentMustAccept = false;
@@ -136,7 +167,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       },
     },
   );
-  setHandler(legEventSignal, (event) => {
+  setHandler(legEventSignal, (raw) => {
+    // #11.6: a malformed payload is dropped and logged; it never fails the workflow task.
+    const event = checkLegEvent(raw);
+    if (!event) return void log.warn('malformed legEvent signal dropped', { callbackId });
     // Twilio retries webhooks and may reorder them: apply each (call, sequence) once.
     const id = `${event.key}:${event.callSid}:${event.sequence}:${event.status}`;
     if (seenEvents.has(id) || !legPhases.has(event.key)) return;
@@ -146,10 +180,15 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       answeredLegs.add(event.key);
     }
   });
-  setHandler(acdIdentificationSignal, ({ key, agentId }) => {
+  setHandler(acdIdentificationSignal, (raw) => {
+    const identification = checkAcdIdentification(raw);
+    if (!identification) return void log.warn('malformed acdIdentification signal dropped', { callbackId });
+    const { key, agentId } = identification;
     if (legPhases.has(key) && !acdIdentified.has(key)) acdIdentified.set(key, agentId);
   });
-  setHandler(agentAcceptedSignal, ({ agentId: accepting }) => {
+  setHandler(agentAcceptedSignal, (raw) => {
+    const accepting = checkAgentAccepted(raw);
+    if (accepting === null) return void log.warn('malformed agentAccepted signal dropped', { callbackId });
     if (accepting === agentId) acceptedBy = accepting;
   });
   setHandler(agentMayBeFreeSignal, () => {
@@ -158,8 +197,14 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
   const nowIso = () => new Date().toISOString();
 
+  /** #14.5: what an operator reads in the UI's "current details". */
+  function details(text: string): void {
+    setCurrentDetails(`${status} · ${text}`);
+  }
+
   async function moveTo(next: CallbackStatus): Promise<void> {
     status = next;
+    details(attempt > 0 ? `attempt ${attempt}/${totalAttempts}` : `due ${input.dueAt}`);
     upsertSearchAttributes([{ key: CALLBACK_STATUS, value: next }]);
     await db.recordCallbackStatus({ callbackId, status: next, at: nowIso() });
     log.info('callback status', { callbackId, status: next, attempt });
@@ -171,14 +216,67 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return final;
   }
 
-  /** Sleeps until `untilMs` or a cancel; true when cancelled. */
-  async function sleepUntil(untilMs: number): Promise<boolean> {
-    const leftMs = untilMs - Date.now();
+  /**
+   * Sleeps until `untilMs` or a cancel; true when cancelled. Whether it is already due is
+   * judged at `judgedAtMs`: a time the history fixes (workflow time after a local activity
+   * is not the same on replay as it was live, so it must not decide a patch marker).
+   */
+  async function sleepUntil(untilMs: number, judgedAtMs = Date.now()): Promise<boolean> {
     // S2: already due (an immediate callback) -> no timer at all. A server timer, even of
     // 1 ms, fires about a second later; histories from before this patch slept anyway.
-    if (leftMs <= 0 && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
-    await condition(() => cancelRequested, Math.max(0, leftMs));
+    if (untilMs <= judgedAtMs && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
+    await condition(() => cancelRequested, Math.max(0, untilMs - Date.now()));
     return cancelRequested;
+  }
+
+  const wantsContinueAsNew = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (input.maxHistoryEvents ?? WAIT_HISTORY_LIMIT);
+  };
+
+  /** Starts a safety-poll timer unless one that fires in time still runs (never cancelled: see KEEP_POLL_TIMER). */
+  function pollTimerUntil(untilMs: number): { firesAtMs: number; fired: boolean } {
+    if (!pollTimer || pollTimer.fired || pollTimer.firesAtMs > untilMs) {
+      const timer = { firesAtMs: untilMs, fired: false };
+      pollTimer = timer;
+      sleep(Math.max(1, untilMs - Date.now())).then(
+        () => void (timer.fired = true),
+        () => undefined,
+      );
+    }
+    return pollTimer;
+  }
+
+  /**
+   * #11.2 S41: reserve now; else wait for a wake-up signal or the slow safety poll (a local
+   * look at the read model that also refreshes this row's waiting lease, #11.1), and reserve
+   * only when an agent may be free. 'continue-as-new' when the history should be cut.
+   */
+  async function waitForAgent(deadlineMs: number): Promise<string | null | 'continue-as-new'> {
+    for (;;) {
+      // Cleared before the look, so a wake-up arriving during it is not lost.
+      agentMayBeFree = false;
+      const reserved = await agentSteps.reserveAgent({ projectId, callbackId, attempt });
+      if (reserved) {
+        agentMustAccept = reserved.autoAnswer === false;
+        acceptedBy = null;
+        return reserved.agentId;
+      }
+      for (;;) {
+        if (cancelRequested) return null;
+        const left = deadlineMs - Date.now();
+        if (left <= 0) return null;
+        if (wantsContinueAsNew()) return 'continue-as-new';
+        details(
+          `attempt ${attempt}/${totalAttempts}, waiting for an agent until ${new Date(deadlineMs).toISOString()}`,
+        );
+        const timer = pollTimerUntil(Date.now() + Math.min(SAFETY_POLL_MS, left));
+        await condition(() => cancelRequested || agentMayBeFree || timer.fired);
+        if (cancelRequested) return null;
+        if (agentMayBeFree) break;
+        if (await localDb.agentMayBeFree({ projectId, callbackId })) break;
+      }
+    }
   }
 
   /** S41 through the assignment activity; null when the S4 deadline passes first. */
@@ -233,8 +331,11 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       });
       return { key, callSid };
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-        log.warn('dial failed', { callbackId, attempt, leg, type: err.cause.type });
+      // #11.3: a dial that failed or timed out for good ends the leg (and so the attempt),
+      // never the workflow; the leg's row stops any second dial of this key (S35).
+      if (err instanceof ActivityFailure) {
+        const type = err.cause instanceof ApplicationFailure ? err.cause.type : err.cause?.name;
+        log.warn('dial failed', { callbackId, attempt, leg, type });
         legPhases.set(key, 'failed');
         return { key, callSid: null };
       }
@@ -284,8 +385,64 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return (await awaitIdentification(call.key, plan)) ? 'answered' : 'not-identified';
   }
 
+  /** #11.3: a hang-up that fails for good is logged; the attempt goes on to its end. */
   async function hangup(...calls: { callSid: string | null }[]): Promise<void> {
-    for (const call of calls) if (call.callSid) await telephony.hangupLeg({ callSid: call.callSid });
+    for (const call of calls) {
+      if (!call.callSid) continue;
+      try {
+        await telephony.hangupLeg({ callSid: call.callSid });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.warn('hang-up failed', { callbackId, attempt, callSid: call.callSid, error: err.cause?.message });
+      }
+    }
+  }
+
+  /** #11.3: an agent step refused for good (the agent workflow says no) is logged, not retried. */
+  async function agentStep(name: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('agent step failed', { callbackId, attempt, step: name, error: err.cause?.message });
+    }
+  }
+
+  /**
+   * #11.5: waits until a bridged leg ends. Past each check interval, the telephony port is
+   * asked for the legs' real status, so a lost "completed" event costs minutes, not hours.
+   */
+  async function awaitCallEnd(
+    first: { key: string; callSid: string | null },
+    second: { key: string; callSid: string | null },
+  ) {
+    const ended = () =>
+      FINAL_PHASES.includes(legPhases.get(first.key)!) || FINAL_PHASES.includes(legPhases.get(second.key)!);
+    if (!patched(CHECK_LOST_CALL_END)) {
+      await condition(ended, MAX_CALL_MS);
+      return;
+    }
+    const startedMs = Date.now();
+    for (let check = 0; !ended() && Date.now() - startedMs < MAX_CALL_MS; check++) {
+      const waitMs = Math.min(
+        CALL_CHECK_MS[Math.min(check, CALL_CHECK_MS.length - 1)]!,
+        MAX_CALL_MS - (Date.now() - startedMs),
+      );
+      if (await condition(ended, waitMs)) return;
+      for (const call of [first, second]) {
+        if (!call.callSid) continue;
+        const real = await telephony.legStatus({ callSid: call.callSid }).catch(() => null);
+        if (real && isPhaseStatus(real) && real !== 'answered') {
+          log.warn('call end found by asking the telephony provider', {
+            callbackId,
+            attempt,
+            key: call.key,
+            status: real,
+          });
+          legPhases.set(call.key, nextLegPhase(legPhases.get(call.key)!, { status: real }));
+        }
+      }
+    }
   }
 
   /** One attempt: both parties dialled in order and bridged. Null outcome: cancelled mid-dial. */
@@ -332,22 +489,36 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
     // S32: both answered (a voicemail counts): the connection is effective.
     await moveTo('CONNECTED');
-    if (agentId) await agentSteps.markAgentOnCall({ agentId, callbackId, attempt });
-    await condition(
-      () => FINAL_PHASES.includes(legPhases.get(first.key)!) || FINAL_PHASES.includes(legPhases.get(second.key)!),
-      MAX_CALL_MS,
-    );
+    const onCall = agentId;
+    if (onCall)
+      await agentStep('markAgentOnCall', () => agentSteps.markAgentOnCall({ agentId: onCall, callbackId, attempt }));
+    await awaitCallEnd(first, second);
     await hangup(first, second);
     return 'CONNECTED';
   }
 
+  // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
+  if (!input.resume && patched(CHECK_ROW_FIRST)) {
+    const rowStatus = await localDb.callbackRowStatus({ callbackId });
+    if (rowStatus === null || TERMINAL_STATUSES.includes(rowStatus)) {
+      status = rowStatus ?? 'CANCELLED';
+      upsertSearchAttributes([{ key: CALLBACK_STATUS, value: status }]);
+      log.info('callback already ended before its workflow ran', { callbackId, status });
+      return status;
+    }
+  }
+  const resume = input.resume;
   // S3/S20: sleep until the booked position (immediate: due now).
-  if (await sleepUntil(dueMs)) return finish('CANCELLED');
-  const plan = await db.loadDialPlan({ callbackId });
+  // Judged at the first task's time: before #11.4 nothing ran before this point, and the
+  // row check's local activity must not move the judgement between live run and replay.
+  if (!resume && (await sleepUntil(dueMs, firstTaskMs))) return finish('CANCELLED');
+  const plan = resume ? resume.plan : await db.loadDialPlan({ callbackId });
+  totalAttempts = plan.maxRetries + 1;
 
-  for (let index = 0; index <= plan.maxRetries; index++) {
+  for (let index = resume ? resume.attemptIndex : 0; index <= plan.maxRetries; index++) {
+    const resuming = resume !== undefined && index === resume.attemptIndex;
     const attemptDue = attemptDueMs(dueMs, index, plan.retryIntervalSeconds);
-    if (index > 0) {
+    if (index > 0 && !resuming) {
       await moveTo('RETRY_WAIT');
       if (await sleepUntil(attemptDue)) return finish('CANCELLED');
     }
@@ -355,10 +526,21 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
     if (plan.distribution === 'AGENTS') {
       // S4: no agent within maxHandlingDelaySeconds of the due time -> EXPIRED, visitor never dialled.
-      await moveTo('WAITING_AGENT');
-      agentId = await obtainAgent(attemptDue + input.maxHandlingDelaySeconds * 1000);
+      const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
+      if (resuming) status = 'WAITING_AGENT';
+      else await moveTo('WAITING_AGENT');
+      const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
+      if (found === 'continue-as-new') {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof callbackWorkflow>({ ...input, resume: { attemptIndex: index, plan } });
+      }
+      agentId = found;
       if (cancelRequested) {
-        if (agentId) await agentSteps.releaseAgent({ agentId, callbackId, attempt, talked: false });
+        const held = agentId;
+        if (held)
+          await agentStep('releaseAgent', () =>
+            agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: false }),
+          );
         return finish('CANCELLED');
       }
       if (!agentId) return finish('EXPIRED');
@@ -368,7 +550,11 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
     const outcome = await runAttempt(plan);
     await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
-    if (agentId) await agentSteps.releaseAgent({ agentId, callbackId, attempt, talked: outcome === 'CONNECTED' });
+    const held = agentId;
+    if (held)
+      await agentStep('releaseAgent', () =>
+        agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: outcome === 'CONNECTED' }),
+      );
     agentId = null;
 
     if (outcome === 'CONNECTED') return finish('COMPLETED');

@@ -2,19 +2,30 @@
 
 export type CallbackMode = 'IMMEDIATE' | 'DEFERRED';
 
-// S34
-export type CallbackStatus =
-  | 'SCHEDULED'
-  | 'WAITING_AGENT'
-  | 'DIALING'
-  | 'CONNECTED'
-  | 'RETRY_WAIT'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'EXPIRED'
-  | 'CANCELLED'
+// S34. Defined once: the API's zod enums and OpenAPI derive from these arrays.
+export const CALLBACK_STATUSES = [
+  'SCHEDULED',
+  'WAITING_AGENT',
+  'DIALING',
+  'CONNECTED',
+  'RETRY_WAIT',
+  'COMPLETED',
+  'FAILED',
+  'EXPIRED',
+  'CANCELLED',
   // #11: ended by the repair pass (src/callbacks/repair.ts), never by a workflow.
-  | 'ABORTED';
+  'ABORTED',
+] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+/** #11: why the repair pass ended a row ABORTED (how its workflow closed). */
+export const CALLBACK_END_REASONS = [
+  'TERMINATED',
+  'FAILED',
+  'TIMED_OUT',
+  'CANCELLED_IN_TEMPORAL',
+  'NOT_FOUND',
+] as const;
+export type CallbackEndReason = (typeof CALLBACK_END_REASONS)[number];
 
 export const TERMINAL_STATUSES: readonly CallbackStatus[] = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED', 'ABORTED'];
 
@@ -27,14 +38,16 @@ export function isCancellable(status: CallbackStatus): boolean {
   return !isTerminal(status) && status !== 'CONNECTED';
 }
 
-export type AttemptOutcome =
-  | 'CONNECTED'
-  | 'AGENT_NO_ANSWER'
-  | 'VISITOR_NO_ANSWER'
-  | 'AGENT_BUSY'
-  | 'VISITOR_BUSY'
-  | 'FAILED'
-  | 'AGENT_NOT_IDENTIFIED';
+export const ATTEMPT_OUTCOMES = [
+  'CONNECTED',
+  'AGENT_NO_ANSWER',
+  'VISITOR_NO_ANSWER',
+  'AGENT_BUSY',
+  'VISITOR_BUSY',
+  'FAILED',
+  'AGENT_NOT_IDENTIFIED',
+] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /** Everything a callback workflow needs; ids and instants only, never the phone number. */
 export interface CallbackWorkflowInput {
@@ -45,6 +58,14 @@ export interface CallbackWorkflowInput {
   dueAt: string;
   /** S4: seconds after dueAt within which an agent must take the callback. */
   maxHandlingDelaySeconds: number;
+  /**
+   * Set by continue-as-new while waiting for an agent (#11.2): the run picks up the same
+   * attempt, with the dial plan read when the callback fell due, without writing the status
+   * again (the row keeps its place in the queue).
+   */
+  resume?: { attemptIndex: number; plan: DialPlan };
+  /** Continue-as-new while waiting once the history has this many events (tests set it low). */
+  maxHistoryEvents?: number;
 }
 
 /** The project's settings as they apply to one callback, read once when it falls due. */

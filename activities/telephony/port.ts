@@ -51,6 +51,11 @@ export interface LegEvent {
 export interface TelephonyPort {
   placeCall(req: DialRequest): Promise<{ callSid: string }>;
   hangup(callSid: string): Promise<void>;
+  /**
+   * #11.5: the call's real status as the provider knows it now (a status event may have
+   * been lost); null when the provider does not know the call.
+   */
+  getCallStatus(callSid: string): Promise<LegStatus | null>;
 }
 
 /** Thrown by a LegEvent consumer for a call it does not know: the webhook ignores it safely. */
@@ -76,6 +81,11 @@ export class PermanentDialError extends Error {
 
 export function legKey(callbackId: string, attempt: number, leg: Leg): string {
   return `${callbackId}:${attempt}:${leg}`;
+}
+
+/** A Twilio call status (`CallStatus`, a call resource's `status`) as a LegStatus; null when unknown. */
+export function fromTwilioCallStatus(status: string | undefined): LegStatus | null {
+  return TWILIO_STATUS[status ?? ''] ?? null;
 }
 
 const TWILIO_STATUS: Readonly<Record<string, LegStatus>> = {

@@ -94,6 +94,8 @@ export function createSimulatedTelephony(options: {
   const calls = new Map<string, SimulatedCall>();
   // S35: the same leg key never rings twice, even if placeCall is retried.
   const sidByKey = new Map<string, string>();
+  /** #11.5: the network's own truth about ended calls, whatever happened to their events. */
+  const endedStatus = new Map<string, LegStatus>();
 
   const scaled = (ms: number) => ms * timeScale;
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, scaled(ms)));
@@ -145,6 +147,7 @@ export function createSimulatedTelephony(options: {
     for (const handle of call.timers) clock.clearTimeout(handle);
     call.timers.clear();
     calls.delete(call.callSid);
+    endedStatus.set(call.callSid, status);
     send(call, status, { durationSeconds });
   }
 
@@ -225,6 +228,12 @@ export function createSimulatedTelephony(options: {
       } else {
         end(call, 'canceled', 0);
       }
+    },
+
+    async getCallStatus(callSid) {
+      const call = calls.get(callSid);
+      if (call) return call.phase === 'answered' ? 'answered' : 'ringing';
+      return endedStatus.get(callSid) ?? null;
     },
 
     close() {

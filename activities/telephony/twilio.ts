@@ -5,7 +5,7 @@ import type RequestClient from 'twilio/lib/base/RequestClient';
 import type { Logger } from 'pino';
 import { maskPhone } from '../../src/domain/phone';
 import { maskPhonesInText } from '../../src/logger';
-import { PermanentDialError, type DialRequest, type TelephonyPort } from './port';
+import { fromTwilioCallStatus, PermanentDialError, type DialRequest, type TelephonyPort } from './port';
 
 export type TelephonyLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -41,6 +41,13 @@ export function createTwilioClient(options: {
 export function statusCallbackUrl(publicBaseUrl: string, key: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/status?key=${encodeURIComponent(key)}`;
 }
+
+/**
+ * #11.5: Twilio's connection overrides (a URL fragment, never sent to us): retry a status
+ * callback up to 5 times on any failure (connection, timeout, 5xx while Temporal or the API
+ * restarts), where Twilio by default retries once and only on a failed connection.
+ */
+export const STATUS_CALLBACK_RETRY = '#rc=5&rp=all';
 
 /** S31: the wait URL of a project's first party, served by the webhook router as looped TwiML. */
 export function holdMusicWaitUrl(publicBaseUrl: string, projectId: string): string {
@@ -146,7 +153,7 @@ export function createTwilioTelephony(options: {
           twiml: req.acd
             ? acdGatherTwiml(acdIdentifyUrl(publicBaseUrl, req, 1), req.acd.welcomeMessageSeconds)
             : conferenceTwiml(req),
-          statusCallback: statusCallbackUrl(publicBaseUrl, req.key),
+          statusCallback: statusCallbackUrl(publicBaseUrl, req.key) + STATUS_CALLBACK_RETRY,
           statusCallbackEvent: STATUS_CALLBACK_EVENTS,
           statusCallbackMethod: 'POST',
           timeout: req.ringTimeoutSeconds,
@@ -174,6 +181,17 @@ export function createTwilioTelephony(options: {
         throw toDialError(err, 'hang up');
       }
       logger?.info({ callSid }, 'call hung up');
+    },
+
+    async getCallStatus(callSid) {
+      try {
+        const call = await client.calls(callSid).fetch();
+        return fromTwilioCallStatus(call.status);
+      } catch (err) {
+        const status = (err as { status?: unknown } | null)?.status;
+        if (status === 404) return null;
+        throw toDialError(err, 'read the call status');
+      }
     },
   };
 }

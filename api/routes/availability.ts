@@ -2,13 +2,14 @@
 // most one presence count and one grouped count of bookings, and never asks a workflow.
 import { Router } from 'express';
 import { z } from 'zod';
-import { bookedBySlot } from '../../src/callbacks/booking';
+import { bookedPositions } from '../../src/callbacks/booking';
 import { availableAgentsFor } from '../../src/callbacks/presence-read';
-import { computeAvailability } from '../../src/domain/availability';
+import { computeAvailability, LONGEST_SLOT_MS } from '../../src/domain/availability';
 import type { Db } from '../../src/infra/prisma';
 import { loadCallSettings } from '../../src/store/call-settings';
 import { ownedProject } from '../auth';
 import { ApiError } from '../errors';
+import { registerOperation } from '../openapi/registry';
 import { isoInstant, projectParamsSchema, validate, type ValidRequest } from '../validate';
 
 const DAY_MS = 86_400_000;
@@ -33,7 +34,14 @@ export const availabilitySchema = z
           start: z.string().meta({ description: "ISO 8601 with the project's offset; book with it as slotStart" }),
           end: z.string(),
           capacity: z.int(),
-          remaining: z.int(),
+          remaining: z.int().meta({
+            description:
+              'Free positions at least deferred.minimumLeadSeconds ahead (a started slot keeps its later ones)',
+          }),
+          nextPositionAt: z
+            .string()
+            .optional()
+            .meta({ description: 'When a booking made now would be called; absent when remaining is 0' }),
         }),
       ),
     }),
@@ -53,6 +61,17 @@ function windowOf(query: { from?: Date | undefined; to?: Date | undefined }, now
 
 const request = { params: projectParamsSchema, query: availabilityQuerySchema };
 
+registerOperation({
+  method: 'get',
+  path: '/v1/projects/{projectId}/availability',
+  summary: 'What the callbox may offer now, and deferred slots with remaining places (S5–S7)',
+  tags: ['Availability'],
+  scope: 'secretOrPublishable',
+  request,
+  responses: { 200: { description: 'Availability', schema: availabilitySchema } },
+  errors: ['FORBIDDEN'],
+});
+
 export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }): Router {
   const { prisma, clock } = deps;
   const router = Router();
@@ -65,9 +84,11 @@ export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }
     if (!settings) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
     const [availableAgents, booked] = await Promise.all([
       availableAgentsFor(prisma, projectId, settings),
-      settings.deferred.enabled ? bookedBySlot(prisma, projectId, from, to) : new Map<number, number>(),
+      settings.deferred.enabled
+        ? bookedPositions(prisma, projectId, new Date(from.getTime() - LONGEST_SLOT_MS), to)
+        : new Map<number, number[]>(),
     ]);
-    res.json(computeAvailability({ settings, now, from, to, availableAgents, bookedBySlot: booked }));
+    res.json(computeAvailability({ settings, now, from, to, availableAgents, bookedPositions: booked }));
   });
   return router;
 }

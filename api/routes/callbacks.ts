@@ -14,49 +14,27 @@ import {
 } from '../../src/callbacks/booking';
 import { formatInZone } from '../../src/domain/time';
 import type { Db } from '../../src/infra/prisma';
+import { ATTEMPT_OUTCOMES, CALLBACK_END_REASONS, CALLBACK_STATUSES } from '../../workflows/types';
 import { authOf, ownedProject } from '../auth';
 import { ApiError } from '../errors';
+import { HEADERS, registerOperation } from '../openapi/registry';
+import { cursorSchema, limitSchema, nextCursorSchema, pageOf } from '../pagination';
 import { bookingRateLimiters, setRateLimitedPhone, type BookingRateLimits } from '../rate-limit';
 import {
   callbackIdOrNotFound,
   callbackParamsSchema,
   isoInstant,
+  plainText,
+  projectIdSchema,
   projectParamsSchema,
   validate,
   type ValidRequest,
 } from '../validate';
 
-const CALLBACK_STATUSES = [
-  'SCHEDULED',
-  'WAITING_AGENT',
-  'DIALING',
-  'CONNECTED',
-  'RETRY_WAIT',
-  'COMPLETED',
-  'FAILED',
-  'EXPIRED',
-  'CANCELLED',
-  'ABORTED',
-] as const;
-
-const ATTEMPT_OUTCOMES = [
-  'CONNECTED',
-  'AGENT_NO_ANSWER',
-  'VISITOR_NO_ANSWER',
-  'AGENT_BUSY',
-  'VISITOR_BUSY',
-  'FAILED',
-  'AGENT_NOT_IDENTIFIED',
-] as const;
-
 export const bookingRequestSchema = z
   .strictObject({
-    projectId: z.string().min(1).max(200),
-    phone: z
-      .string()
-      .min(1)
-      .max(200)
-      .meta({ description: "Any common format; the project's first country is the default" }),
+    projectId: projectIdSchema,
+    phone: plainText(1, 200).meta({ description: "Any common format; the project's first country is the default" }),
     mode: z.enum(['immediate', 'deferred']),
     slotStart: isoInstant.optional().meta({ description: "Deferred: the slot's start, as listed by availability" }),
     recordingOptOut: z.boolean().default(false),
@@ -79,7 +57,9 @@ export const idempotencyKeySchema = z
   .min(1)
   .max(200)
   .regex(/^[\x20-\x7e]+$/, { error: 'must be printable ASCII' })
-  .optional();
+  .optional()
+  .meta({ description: 'S22: a repeat with the same key answers 200 with the callback the first created' });
+const bookingHeaders = z.object({ 'Idempotency-Key': idempotencyKeySchema });
 
 export const callbackSchema = z
   .object({
@@ -94,9 +74,9 @@ export const callbackSchema = z
     recordingOptOut: z.boolean(),
     recorded: z.boolean(),
     createdAt: z.string(),
-    endedAt: z.string().nullable(),
+    endedAt: z.string().optional().meta({ description: 'Once ended' }),
     endReason: z
-      .enum(['TERMINATED', 'FAILED', 'TIMED_OUT', 'CANCELLED_IN_TEMPORAL', 'NOT_FOUND'])
+      .enum(CALLBACK_END_REASONS)
       .optional()
       .meta({ description: 'With status ABORTED (#11): how its workflow closed without ending it' }),
   })
@@ -106,9 +86,9 @@ export const attemptSchema = z
   .object({
     number: z.int(),
     startedAt: z.string(),
-    endedAt: z.string().nullable(),
-    outcome: z.enum(ATTEMPT_OUTCOMES).nullable(),
-    agentId: z.string().nullable(),
+    endedAt: z.string().optional(),
+    outcome: z.enum(ATTEMPT_OUTCOMES).optional().meta({ description: 'Once the attempt ended' }),
+    agentId: z.string().optional().meta({ description: 'The agent who took or was offered the call' }),
   })
   .meta({ id: 'Attempt' });
 
@@ -125,10 +105,13 @@ export const callbackListQuerySchema = z.object({
     .meta({ description: 'One status or a comma-separated list' }),
   from: isoInstant.optional().meta({ description: 'Due at or after' }),
   to: isoInstant.optional().meta({ description: 'Due before' }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: limitSchema,
+  cursor: cursorSchema(z.tuple([z.iso.datetime(), z.guid()])).optional(),
 });
 
-export const callbackListSchema = z.object({ items: z.array(callbackSchema) }).meta({ id: 'CallbackList' });
+export const callbackListSchema = z
+  .object({ items: z.array(callbackSchema), nextCursor: nextCursorSchema })
+  .meta({ id: 'CallbackList' });
 
 type CallbackView = z.output<typeof callbackSchema>;
 
@@ -145,7 +128,7 @@ function callbackView(row: Callback, timezone: string): CallbackView {
     recordingOptOut: row.recordingOptOut,
     recorded: row.recorded,
     createdAt: at(row.createdAt),
-    endedAt: row.endedAt ? at(row.endedAt) : null,
+    ...(row.endedAt ? { endedAt: at(row.endedAt) } : {}),
     ...(row.endReason ? { endReason: row.endReason } : {}),
   };
 }
@@ -171,9 +154,71 @@ export interface CallbacksRouterDeps extends BookingDeps {
   rateLimits: BookingRateLimits;
 }
 
-const booking = { body: bookingRequestSchema };
+const booking = { body: bookingRequestSchema, headers: bookingHeaders };
 const projectList = { params: projectParamsSchema, query: callbackListQuerySchema };
 const byId = { params: callbackParamsSchema };
+
+const tags = ['Callbacks'];
+registerOperation({
+  method: 'post',
+  path: '/v1/callbacks',
+  summary: 'Book a callback, immediate or in a deferred slot (S20–S22)',
+  tags,
+  scope: 'secretOrPublishable',
+  request: { body: bookingRequestSchema, headers: bookingHeaders },
+  responses: {
+    201: {
+      description: 'Created',
+      schema: callbackSchema,
+      headers: { RateLimit: HEADERS.rateLimit, 'RateLimit-Policy': HEADERS.rateLimitPolicy },
+    },
+    200: {
+      description: 'Idempotent replay: the callback an earlier request with this Idempotency-Key created',
+      schema: callbackSchema,
+      headers: { 'Idempotent-Replayed': HEADERS.idempotentReplayed, RateLimit: HEADERS.rateLimit },
+    },
+  },
+  errors: [
+    'FORBIDDEN',
+    'NOT_FOUND',
+    'SLOT_FULL',
+    'SLOT_UNAVAILABLE',
+    'IMMEDIATE_UNAVAILABLE',
+    'DUPLICATE_CALLBACK',
+    'PHONE_NOT_ALLOWED',
+    'RATE_LIMITED',
+  ],
+});
+registerOperation({
+  method: 'get',
+  path: '/v1/callbacks/{id}',
+  summary: 'A callback with its attempts (S23, S34)',
+  tags,
+  scope: 'secret',
+  request: { params: callbackParamsSchema },
+  responses: { 200: { description: 'The callback', schema: callbackDetailSchema } },
+  errors: ['FORBIDDEN'],
+});
+registerOperation({
+  method: 'post',
+  path: '/v1/callbacks/{id}/cancel',
+  summary: 'Cancel a callback before it connects (S23)',
+  tags,
+  scope: 'secret',
+  request: { params: callbackParamsSchema },
+  responses: { 200: { description: 'Cancelled', schema: callbackSchema } },
+  errors: ['FORBIDDEN', 'NOT_CANCELLABLE'],
+});
+registerOperation({
+  method: 'get',
+  path: '/v1/projects/{projectId}/callbacks',
+  summary: "A project's callbacks by due time (cursor-paged)",
+  tags,
+  scope: 'secret',
+  request: { params: projectParamsSchema, query: callbackListQuerySchema },
+  responses: { 200: { description: 'Callbacks', schema: callbackListSchema } },
+  errors: ['FORBIDDEN'],
+});
 
 export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
   const { prisma } = deps;
@@ -187,8 +232,7 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     // Tenancy, settings, the phone check (S21) and idempotent replays (S22), before the
     // per-number limiter so that it counts numbers, and so replays are never limited.
     async (req: ValidRequest<typeof booking>, res, next) => {
-      const idempotency = idempotencyKeySchema.safeParse(req.get('idempotency-key'));
-      if (!idempotency.success) throw ApiError.validation(idempotency.error, 'Idempotency-Key');
+      const idempotencyKey = req.validHeaders['Idempotency-Key'];
       const { body } = req;
       await ownedProject(prisma, res, body.projectId);
       const prepared = await prepareBooking(prisma, {
@@ -197,7 +241,7 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
         mode: body.mode === 'immediate' ? 'IMMEDIATE' : 'DEFERRED',
         ...(body.slotStart ? { slotStart: body.slotStart } : {}),
         recordingOptOut: body.recordingOptOut,
-        ...(idempotency.data ? { idempotencyKey: idempotency.data } : {}),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
       });
       const replay = await findReplay(prisma, prepared);
       // A replay answers 200 (not 201) with the same callback, as it is now.
@@ -221,17 +265,17 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
 
   router.get('/callbacks/:id', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
     const callback = await ownedCallback(prisma, res, req.params.id);
-    const at = (date: Date | null) => (date ? formatInZone(date, callback.project.timezone) : null);
+    const at = (date: Date) => formatInZone(date, callback.project.timezone);
     res.json({
       ...callbackView(callback, callback.project.timezone),
       attempts: callback.attempts.map((attempt) => ({
         number: attempt.number,
         startedAt: at(attempt.startedAt),
-        endedAt: at(attempt.endedAt),
-        outcome: attempt.outcome,
-        agentId: attempt.agentId,
+        ...(attempt.endedAt ? { endedAt: at(attempt.endedAt) } : {}),
+        ...(attempt.outcome ? { outcome: attempt.outcome } : {}),
+        ...(attempt.agentId ? { agentId: attempt.agentId } : {}),
       })),
-    });
+    } satisfies z.input<typeof callbackDetailSchema>);
   });
 
   router.post('/callbacks/:id/cancel', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
@@ -246,17 +290,26 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     validate(projectList),
     async (req: ValidRequest<typeof projectList>, res) => {
       const project = await ownedProject(prisma, res, req.params.projectId);
-      const { status, from, to, limit } = req.query;
+      const { status, from, to, limit, cursor } = req.query;
+      const after = cursor ? { dueAt: new Date(cursor[0]), id: cursor[1] } : undefined;
       const rows = await prisma.callback.findMany({
         where: {
           projectId: project.id,
           ...(status ? { status: { in: status } } : {}),
           ...(from || to ? { dueAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } } : {}),
+          ...(after ? { OR: [{ dueAt: { gt: after.dueAt } }, { dueAt: after.dueAt, id: { gt: after.id } }] } : {}),
         },
         orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-        take: limit,
+        take: limit + 1,
       });
-      res.json({ items: rows.map((row) => callbackView(row, project.timezone)) });
+      res.json(
+        pageOf(
+          rows,
+          limit,
+          (row) => callbackView(row, project.timezone),
+          (row) => [row.dueAt.toISOString(), row.id],
+        ),
+      );
     },
   );
 

@@ -6,8 +6,27 @@ import { MAX_HOLD_MUSIC_BYTES, checkHoldMusic } from '../../activities/telephony
 import type { Db } from '../../src/infra/prisma';
 import { ownedProject } from '../auth';
 import { ApiError } from '../errors';
+import { registerOperation } from '../openapi/registry';
+import { projectParamsSchema, validate } from '../validate';
 
 const AUDIO_TYPES = ['audio/mpeg', 'audio/mp3', 'audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream'];
+
+registerOperation({
+  method: 'put',
+  path: '/v1/projects/{projectId}/hold-music',
+  summary: "Upload the project's hold music: WAV or MP3, at most 200 KB, checked by content (S31)",
+  tags: ['Settings'],
+  scope: 'secret',
+  request: {
+    params: projectParamsSchema,
+    content: {
+      'audio/mpeg': { schema: { type: 'string', format: 'binary' } },
+      'audio/wav': { schema: { type: 'string', format: 'binary' } },
+    },
+  },
+  responses: { 204: { description: 'Stored' } },
+  errors: ['FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA'],
+});
 
 /** PUT /v1/projects/:projectId/hold-music (behind API-key auth). */
 export function createHoldMusicRouter({ prisma }: { prisma: Db }): Router {
@@ -21,6 +40,7 @@ export function createHoldMusicRouter({ prisma }: { prisma: Db }): Router {
     },
     // One byte over the limit is enough to answer 413 without reading the rest.
     express.raw({ type: () => true, limit: MAX_HOLD_MUSIC_BYTES }),
+    validate({ params: projectParamsSchema }),
     async (req, res) => {
       const projectId = String(req.params.projectId);
       await ownedProject(prisma, res, projectId);

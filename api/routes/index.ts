@@ -32,7 +32,6 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
     perApiKeyPerMinute: config.RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE,
     perPhonePerHour: config.RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR,
   };
-  // The agents router maps errors in its own handler: first, so it only sees its own.
   return [
     createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
     createSettingsRouter({ prisma }),

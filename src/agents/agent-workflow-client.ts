@@ -38,6 +38,7 @@ import {
   type SetStatusInput,
 } from '../../workflows/agent-types';
 import { loadAgentSettings, loadAgentWorkflowState } from './agent-store';
+import { createCallbackWaker, wakeOldestWaiting } from '../callbacks/wake';
 
 export interface AgentWorkflowDeps {
   temporal: Client;
@@ -163,6 +164,9 @@ export async function refreshAgentSettings(deps: AgentWorkflowDeps, agentId: str
         .getHandle(agentWorkflowId(agentId))
         .executeUpdate(refreshSettingsUpdate, { args: [settings] }),
     );
+    // #11.2: new settings may make the agent eligible (calls enabled, chat and call mixed):
+    // the oldest waiting callback looks now rather than at its safety poll.
+    await wakeOldestWaiting(deps.prisma, createCallbackWaker(deps.temporal), { agentId }).catch(() => undefined);
     return true;
   } catch (err) {
     // Not running: the next run reads these settings from the database when it starts.

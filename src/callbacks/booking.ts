@@ -15,7 +15,7 @@ import { isImmediateOffered, isSlotBookable } from '../domain/availability';
 import { parseVisitorPhone } from '../domain/phone';
 import { decideRecording } from '../domain/recording';
 import type { CallSettings } from '../domain/settings';
-import { positionTime, type Slot } from '../domain/slots';
+import type { Slot } from '../domain/slots';
 import type { Db } from '../infra/prisma';
 import type { Logger } from '../logger';
 import { loadCallSettings } from '../store/call-settings';
@@ -76,9 +76,11 @@ const UNIQUE = {
   idempotencyKey: 'callbacks_project_id_idempotency_key_key',
 } as const;
 
-/** Name of the unique index a Prisma write violated (P2002), or null. */
+/** Name of the unique index a Prisma write (P2002) or raw statement (P2010) violated, or null. */
 function violatedUniqueIndex(err: unknown): string | null {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== 'P2002') return null;
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || (err.code !== 'P2002' && err.code !== 'P2010')) {
+    return null;
+  }
   const cause = (err.meta?.driverAdapterError as { cause?: { constraint?: { index?: string } } } | undefined)?.cause;
   return cause?.constraint?.index ?? null;
 }
@@ -177,10 +179,14 @@ async function createImmediate(
 }
 
 /**
- * S14/S20: the lowest free position of an offered slot. The callback and its slot_bookings
- * row are inserted in one transaction (a nested create); the slot_bookings primary key makes a
- * position impossible to take twice, so losing a race is a unique violation and we re-read and
- * retry. Each lost race means another booking took a place, so retries are bounded by capacity.
+ * S14/S20 and #16: the lowest free position of an offered slot at least the minimum lead
+ * time ahead, in one statement (#15: one round trip instead of a read, then a transaction of
+ * two inserts). The statement picks the candidate, inserts its slot_bookings row — whose
+ * primary key makes a position impossible to take twice, so a concurrent booking of the same
+ * position makes the insert do nothing — and inserts the callback only if that row went in.
+ * A lost race is retried; each one means another booking took a place, so retries are
+ * bounded by capacity. Any other violation (S22 open number, Idempotency-Key) fails the whole
+ * statement, slot row included.
  */
 async function createDeferred(
   prisma: Db,
@@ -191,25 +197,11 @@ async function createDeferred(
 ): Promise<Callback> {
   const bookable = isSlotBookable({ settings: booking.settings, now, slotStart: booking.slotStart!, availableAgents });
   if (!bookable.ok) throw new CallbackRefused('SLOT_UNAVAILABLE', bookable.message);
-  const { slot } = bookable;
+  const { slot, firstPosition } = bookable;
   for (let attempt = 0; attempt <= slot.capacity + RETRY_MARGIN; attempt++) {
-    const position = await lowestFreePosition(prisma, booking.projectId, slot);
-    if (position === null) throw new CallbackRefused('SLOT_FULL', 'every position of this slot is booked');
-    try {
-      return await prisma.callback.create({
-        data: {
-          ...row,
-          dueAt: positionTime(slot, position),
-          slotStart: slot.start,
-          position,
-          booking: {
-            create: { projectId: booking.projectId, slotStart: slot.start, position, capacity: slot.capacity },
-          },
-        },
-      });
-    } catch (err) {
-      if (violatedUniqueIndex(err) !== UNIQUE.slotPosition) throw err;
-    }
+    const result = await insertAtLowestFreePosition(prisma, row, slot, firstPosition);
+    if (result === 'FULL') throw new CallbackRefused('SLOT_FULL', 'every position of this slot still ahead is booked');
+    if (result !== 'LOST_RACE') return result;
   }
   throw new CallbackRefused('UNAVAILABLE', 'this slot is being booked by many visitors at once; retry');
 }
@@ -217,14 +209,58 @@ async function createDeferred(
 // Cancellations can free positions while we retry; a few extra rounds cover them.
 const RETRY_MARGIN = 8;
 
-async function lowestFreePosition(prisma: Db, projectId: string, slot: Slot): Promise<number | null> {
-  const taken = await prisma.slotBooking.findMany({
-    where: { projectId, slotStart: slot.start },
-    select: { position: true },
-  });
-  const used = new Set(taken.map((booking) => booking.position));
-  for (let position = 0; position < slot.capacity; position++) if (!used.has(position)) return position;
-  return null;
+/**
+ * One statement: no row when no position from `firstPosition` on is free ('FULL'); a row
+ * without a callback when the candidate was taken meanwhile ('LOST_RACE'). The position's
+ * instant is positionTime's rule (start + ⌊i × length / capacity⌋ ms) in integer arithmetic.
+ */
+async function insertAtLowestFreePosition(
+  prisma: Db,
+  row: NewCallbackRow,
+  slot: Slot,
+  firstPosition: number,
+): Promise<Callback | 'FULL' | 'LOST_RACE'> {
+  const lengthMs = slot.end.getTime() - slot.start.getTime();
+  const rows = await prisma.$queryRaw<Record<string, unknown>[]>`
+    WITH candidate AS (
+      SELECT p AS position
+      FROM generate_series(${firstPosition}::int, ${slot.capacity - 1}::int) AS p
+      WHERE NOT EXISTS (
+        SELECT 1 FROM slot_bookings b
+        WHERE b.project_id = ${row.projectId} AND b.slot_start = ${slot.start} AND b.position = p
+      )
+      ORDER BY p
+      LIMIT 1
+    ), booked AS (
+      INSERT INTO slot_bookings (project_id, slot_start, position, capacity, callback_id)
+      SELECT ${row.projectId}, ${slot.start}, position, ${slot.capacity}::int, ${row.id}::uuid FROM candidate
+      ON CONFLICT ON CONSTRAINT slot_bookings_pkey DO NOTHING
+      RETURNING position
+    ), created AS (
+      INSERT INTO callbacks (id, project_id, mode, status, phone, open_phone, due_at, slot_start, position,
+                             idempotency_key, recording_opt_out, recorded, updated_at)
+      SELECT ${row.id}::uuid, ${row.projectId}, 'DEFERRED'::"CallbackMode", 'SCHEDULED'::"CallbackStatus",
+             ${row.phone}, ${row.openPhone}, ${slot.start}::timestamptz
+               + (position::bigint * ${lengthMs}::bigint / ${slot.capacity}::bigint) * interval '1 millisecond',
+             ${slot.start}, position, ${row.idempotencyKey}, ${row.recordingOptOut}, ${row.recorded}, now()
+      FROM booked
+      RETURNING *
+    )
+    SELECT created.* FROM candidate LEFT JOIN created ON true`;
+  const [first] = rows;
+  if (!first) return 'FULL';
+  if (first.id === null) return 'LOST_RACE';
+  return callbackFromColumns(first);
+}
+
+/** A `callbacks` row read by raw SQL, in the Prisma model's field names (snake → camel). */
+function callbackFromColumns(columns: Record<string, unknown>): Callback {
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, value]) => [
+      name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+      value,
+    ]),
+  ) as unknown as Callback;
 }
 
 const WORKFLOW_START_TIMEOUT_MS = 5_000;
@@ -240,14 +276,21 @@ async function startWorkflowOrLeaveToReconciliation(deps: BookingDeps, callback:
   }
 }
 
-/** S7: bookings held per slot start (epoch ms) in [from, to); one grouped index scan. */
-export async function bookedBySlot(prisma: Db, projectId: string, from: Date, to: Date): Promise<Map<number, number>> {
-  const groups = await prisma.slotBooking.groupBy({
-    by: ['slotStart'],
-    where: { projectId, slotStart: { gte: from, lt: to } },
-    _count: { _all: true },
-  });
-  return new Map(groups.map((group) => [group.slotStart.getTime(), group._count._all]));
+/**
+ * S7: positions held per slot start (epoch ms), for slots starting in [from, to); one
+ * grouped index scan. Availability passes `from` a slot length early to see started slots.
+ */
+export async function bookedPositions(
+  prisma: Db,
+  projectId: string,
+  from: Date,
+  to: Date,
+): Promise<Map<number, number[]>> {
+  const groups = await prisma.$queryRaw<{ slot_start: Date; positions: number[] }[]>`
+    SELECT slot_start, array_agg(position) AS positions FROM slot_bookings
+    WHERE project_id = ${projectId} AND slot_start >= ${from} AND slot_start < ${to}
+    GROUP BY slot_start`;
+  return new Map(groups.map((group) => [new Date(group.slot_start).getTime(), group.positions]));
 }
 
 export interface CancelDeps {

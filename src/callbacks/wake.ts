@@ -1,16 +1,82 @@
-// Signals a waiting callback that an agent may be free, so it looks now rather than at
-// its next poll (S2: within a second when an agent is free).
+// Waking waiting callbacks (#11.2): a callback waiting for an agent sleeps until told an
+// agent may be free (this signal) or its slow safety poll. Events that may free an agent —
+// a reservation released, an agent AVAILABLE again (login, status, wrap-up over, chat
+// ended), an agent's settings changed — wake the oldest callback that could take them.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Prisma } from '../../generated/prisma/client';
+import type { Db } from '../infra/prisma';
 import { agentMayBeFreeSignal } from '../../workflows/messages';
 import { callbackWorkflowId } from '../../workflows/types';
 
-export function createCallbackWaker(temporal: Client) {
-  return async (callbackId: string): Promise<void> => {
+/**
+ * #11.1: how long a waiting row's lease lasts. Its workflow refreshes it at every look, and
+ * looks at least every 15 minutes (SAFETY_POLL_MS in workflows/callback.ts): two polls
+ * missed plus margin mean the workflow is gone.
+ */
+export const WAITING_LEASE = '35 minutes';
+
+/** SQL: the row is waiting and its workflow looked recently (c = callbacks). */
+export const freshWaitingRow = Prisma.sql`c.status = 'WAITING_AGENT' AND c.waiting_seen_at > now() - ${WAITING_LEASE}::interval`;
+
+/** Signals the callback; false when its workflow is not running (nothing to wake). */
+export type CallbackWaker = (callbackId: string) => Promise<boolean | void>;
+
+export function createCallbackWaker(temporal: Client): (callbackId: string) => Promise<boolean> {
+  return async (callbackId) => {
     try {
       await temporal.workflow.getHandle(callbackWorkflowId(callbackId)).signal(agentMayBeFreeSignal);
+      return true;
     } catch (err) {
       // It ended meanwhile: nobody to wake.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
+      return false;
     }
   };
+}
+
+/** Whether `callback-<id>` runs (a terminated, failed or missing one does not). */
+export function createCallbackLiveness(temporal: Client): (callbackId: string) => Promise<boolean> {
+  return async (callbackId) => {
+    try {
+      const description = await temporal.workflow.getHandle(callbackWorkflowId(callbackId)).describe();
+      return description.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  };
+}
+
+/** Ends a row's lease at once: its workflow is known to be gone. */
+export async function dropWaitingLease(prisma: Db, callbackId: string): Promise<void> {
+  await prisma.$executeRaw`UPDATE callbacks SET waiting_seen_at = NULL WHERE id = ${callbackId}::uuid AND status = 'WAITING_AGENT'`;
+}
+
+/** How many gone callbacks one wake-up steps over before giving up (the safety poll remains). */
+const WAKE_TRIES = 5;
+
+/**
+ * Wakes the oldest callback that waits without an agent, among the agent's projects (an
+ * agent became free) or in one project (a reservation no longer holds the next one back).
+ * A callback whose workflow is gone loses its lease and the next one is woken.
+ */
+export async function wakeOldestWaiting(
+  prisma: Db,
+  wake: CallbackWaker | undefined,
+  scope: { agentId: string } | { projectId: string; except: string },
+): Promise<void> {
+  if (!wake) return;
+  const inScope =
+    'agentId' in scope
+      ? Prisma.sql`c.project_id IN (SELECT project_id FROM agent_projects WHERE agent_id = ${scope.agentId}::uuid)`
+      : Prisma.sql`c.project_id = ${scope.projectId} AND c.id <> ${scope.except}::uuid`;
+  const next = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT c.id FROM callbacks c
+     WHERE ${inScope} AND ${freshWaitingRow}
+       AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
+     ORDER BY c.waiting_since, c.id LIMIT ${WAKE_TRIES}`;
+  for (const { id } of next) {
+    if ((await wake(id)) !== false) return;
+    await dropWaitingLease(prisma, id);
+  }
 }

@@ -1,12 +1,23 @@
 import type { CallSettings } from './settings';
-import { findSlot, slotsBetween, type Slot, type SlotConfig } from './slots';
+import {
+  findSlot,
+  firstPositionAhead,
+  freePositionsAhead,
+  positionTime,
+  slotsBetween,
+  type Slot,
+  type SlotConfig,
+} from './slots';
 import { formatInZone, isWithinWeeklyHours } from './time';
 
 export interface AvailabilitySlot {
   start: string;
   end: string;
   capacity: number;
+  /** #16: free positions at least `minimumLeadSeconds` ahead (a started slot keeps its later ones). */
   remaining: number;
+  /** When a booking made now would be called (its position's instant); absent when none is left. */
+  nextPositionAt?: string;
 }
 
 /** The API.md availability response. */
@@ -22,8 +33,28 @@ export interface AvailabilityInput {
   to: Date;
   /** Agents logged in and free for calls right now (S5 agent presence). */
   availableAgents: number;
-  /** Bookings held per slot, keyed by the slot's start in epoch ms. */
-  bookedBySlot: ReadonlyMap<number, number>;
+  /** Positions held per slot, keyed by the slot's start in epoch ms (slots overlapping the window). */
+  bookedPositions: ReadonlyMap<number, readonly number[]>;
+}
+
+const MS_PER_HOUR = 3_600_000;
+/** A slot is at most a day plus a DST hour long: slots overlapping `from` start after this. */
+export const LONGEST_SLOT_MS = 25 * MS_PER_HOUR;
+
+/** The earliest instant a position may be booked for at `now` (#16 minimum lead time). */
+export function earliestBookable(settings: CallSettings, now: Date): Date {
+  return new Date(now.getTime() + settings.deferred.minimumLeadSeconds * 1000);
+}
+
+/**
+ * The slots an availability read covers: those overlapping [from, to) — so a slot that has
+ * started is included — that still have a position ahead of the minimum lead time.
+ */
+export function slotsWithPositionsAhead(settings: CallSettings, now: Date, from: Date, to: Date): Slot[] {
+  const earliest = earliestBookable(settings, now);
+  return slotsBetween(slotConfigOf(settings), new Date(from.getTime() - LONGEST_SLOT_MS), to).filter(
+    (slot) => slot.end > from && firstPositionAhead(slot, earliest) < slot.capacity,
+  );
 }
 
 export function slotConfigOf(settings: CallSettings): SlotConfig {
@@ -52,31 +83,42 @@ export function isDeferredOffered(settings: CallSettings, now: Date, immediateOf
   }
 }
 
-/** S7: what the callbox may show; full slots stay listed with `remaining: 0`. */
+/**
+ * S7: what the callbox may show. Full slots stay listed with `remaining: 0`; a slot that has
+ * started stays listed while it has a position ahead of the minimum lead time (#16), and
+ * `remaining` counts only those positions.
+ */
 export function computeAvailability(input: AvailabilityInput): Availability {
   const { settings, now } = input;
   const immediate = isImmediateOffered(settings, now, input.availableAgents);
   const deferred = isDeferredOffered(settings, now, immediate);
+  const earliest = earliestBookable(settings, now);
   const slots = deferred
-    ? slotsBetween(slotConfigOf(settings), input.from, input.to)
-        .filter((slot) => slot.start > now)
-        .map((slot) => ({
+    ? slotsWithPositionsAhead(settings, now, input.from, input.to).map((slot): AvailabilitySlot => {
+        const free = freePositionsAhead(slot, earliest, input.bookedPositions.get(slot.start.getTime()) ?? []);
+        return {
           start: formatInZone(slot.start, settings.timezone),
           end: formatInZone(slot.end, settings.timezone),
           capacity: slot.capacity,
-          remaining: Math.max(0, slot.capacity - (input.bookedBySlot.get(slot.start.getTime()) ?? 0)),
-        }))
+          remaining: free.length,
+          ...(free[0] === undefined
+            ? {}
+            : { nextPositionAt: formatInZone(positionTime(slot, free[0]), settings.timezone) }),
+        };
+      })
     : [];
   return { immediate: { available: immediate }, deferred: { available: deferred, slots } };
 }
 
 export type SlotBookability =
-  | { ok: true; slot: Slot }
-  | { ok: false; reason: 'DEFERRED_NOT_OFFERED' | 'NO_SUCH_SLOT' | 'SLOT_STARTED'; message: string };
+  | { ok: true; slot: Slot; firstPosition: number }
+  | { ok: false; reason: 'DEFERRED_NOT_OFFERED' | 'NO_SUCH_SLOT' | 'SLOT_OVER'; message: string };
 
 /**
  * The booking path's check before the capacity-enforcing insert (S14): deferred is offered
- * now and `slotStart` is the exact start of a planned slot that has not started. Maps to SLOT_UNAVAILABLE.
+ * now and `slotStart` is the exact start of a planned slot with a position at least the
+ * minimum lead time ahead (#16); the booking takes the lowest free position from
+ * `firstPosition` on. Refusals map to SLOT_UNAVAILABLE.
  */
 export function isSlotBookable(input: {
   settings: CallSettings;
@@ -90,6 +132,9 @@ export function isSlotBookable(input: {
   }
   const slot = findSlot(slotConfigOf(settings), input.slotStart);
   if (!slot) return { ok: false, reason: 'NO_SUCH_SLOT', message: 'no slot starts at this time' };
-  if (!(slot.start > now)) return { ok: false, reason: 'SLOT_STARTED', message: 'this slot has already started' };
-  return { ok: true, slot };
+  const firstPosition = firstPositionAhead(slot, earliestBookable(settings, now));
+  if (firstPosition >= slot.capacity) {
+    return { ok: false, reason: 'SLOT_OVER', message: 'no position of this slot is far enough ahead any more' };
+  }
+  return { ok: true, slot, firstPosition };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { checkDialableE164 } from './phone';
+import { RETRY_CLASSES } from './retry';
 import { isValidIsoDate, isValidTimeZone, parseWallTime, type Weekday } from './time';
 
 export type { Weekday } from './time';
@@ -78,7 +79,10 @@ function dayList<T extends z.ZodType<{ start: string; end: string }>>(item: T) {
 const hoursOfDay = dayList(timeRangeSchema);
 const slotsOfDay = dayList(planningSlotSchema);
 
-/** Opening hours (S5) and offer hours (S6): weekday → time ranges in the project zone. */
+/**
+ * Opening hours (S5) and offer hours (S6): weekday → time ranges in the project zone, plus
+ * `holiday` (API.md), the ranges that apply on the dates of `deferred.holidays` (closed when empty).
+ */
 export const weeklyHoursSchema = z.strictObject({
   mon: hoursOfDay,
   tue: hoursOfDay,
@@ -87,6 +91,7 @@ export const weeklyHoursSchema = z.strictObject({
   fri: hoursOfDay,
   sat: hoursOfDay,
   sun: hoursOfDay,
+  holiday: hoursOfDay,
 });
 
 /** S10/S11: weekly deferred planning plus the column used on holidays. */
@@ -146,6 +151,44 @@ export const distributionSchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/** #16: one outcome class's own count and interval; a field left out takes the top-level value. */
+const retryRuleSchema = z.strictObject({
+  maxRetries: intBetween(0, 20).optional(),
+  intervalSeconds: intBetween(1, 86_400).optional(),
+});
+
+/**
+ * S33 retries: `maxRetries` in all, due `intervalSeconds` apart; #16 per outcome class
+ * (visitorBusy, visitorNoAnswer, agentFailure, technicalFailure) and a minimum gap between
+ * one attempt's end and the next one's start. See src/domain/retry.ts.
+ */
+export const retrySchema = z
+  .strictObject({
+    maxRetries: intBetween(0, 20).default(5),
+    intervalSeconds: intBetween(1, 86_400).default(300),
+    minGapSeconds: intBetween(0, 3600).default(60),
+    byOutcome: z
+      .strictObject(
+        Object.fromEntries(RETRY_CLASSES.map((name) => [name, retryRuleSchema.optional()])) as {
+          [K in (typeof RETRY_CLASSES)[number]]: z.ZodOptional<typeof retryRuleSchema>;
+        },
+      )
+      .prefault(() => ({})),
+  })
+  .superRefine((retry, ctx) => {
+    // A class cannot have more retries than the callback has in all.
+    for (const name of RETRY_CLASSES) {
+      const own = retry.byOutcome[name]?.maxRetries;
+      if (own !== undefined && own > retry.maxRetries) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['byOutcome', name, 'maxRetries'],
+          message: `must be at most retry.maxRetries (${retry.maxRetries}), the retries a callback gets in all`,
+        });
+      }
+    }
+  });
+
 export const callSettingsSchema = z.strictObject({
   timezone: timezoneSchema.default('Europe/Paris'),
   countries: countriesSchema.default(() => ['FR']),
@@ -163,15 +206,13 @@ export const callSettingsSchema = z.strictObject({
       offerHours: weeklyHoursSchema.prefault(() => ({})),
       planning: planningSchema.prefault(() => ({})),
       holidays: holidaysSchema.default(() => []),
+      // #16: a slot that has started still offers the positions at least this far ahead
+      // (default: the 30 s ring timeout plus a margin for getting an agent and dialling).
+      minimumLeadSeconds: intBetween(0, 86_400).default(60),
     })
     .prefault(() => ({})),
   maxHandlingDelaySeconds: intBetween(1, 86_400).default(120),
-  retry: z
-    .strictObject({
-      maxRetries: intBetween(0, 20).default(5),
-      intervalSeconds: intBetween(1, 86_400).default(300),
-    })
-    .prefault(() => ({})),
+  retry: retrySchema.prefault(() => ({})),
   callOrder: z.enum(['AGENT_FIRST', 'VISITOR_FIRST']).default('AGENT_FIRST'),
   distribution: distributionSchema.default(() => ({ mode: 'AGENTS' as const })),
   autoAnswer: z.strictObject({ delaySeconds: intBetween(1, 3600).default(20) }).prefault(() => ({})),
@@ -197,6 +238,7 @@ export type TimeRange = z.output<typeof timeRangeSchema>;
 export type Planning = z.output<typeof planningSchema>;
 export type PlanningSlot = z.output<typeof planningSlotSchema>;
 export type Distribution = z.output<typeof distributionSchema>;
+export type RetrySettings = z.output<typeof retrySchema>;
 export type PlanningColumn = Weekday | 'holiday';
 
 /** The settings of a new project: the document with every default applied. */

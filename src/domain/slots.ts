@@ -81,3 +81,31 @@ export function positionTime(slot: Slot, index: number): Date {
   const length = slot.end.getTime() - slot.start.getTime();
   return new Date(slot.start.getTime() + Math.floor((index * length) / slot.capacity));
 }
+
+/**
+ * #16 started slots: the first position of `slot` whose instant is at or after `earliest`
+ * (now + the minimum lead time), or `slot.capacity` when none is left. Positions are
+ * increasing, so every position from here on is ahead too.
+ */
+export function firstPositionAhead(slot: Slot, earliest: Date): number {
+  const at = earliest.getTime();
+  if (slot.start.getTime() >= at) return 0;
+  // positionTime(k) = start + floor(k × length / capacity) >= at  ⇔  k × length >= (at − start) × capacity
+  // once both sides are whole ms (floor is monotone), so the smallest k is one division away.
+  const length = slot.end.getTime() - slot.start.getTime();
+  const k = Math.ceil(((at - slot.start.getTime()) * slot.capacity) / length);
+  // Guard the rounding of the division at the edges with the exact definition.
+  let position = Math.max(0, k - 1);
+  while (position < slot.capacity && positionTime(slot, position).getTime() < at) position++;
+  return position;
+}
+
+/** The positions of `slot` still ahead of `earliest` and not in `taken`, lowest first. */
+export function freePositionsAhead(slot: Slot, earliest: Date, taken: Iterable<number>): number[] {
+  const used = new Set(taken);
+  const free: number[] = [];
+  for (let position = firstPositionAhead(slot, earliest); position < slot.capacity; position++) {
+    if (!used.has(position)) free.push(position);
+  }
+  return free;
+}

@@ -99,7 +99,8 @@ export function formatInZone(at: Date, timezone: string): string {
 
 /**
  * Whether `at` falls in one of the day's ranges, read on the project's wall clock (S5/S6
- * opening and offer hours). Holiday dates are closed; both runs of a repeated hour count.
+ * opening and offer hours). On holiday dates the `holiday` ranges apply instead of the
+ * weekday's (none: closed), as for the planning (S11); both runs of a repeated hour count.
  */
 export function isWithinWeeklyHours(
   hours: Partial<WeeklyHours>,
@@ -108,11 +109,10 @@ export function isWithinWeeklyHours(
   holidays: readonly string[] = [],
 ): boolean {
   const local = DateTime.fromJSDate(at, { zone: zoneOf(timezone) });
-  if (holidays.includes(local.toFormat('yyyy-MM-dd'))) return false;
-  const weekday = WEEKDAYS[local.weekday - 1];
-  if (weekday === undefined) return false;
+  const column = holidays.includes(local.toFormat('yyyy-MM-dd')) ? 'holiday' : WEEKDAYS[local.weekday - 1];
+  if (column === undefined) return false;
   const minute = local.hour * 60 + local.minute;
-  return (hours[weekday] ?? []).some((range) => {
+  return (hours[column] ?? []).some((range) => {
     const start = parseWallTime(range.start);
     const end = parseWallTime(range.end);
     return start !== null && end !== null && start <= minute && minute < end;

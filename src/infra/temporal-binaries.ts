@@ -30,7 +30,15 @@ export const TEMPORAL_BINARIES: Record<'cli' | 'test-server', TemporalBinary> = 
   },
 };
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The directory of package.json: the same from sources (src/infra) and from the build (dist/src/infra). */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+}
 export const TOOLS_DIR = process.env.TOOLS_DIR ?? path.join(PROJECT_ROOT, '.tools');
 
 function toolPath(binary: TemporalBinary): string {

@@ -40,3 +40,68 @@ export async function registerSearchAttributes(
   });
   return missing.map((key) => key.name);
 }
+
+/** `temporal operator search-attribute create` commands that register `keys` by hand. */
+export function searchAttributeCommands(
+  namespace: string,
+  address: string,
+  keys: ReturnType<typeof defineSearchAttributeKey>[] = ALL_SEARCH_ATTRIBUTES,
+): string[] {
+  return keys.map(
+    (key) =>
+      `temporal operator search-attribute create --address ${address} --namespace ${namespace} --name ${key.name} --type ${key.type}`,
+  );
+}
+
+/** The namespace lacks search attributes and this process may not add them. */
+export class SearchAttributesMissingError extends Error {
+  override name = 'SearchAttributesMissingError';
+}
+
+/**
+ * Makes sure the search attributes exist before this process starts workflows (issue #10
+ * item 1): idempotent (only missing ones are added; a concurrent process adding the same is
+ * fine). Without operator rights it throws a message naming them and the commands, so a
+ * process never runs while every workflow start fails.
+ */
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  address: string,
+  keys: ReturnType<typeof defineSearchAttributeKey>[] = ALL_SEARCH_ATTRIBUTES,
+): Promise<string[]> {
+  try {
+    return await registerSearchAttributes(connection, namespace, keys);
+  } catch (err) {
+    // A concurrent process registered them between our list and our add, or this identity
+    // may not use the operator service but the attributes are there: a visibility query
+    // naming each one is accepted only if it exists.
+    if (await searchAttributesUsable(connection, namespace, keys)) return [];
+    const names = keys.map((key) => `${key.name} (${key.type})`).join(', ');
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new SearchAttributesMissingError(
+      `the Temporal namespace "${namespace}" at ${address} lacks the search attributes this service needs ` +
+        `(${names}) and they could not be registered: ${reason}\n` +
+        `Ask an operator of the cluster to run:\n${searchAttributeCommands(namespace, address, keys)
+          .map((line) => `  ${line}`)
+          .join('\n')}`,
+      { cause: err },
+    );
+  }
+}
+
+async function searchAttributesUsable(
+  connection: Connection,
+  namespace: string,
+  keys: ReturnType<typeof defineSearchAttributeKey>[],
+): Promise<boolean> {
+  try {
+    for (const key of keys) {
+      const value = key.type === SearchAttributeType.DATETIME ? '"2000-01-01T00:00:00Z"' : '"-"';
+      await connection.workflowService.countWorkflowExecutions({ namespace, query: `${key.name} = ${value}` });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}

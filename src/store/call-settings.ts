@@ -11,7 +11,8 @@ import {
   type PlanningColumn,
   type WeeklyHours,
 } from '../domain/settings';
-import { WEEKDAYS, type Weekday } from '../domain/time';
+import { RETRY_CLASSES, type RetryClass } from '../domain/retry';
+import { WEEKDAYS } from '../domain/time';
 
 const toDbDay = (day: PlanningColumn): DbWeekday => day.toUpperCase() as DbWeekday;
 const fromDbDay = (day: DbWeekday): PlanningColumn => day.toLowerCase() as PlanningColumn;
@@ -34,11 +35,10 @@ export async function loadCallSettings(prisma: Db | Tx, projectId: string): Prom
   if (!row) return { ...defaultCallSettings(), timezone: project.timezone, countries: project.countries };
 
   const emptyWeek = () => Object.fromEntries(WEEKDAYS.map((d) => [d, []])) as unknown;
-  const openingHours = emptyWeek() as WeeklyHours;
-  const offerHours = emptyWeek() as WeeklyHours;
+  const openingHours = { ...(emptyWeek() as object), holiday: [] } as unknown as WeeklyHours;
+  const offerHours = { ...(emptyWeek() as object), holiday: [] } as unknown as WeeklyHours;
   for (const h of project.weeklyHours) {
-    const day = fromDbDay(h.day) as Weekday;
-    (h.kind === 'OPENING' ? openingHours : offerHours)[day].push({ start: h.start, end: h.end });
+    (h.kind === 'OPENING' ? openingHours : offerHours)[fromDbDay(h.day)].push({ start: h.start, end: h.end });
   }
   const planning = { ...(emptyWeek() as object), holiday: [] } as unknown as Planning;
   for (const s of project.planningSlots) {
@@ -55,9 +55,15 @@ export async function loadCallSettings(prisma: Db | Tx, projectId: string): Prom
       offerHours,
       planning,
       holidays: project.holidays.map((h) => h.date.toISOString().slice(0, 10)),
+      minimumLeadSeconds: row.deferredMinimumLeadSeconds,
     },
     maxHandlingDelaySeconds: row.maxHandlingDelaySeconds,
-    retry: { maxRetries: row.retryMaxRetries, intervalSeconds: row.retryIntervalSeconds },
+    retry: {
+      maxRetries: row.retryMaxRetries,
+      intervalSeconds: row.retryIntervalSeconds,
+      minGapSeconds: row.retryMinGapSeconds,
+      byOutcome: byOutcomeOf(row),
+    },
     callOrder: row.callOrder,
     distribution:
       row.distributionMode === 'ACD' && row.acdNumber
@@ -93,6 +99,9 @@ export async function saveCallSettings(prisma: Db, projectId: string, settings: 
       maxHandlingDelaySeconds: settings.maxHandlingDelaySeconds,
       retryMaxRetries: settings.retry.maxRetries,
       retryIntervalSeconds: settings.retry.intervalSeconds,
+      retryMinGapSeconds: settings.retry.minGapSeconds,
+      ...byOutcomeColumns(settings.retry.byOutcome),
+      deferredMinimumLeadSeconds: settings.deferred.minimumLeadSeconds,
       callOrder: settings.callOrder,
       distributionMode: settings.distribution.mode,
       acdNumber: acd?.number ?? null,
@@ -128,5 +137,36 @@ export async function saveCallSettings(prisma: Db, projectId: string, settings: 
 }
 
 function hoursRows(projectId: string, kind: 'OPENING' | 'OFFER', hours: WeeklyHours) {
-  return WEEKDAYS.flatMap((day) => hours[day].map((range) => ({ projectId, kind, day: toDbDay(day), ...range })));
+  const columns: PlanningColumn[] = [...WEEKDAYS, 'holiday'];
+  return columns.flatMap((day) => hours[day].map((range) => ({ projectId, kind, day: toDbDay(day), ...range })));
+}
+
+type RetryColumns = {
+  [K in `retry${Capitalize<RetryClass>}${'MaxRetries' | 'IntervalSeconds'}`]: number | null;
+};
+
+const capitalized = (name: RetryClass) => `${name[0]!.toUpperCase()}${name.slice(1)}` as Capitalize<RetryClass>;
+
+/** #16: the classes with a rule of their own; a null column leaves the field out (top-level value). */
+function byOutcomeOf(row: RetryColumns): CallSettings['retry']['byOutcome'] {
+  const byOutcome: CallSettings['retry']['byOutcome'] = {};
+  for (const name of RETRY_CLASSES) {
+    const maxRetries = row[`retry${capitalized(name)}MaxRetries`];
+    const intervalSeconds = row[`retry${capitalized(name)}IntervalSeconds`];
+    if (maxRetries === null && intervalSeconds === null) continue;
+    byOutcome[name] = {
+      ...(maxRetries === null ? {} : { maxRetries }),
+      ...(intervalSeconds === null ? {} : { intervalSeconds }),
+    };
+  }
+  return byOutcome;
+}
+
+function byOutcomeColumns(byOutcome: CallSettings['retry']['byOutcome']): RetryColumns {
+  return Object.fromEntries(
+    RETRY_CLASSES.flatMap((name) => [
+      [`retry${capitalized(name)}MaxRetries`, byOutcome[name]?.maxRetries ?? null],
+      [`retry${capitalized(name)}IntervalSeconds`, byOutcome[name]?.intervalSeconds ?? null],
+    ]),
+  ) as RetryColumns;
 }

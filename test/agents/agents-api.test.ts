@@ -84,17 +84,18 @@ test('POST /agents creates the agent, its LOGGED_OUT presence and its workflow; 
     kind: 'EMPLOYEE',
     answerMode: 'PHONE',
     phoneNumber: '+33612345678',
-    autoAnswer: null,
     autoAnswerEffective: true,
     presence: { state: 'LOGGED_OUT', inChat: false },
   });
+  expect(res.body).not.toHaveProperty('autoAnswer'); // unset: absent, not null (#14)
   const description = await env.client.workflow.getHandle(agentWorkflowId(res.body.id)).describe();
   expect(description.status.name).toBe('RUNNING');
 
   const expert = await createAgent(tenant, { kind: 'EXPERT', name: 'Bob' });
   const read = await request(app).get(`/v1/agents/${expert.id}`).set(tenant.auth);
   expect(read.status).toBe(200);
-  expect(read.body).toMatchObject({ id: expert.id, kind: 'EXPERT', autoAnswer: null, autoAnswerEffective: false });
+  expect(read.body).toMatchObject({ id: expert.id, kind: 'EXPERT', autoAnswerEffective: false });
+  expect(read.body).not.toHaveProperty('autoAnswer');
 });
 
 test('tenancy: another account gets 403 on the agent and on its projects; unknown ids are 404', async () => {

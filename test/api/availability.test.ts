@@ -19,11 +19,18 @@ import { createTimeSkippingEnv } from '../helpers/temporal';
 let env: TestWorkflowEnvironment;
 let prisma: Db;
 let harness: ApiHarness;
+/** The API's clock: a Monday noon in Paris, so no test depends on when it runs (#16 started slots). */
+const MONDAY_NOON = new Date('2027-02-15T12:00:00+01:00');
+let now = MONDAY_NOON;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}` });
+  harness = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}`, clock: () => now });
+});
+
+beforeEach(() => {
+  now = MONDAY_NOON;
 });
 
 afterAll(async () => {
@@ -41,14 +48,13 @@ test('defaults to now … now + 7 days: one slot a day, each in the project offs
   const body = await availability(harness, tenant);
   expect(body.immediate).toEqual({ available: false });
   expect(body.deferred.available).toBe(true);
-  // 7 days from now hold 7 starts at 09:00, or 6 when now is between 09:00 and the day's 09:00 cut.
-  expect(body.deferred.slots.length).toBeGreaterThanOrEqual(6);
-  expect(body.deferred.slots.length).toBeLessThanOrEqual(7);
+  // Monday noon + 7 days: Tuesday … Monday, one 09:00 slot each.
+  expect(body.deferred.slots.map((slot) => slot.start)).toEqual(
+    ['16', '17', '18', '19', '20', '21', '22'].map((day) => `2027-02-${day}T09:00:00+01:00`),
+  );
   for (const slot of body.deferred.slots) {
-    expect(slot).toMatchObject({ capacity: 3, remaining: 3 });
-    expect(slot.start).toMatch(/T09:00:00\+0[12]:00$/);
-    expect(slot.end).toMatch(/T10:00:00\+0[12]:00$/);
-    expect(Date.parse(slot.start)).toBeGreaterThan(Date.now() - 1000);
+    expect(slot).toMatchObject({ capacity: 3, remaining: 3, nextPositionAt: slot.start });
+    expect(slot.end).toBe(slot.start.replace('T09:00', 'T10:00'));
   }
 });
 
@@ -143,4 +149,92 @@ test('404 for an unknown project, 403 for one of another account', async () => {
   const forbidden = await harness.api().get(availabilityPath(other.projectId)).set(tenant.auth);
   expect(forbidden.status).toBe(403);
   expect(forbidden.body.error.code).toBe('FORBIDDEN');
+});
+
+describe('#16: a slot that has started offers the positions still ahead', () => {
+  const SIX_PER_HOUR = { start: '09:00', end: '10:00', capacity: 6 };
+  const nine = '2027-02-15T09:00:00+01:00';
+  const at = (time: string) => new Date(`2027-02-15T${time}+01:00`);
+  const startedSlot = async (tenant: Awaited<ReturnType<typeof createTenant>>) =>
+    (await availability(harness, tenant)).deferred.slots.find((slot) => slot.start === nine);
+
+  test.each<[string, number, string | undefined]>([
+    ['09:01', 5, '09:10'],
+    ['09:29:59', 2, '09:40'],
+    ['09:59', 0, undefined],
+  ])('at %s the started 09:00 slot has %i places left (default lead time 60 s)', async (time, remaining, next) => {
+    const tenant = await createTenant(prisma);
+    await putSettings(harness, tenant, dailySlotSettings(SIX_PER_HOUR));
+    now = at(time.length === 5 ? `${time}:00` : time);
+    const slot = await startedSlot(tenant);
+    if (remaining === 0) {
+      expect(slot).toBeUndefined();
+    } else {
+      expect(slot).toEqual({
+        start: nine,
+        end: '2027-02-15T10:00:00+01:00',
+        capacity: 6,
+        remaining,
+        nextPositionAt: `2027-02-15T${next}:00+01:00`,
+      });
+    }
+    // The next day's slot is whole either way.
+    const tomorrow = (await availability(harness, tenant)).deferred.slots.find((s) => s.start.startsWith('2027-02-16'));
+    expect(tomorrow).toMatchObject({ remaining: 6 });
+  });
+
+  test('bookings of the positions ahead count down to 0; one booked behind does not count', async () => {
+    const tenant = await createTenant(prisma);
+    await putSettings(harness, tenant, dailySlotSettings(SIX_PER_HOUR));
+    now = at('08:59:00'); // 09:00 is still bookable one minute ahead.
+    expect((await book(harness, tenant, { mode: 'deferred', slotStart: nine })).body.position).toBe(0);
+    now = at('09:01:00');
+    expect((await startedSlot(tenant))?.remaining).toBe(5);
+    for (const remaining of [4, 3, 2, 1, 0]) {
+      expect((await book(harness, tenant, { mode: 'deferred', slotStart: nine })).status).toBe(201);
+      expect((await startedSlot(tenant))?.remaining).toBe(remaining);
+    }
+    expect(await startedSlot(tenant)).toEqual({
+      start: nine,
+      end: '2027-02-15T10:00:00+01:00',
+      capacity: 6,
+      remaining: 0,
+    });
+  });
+
+  test('minimumLeadSeconds 0: at 09:29:59 the 09:30 position is still offered', async () => {
+    const tenant = await createTenant(prisma);
+    await putSettings(
+      harness,
+      tenant,
+      dailySlotSettings(SIX_PER_HOUR, {
+        deferred: { enabled: true, offer: 'ALWAYS', minimumLeadSeconds: 0, planning: { mon: [SIX_PER_HOUR] } },
+      }),
+    );
+    now = at('09:29:59');
+    expect(await startedSlot(tenant)).toMatchObject({ remaining: 3, nextPositionAt: '2027-02-15T09:30:00+01:00' });
+  });
+
+  test('holiday opening hours (API.md) open immediate on a holiday instead of the weekday hours', async () => {
+    const tenant = await createTenant(prisma);
+    const weekday = [{ start: '08:00', end: '18:00' }];
+    await putSettings(
+      harness,
+      tenant,
+      dailySlotSettings(SIX_PER_HOUR, {
+        immediate: {
+          enabled: true,
+          availability: 'OPENING_HOURS',
+          openingHours: { mon: weekday, tue: weekday, holiday: [{ start: '10:00', end: '11:00' }] },
+        },
+        deferred: { enabled: true, offer: 'ALWAYS', holidays: ['2027-02-15'], planning: { mon: [SIX_PER_HOUR] } },
+      }),
+    );
+    now = at('10:30:00');
+    expect((await availability(harness, tenant)).immediate.available).toBe(true);
+    now = at('12:00:00'); // Monday hours would be open; the holiday's are not.
+    expect((await availability(harness, tenant)).immediate.available).toBe(false);
+    now = new Date('2027-02-16T12:00:00+01:00'); // Tuesday, not a holiday.
+    expect((await availability(harness, tenant)).immediate.available).toBe(true);
+  });
 });

@@ -373,3 +373,97 @@ describe('S12: daylight-saving days (Europe/Paris)', () => {
     }
   });
 });
+
+describe('#16: booking a slot that has started (API clock at a fixed day, real PostgreSQL)', () => {
+  const nine = '2027-02-15T09:00:00+01:00';
+  const at = (time: string) => new Date(`2027-02-15T${time}+01:00`);
+  let now = at('09:01:00');
+  let started: ApiHarness;
+
+  beforeAll(async () => {
+    started = await startApi({ prisma, temporal: env.client, taskQueue, clock: () => now });
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+
+  async function sixPerHour(): Promise<Tenant> {
+    const tenant = await createTenant(prisma);
+    await putSettings(started, tenant, dailySlotSettings(SIX_PER_HOUR));
+    return tenant;
+  }
+  const bookNine = (tenant: Tenant) => book(started, tenant, { mode: 'deferred', slotStart: nine });
+
+  test('at 09:01: positions 09:10 … 09:50, then SLOT_FULL; the 09:00 behind is never taken', async () => {
+    const tenant = await sixPerHour();
+    now = at('09:01:00');
+    for (let position = 1; position < 6; position++) {
+      const res = await bookNine(tenant);
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ slotStart: nine, position, scheduledAt: `2027-02-15T09:${position}0:00+01:00` });
+    }
+    const full = await bookNine(tenant);
+    expect(full.status).toBe(409);
+    expect(full.body.error.code).toBe('SLOT_FULL');
+    const rows = await prisma.slotBooking.findMany({ where: { projectId: tenant.projectId } });
+    expect(rows.map((row) => row.position).sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test('at 09:29:59: 09:30 is under the 60 s lead, so 09:40 then 09:50', async () => {
+    const tenant = await sixPerHour();
+    now = at('09:29:59');
+    const first = await bookNine(tenant);
+    expect(first.body).toMatchObject({ position: 4, scheduledAt: '2027-02-15T09:40:00+01:00' });
+    const row = await prisma.callback.findUniqueOrThrow({ where: { id: first.body.id } });
+    expect(row.dueAt.toISOString()).toBe('2027-02-15T08:40:00.000Z');
+    expect((await bookNine(tenant)).body).toMatchObject({ position: 5, scheduledAt: '2027-02-15T09:50:00+01:00' });
+    expect((await bookNine(tenant)).body.error.code).toBe('SLOT_FULL');
+  });
+
+  test('at 09:59: nothing of the slot is ahead, SLOT_UNAVAILABLE; the next day books from 09:00', async () => {
+    const tenant = await sixPerHour();
+    now = at('09:59:00');
+    const res = await bookNine(tenant);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('SLOT_UNAVAILABLE');
+    const tomorrow = await book(started, tenant, { mode: 'deferred', slotStart: '2027-02-16T09:00:00+01:00' });
+    expect(tomorrow.body).toMatchObject({ position: 0, scheduledAt: '2027-02-16T09:00:00+01:00' });
+  });
+
+  test('a race on the last position ahead (09:50 at 09:41): 40 requests, exactly one 201, never overbooked', async () => {
+    const tenant = await sixPerHour();
+    now = at('09:41:00');
+    const responses = await Promise.all(Array.from({ length: 40 }, () => bookNine(tenant)));
+    const created = responses.filter((r) => r.status === 201);
+    expect(created).toHaveLength(1);
+    expect(created[0]!.body).toMatchObject({ position: 5, scheduledAt: '2027-02-15T09:50:00+01:00' });
+    const refused = responses.filter((r) => r.status !== 201);
+    expect(refused.every((r) => r.status === 409 && r.body.error.code === 'SLOT_FULL')).toBe(true);
+    expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
+    expect(await prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(1);
+  });
+
+  test('a race at 09:29:59 on the two positions ahead: exactly 09:40 and 09:50, the free ones behind untouched', async () => {
+    const tenant = await sixPerHour();
+    now = at('09:29:59');
+    const responses = await Promise.all(Array.from({ length: 30 }, () => bookNine(tenant)));
+    const positions = responses.filter((r) => r.status === 201).map((r) => r.body.position as number);
+    expect(positions.sort()).toEqual([4, 5]);
+    expect(responses.filter((r) => r.status === 409)).toHaveLength(28);
+    const rows = await prisma.slotBooking.findMany({ where: { projectId: tenant.projectId } });
+    expect(rows.map((row) => row.position).sort()).toEqual([4, 5]);
+  });
+
+  test('a cancelled position ahead is offered again; one behind is not', async () => {
+    const tenant = await sixPerHour();
+    now = at('09:01:00');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await bookNine(tenant)).body.id as string);
+    now = at('09:25:00'); // 09:10 and 09:20 are behind now.
+    // What a cancel leaves (S23, tested with a worker in callbacks.test.ts): the positions freed.
+    await prisma.slotBooking.deleteMany({ where: { callbackId: { in: [ids[0]!, ids[3]!] } } }); // 09:10, 09:40
+    const again = await bookNine(tenant);
+    expect(again.body).toMatchObject({ position: 4, scheduledAt: '2027-02-15T09:40:00+01:00' });
+    expect((await bookNine(tenant)).body.error.code).toBe('SLOT_FULL');
+  });
+});

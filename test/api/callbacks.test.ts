@@ -189,8 +189,6 @@ describe('GET /v1/callbacks/{id}', () => {
         {
           number: 2,
           startedAt: slotStart.replace('T09:00', 'T09:05'),
-          endedAt: null,
-          outcome: null,
           agentId: agent.id,
         },
       ],

@@ -61,7 +61,7 @@ test('per API key: every booking request counts, the next one is 429 with Retry-
   expect((await availability(harness, tenant)).deferred.available).toBe(true);
 });
 
-test('per phone number: created callbacks count across projects; refusals and replays do not', async () => {
+test('per phone number, per project: created callbacks count; refusals and replays do not (#10 item 7)', async () => {
   const harness = await api({ perPhonePerHour: 2 });
   const phone = frenchMobile();
   const first = await tenantWithSlot(harness);
@@ -76,20 +76,27 @@ test('per phone number: created callbacks count across projects; refusals and re
     200,
   );
 
-  const second = await tenantWithSlot(harness);
-  expect((await book(harness, second.tenant, { mode: 'deferred', slotStart: second.slotStart, phone })).status).toBe(
-    201,
-  );
-  const third = await tenantWithSlot(harness);
-  // Written another way, it is the same number.
-  const limited = await book(harness, third.tenant, {
+  // The first booking ends (completed): the number may be booked again in the same project.
+  const end = (id: string) => prisma.callback.update({ where: { id }, data: { status: 'COMPLETED', openPhone: null } });
+  await end((await prisma.callback.findFirstOrThrow({ where: { projectId: first.tenant.projectId } })).id);
+  const again = await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone });
+  expect(again.status).toBe(201);
+  await end(again.body.id as string);
+  // Written another way, it is the same number: the project's allowance (2) is used up.
+  const limited = await book(harness, first.tenant, {
     mode: 'deferred',
-    slotStart: third.slotStart,
+    slotStart: first.slotStart,
     phone: phone.replace('+33', '0'),
   });
   expect(limited.status).toBe(429);
   expect(limited.body.error.code).toBe('RATE_LIMITED');
-  expect(await prisma.callback.count({ where: { projectId: third.tenant.projectId } })).toBe(0);
+  expect(Number(limited.get('Retry-After'))).toBeGreaterThan(0);
+  // Another tenant's bookings of the same number are not limited by this one's.
+  const second = await tenantWithSlot(harness);
+  expect((await book(harness, second.tenant, { mode: 'deferred', slotStart: second.slotStart, phone })).status).toBe(
+    201,
+  );
+  expect(await prisma.callback.count({ where: { projectId: first.tenant.projectId } })).toBe(2);
   // Other numbers are still welcome.
-  expect((await book(harness, third.tenant, { mode: 'deferred', slotStart: third.slotStart })).status).toBe(201);
+  expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart })).status).toBe(201);
 });

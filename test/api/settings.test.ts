@@ -91,8 +91,15 @@ test('PUT then GET round-trips the whole document (defaults filled in)', async (
     },
     distribution: { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 8, identificationAttempts: 2 },
     recording: { enabled: true, ratio: 0.25 },
-    retry: { maxRetries: 0, intervalSeconds: 1 },
+    retry: {
+      maxRetries: 0,
+      intervalSeconds: 1,
+      minGapSeconds: 1,
+      byOutcome: { visitorBusy: { maxRetries: 0 }, technicalFailure: { maxRetries: 0, intervalSeconds: 2 } },
+    },
   };
+  changed.immediate.openingHours = { ...changed.immediate.openingHours, holiday: [{ start: '10:00', end: '11:00' }] };
+  changed.deferred.minimumLeadSeconds = 0;
   await putSettings(harness, tenant, changed);
   expect((await harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth)).body).toEqual(changed);
 });

@@ -58,6 +58,8 @@ function expectedType(f: DmmfField): string {
       return 'bool';
     case 'Float':
       return 'float8';
+    case 'BigInt':
+      return 'int8';
     case 'Bytes':
       return 'bytea';
     case 'DateTime':

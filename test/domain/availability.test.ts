@@ -42,7 +42,7 @@ function availability(partial: Partial<AvailabilityInput> & { now: Date }) {
     from: partial.now,
     to: new Date(partial.now.getTime() + WEEK),
     availableAgents: 1,
-    bookedBySlot: new Map(),
+    bookedPositions: new Map(),
     ...partial,
   });
 }
@@ -109,39 +109,65 @@ describe('computeAvailability (S7)', () => {
     const result = availability({
       now: mondayMorning,
       to: new Date('2026-03-31T00:00:00+02:00'),
-      bookedBySlot: new Map([[Date.parse('2026-03-30T09:00:00+02:00'), 2]]),
+      bookedPositions: new Map([[Date.parse('2026-03-30T09:00:00+02:00'), [0, 1]]]),
     });
     expect(result).toEqual({
       immediate: { available: true },
       deferred: {
         available: true,
         slots: [
-          { start: '2026-03-30T09:00:00+02:00', end: '2026-03-30T10:00:00+02:00', capacity: 6, remaining: 4 },
-          { start: '2026-03-30T14:00:00+02:00', end: '2026-03-30T16:00:00+02:00', capacity: 4, remaining: 4 },
+          {
+            start: '2026-03-30T09:00:00+02:00',
+            end: '2026-03-30T10:00:00+02:00',
+            capacity: 6,
+            remaining: 4,
+            nextPositionAt: '2026-03-30T09:20:00+02:00',
+          },
+          {
+            start: '2026-03-30T14:00:00+02:00',
+            end: '2026-03-30T16:00:00+02:00',
+            capacity: 4,
+            remaining: 4,
+            nextPositionAt: '2026-03-30T14:00:00+02:00',
+          },
         ],
       },
     });
   });
 
-  it.each<[string, number, number]>([
-    ['nothing booked', 0, 6],
-    ['partly booked', 5, 1],
-    ['full: listed with 0 left', 6, 0],
-    ['overbooked data never goes negative', 9, 0],
-  ])('remaining: %s', (_name, booked, remaining) => {
+  it.each<[string, number[], number, string | undefined]>([
+    ['nothing booked', [], 6, '09:00'],
+    ['partly booked', [0, 1, 2, 3, 4], 1, '09:50'],
+    ['a freed position is taken first', [0, 2, 3], 3, '09:10'],
+    ['full: listed with 0 left and no next position', [0, 1, 2, 3, 4, 5], 0, undefined],
+  ])('remaining: %s', (_name, booked, remaining, next) => {
     const result = availability({
       now: mondayMorning,
       to: new Date('2026-03-30T12:00:00+02:00'),
-      bookedBySlot: new Map([[Date.parse('2026-03-30T07:00:00Z'), booked]]),
+      bookedPositions: new Map([[Date.parse('2026-03-30T07:00:00Z'), booked]]),
     });
     expect(result.deferred.slots).toEqual([
-      { start: '2026-03-30T09:00:00+02:00', end: '2026-03-30T10:00:00+02:00', capacity: 6, remaining },
+      {
+        start: '2026-03-30T09:00:00+02:00',
+        end: '2026-03-30T10:00:00+02:00',
+        capacity: 6,
+        remaining,
+        ...(next ? { nextPositionAt: `2026-03-30T${next}:00+02:00` } : {}),
+      },
     ]);
   });
 
   it.each<[string, Date, string[]]>([
-    ['a slot that has started is not listed', new Date('2026-03-30T09:00:00.001+02:00'), ['2026-03-30T14:00:00+02:00']],
-    ['a slot starting right now is not listed', new Date('2026-03-30T09:00:00+02:00'), ['2026-03-30T14:00:00+02:00']],
+    [
+      'a slot that has started keeps its later positions',
+      new Date('2026-03-30T09:00:00.001+02:00'),
+      ['2026-03-30T09:00:00+02:00', '2026-03-30T14:00:00+02:00'],
+    ],
+    [
+      'a slot in its last position, under the lead time, is gone',
+      new Date('2026-03-30T09:49:00.001+02:00'),
+      ['2026-03-30T14:00:00+02:00'],
+    ],
     [
       'a slot starting in 1 ms is listed',
       new Date('2026-03-30T08:59:59.999+02:00'),
@@ -247,18 +273,19 @@ describe('isSlotBookable', () => {
     ['a weekend time', {}, '2026-04-04T09:00:00+02:00', 'NO_SUCH_SLOT'],
     ['a holiday', {}, '2026-04-06T09:00:00+02:00', 'NO_SUCH_SLOT'],
     [
-      'a slot that has started',
+      'a slot that has started (#16)',
       { now: new Date('2026-03-30T09:05:00+02:00') },
       '2026-03-30T09:00:00+02:00',
-      'SLOT_STARTED',
+      null,
     ],
+    ['a slot starting right now', { now: new Date('2026-03-30T09:00:00+02:00') }, '2026-03-30T09:00:00+02:00', null],
     [
-      'a slot starting right now',
-      { now: new Date('2026-03-30T09:00:00+02:00') },
+      'a started slot with no position a minute ahead',
+      { now: new Date('2026-03-30T09:49:00.001+02:00') },
       '2026-03-30T09:00:00+02:00',
-      'SLOT_STARTED',
+      'SLOT_OVER',
     ],
-    ['a slot in the past', { now: new Date('2026-04-01T09:00:00+02:00') }, '2026-03-30T14:00:00+02:00', 'SLOT_STARTED'],
+    ['a slot in the past', { now: new Date('2026-04-01T09:00:00+02:00') }, '2026-03-30T14:00:00+02:00', 'SLOT_OVER'],
     [
       'deferred disabled',
       { settings: settingsWith({ deferred: { enabled: false } }) },
@@ -286,7 +313,11 @@ describe('isSlotBookable', () => {
       ...overrides,
     });
     if (refusal === null) {
-      expect(result).toEqual({ ok: true, slot: expect.objectContaining({ start: new Date(slotStart) }) });
+      expect(result).toEqual({
+        ok: true,
+        slot: expect.objectContaining({ start: new Date(slotStart) }),
+        firstPosition: expect.any(Number),
+      });
     } else {
       expect(result).toEqual({ ok: false, reason: refusal, message: expect.any(String) });
     }
@@ -302,6 +333,82 @@ describe('isSlotBookable', () => {
     expect(result).toEqual({
       ok: true,
       slot: { start: new Date('2026-03-30T12:00:00Z'), end: new Date('2026-03-30T14:00:00Z'), capacity: 4 },
+      firstPosition: 0,
     });
+  });
+});
+
+describe('#16: a started hourly slot of 6 places (09:00, 09:10 … 09:50)', () => {
+  const nineOClock = '2026-03-30T09:00:00+02:00';
+  const at = (time: string) => new Date(`2026-03-30T${time}+02:00`);
+  const startedSlot = (now: Date, booked: number[] = [], deferred: CallSettingsInput['deferred'] = {}) =>
+    availability({
+      now,
+      settings: settingsWith({ deferred }),
+      to: at('12:00:00'),
+      bookedPositions: new Map([[Date.parse(nineOClock), booked]]),
+    }).deferred.slots.find((slot) => slot.start === nineOClock);
+
+  it.each<[string, string, number[], number, string | null, number]>([
+    // The default minimum lead time is 60 s: a position 59 s ahead is not offered.
+    ['09:01, nothing booked: 09:10 … 09:50', '09:01:00', [], 5, '09:10', 1],
+    ['09:01, 09:10 and 09:30 booked', '09:01:00', [1, 3], 3, '09:20', 1],
+    ['09:01, a free 09:00 behind does not count', '09:01:00', [1, 2, 3, 4, 5], 0, null, 1],
+    ['09:29:59: 09:30 is under a minute ahead, 09:40 and 09:50 are left', '09:29:59', [], 2, '09:40', 4],
+    ['09:29:59, 09:40 booked', '09:29:59', [4], 1, '09:50', 4],
+    ['09:48:59: 09:50 is a minute and a second ahead', '09:48:59', [], 1, '09:50', 5],
+    ['09:49:00: 09:50 exactly at the lead time is still offered', '09:49:00', [], 1, '09:50', 5],
+  ])('%s', (_name, time, booked, remaining, next, firstPosition) => {
+    const slot = startedSlot(at(time), booked);
+    expect(slot).toEqual({
+      start: nineOClock,
+      end: '2026-03-30T10:00:00+02:00',
+      capacity: 6,
+      remaining,
+      ...(next ? { nextPositionAt: `2026-03-30T${next}:00+02:00` } : {}),
+    });
+    const bookable = isSlotBookable({
+      settings: settingsWith(),
+      now: at(time),
+      availableAgents: 0,
+      slotStart: new Date(nineOClock),
+    });
+    expect(bookable).toMatchObject({ ok: true, firstPosition });
+  });
+
+  it('at 09:59 the slot has nothing ahead: not listed, and booking it is refused', () => {
+    expect(startedSlot(at('09:59:00'))).toBeUndefined();
+    expect(
+      isSlotBookable({ settings: settingsWith(), now: at('09:59:00'), availableAgents: 0, slotStart: at('09:00:00') }),
+    ).toMatchObject({ ok: false, reason: 'SLOT_OVER' });
+  });
+
+  it.each<[string, number, string, number]>([
+    ['no lead time: 09:30 at 09:29:59', 0, '09:29:59', 3],
+    ['no lead time: 09:50 at 09:50:00', 0, '09:50:00', 1],
+    ['a 10-minute lead: at 09:01 only 09:20 on', 600, '09:01:00', 4],
+    ['a 10-minute lead: at 09:40:01 nothing', 600, '09:40:01', 0],
+  ])('minimumLeadSeconds: %s', (_name, minimumLeadSeconds, time, remaining) => {
+    expect(startedSlot(at(time), [], { minimumLeadSeconds })?.remaining ?? 0).toBe(remaining);
+  });
+
+  it('availability and booking agree on the first position, second by second through the slot', () => {
+    const settings = settingsWith();
+    for (let second = -120; second < 3600; second += 7) {
+      const now = new Date(Date.parse(nineOClock) + second * 1000);
+      const listed = startedSlot(now);
+      const bookable = isSlotBookable({ settings, now, availableAgents: 0, slotStart: new Date(nineOClock) });
+      if (!listed) {
+        expect(bookable.ok).toBe(false);
+        continue;
+      }
+      expect(bookable.ok).toBe(true);
+      if (!bookable.ok) continue;
+      expect(listed.remaining).toBe(6 - bookable.firstPosition);
+      const firstAt = Date.parse(listed.nextPositionAt!);
+      expect(firstAt).toBe(Date.parse(nineOClock) + bookable.firstPosition * 600_000);
+      expect(firstAt - now.getTime()).toBeGreaterThanOrEqual(60_000);
+      expect(firstAt - now.getTime()).toBeLessThan(60_000 + 600_000);
+    }
   });
 });

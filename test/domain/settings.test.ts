@@ -56,16 +56,17 @@ describe('defaultCallSettings', () => {
     expect(defaultCallSettings()).toEqual({
       timezone: 'Europe/Paris',
       countries: ['FR'],
-      immediate: { enabled: true, availability: 'AGENT_PRESENCE', openingHours: emptyWeek },
+      immediate: { enabled: true, availability: 'AGENT_PRESENCE', openingHours: { ...emptyWeek, holiday: [] } },
       deferred: {
         enabled: true,
         offer: 'ALWAYS',
-        offerHours: emptyWeek,
+        offerHours: { ...emptyWeek, holiday: [] },
         planning: { ...emptyWeek, holiday: [] },
         holidays: [],
+        minimumLeadSeconds: 60,
       },
       maxHandlingDelaySeconds: 120,
-      retry: { maxRetries: 5, intervalSeconds: 300 },
+      retry: { maxRetries: 5, intervalSeconds: 300, minGapSeconds: 60, byOutcome: {} },
       callOrder: 'AGENT_FIRST',
       distribution: { mode: 'AGENTS' },
       autoAnswer: { delaySeconds: 20 },
@@ -95,7 +96,7 @@ describe('callSettingsSchema: accepted documents', () => {
     expect(parsed.deferred.planning.mon).toEqual([slot('09:00', '10:00', 6)]);
     expect(parsed.deferred.planning.tue).toEqual([]);
     expect(parsed.immediate.openingHours.mon).toEqual([{ start: '09:00', end: '18:00' }]);
-    expect(parsed.deferred.offerHours).toEqual(emptyWeek);
+    expect(parsed.deferred.offerHours).toEqual({ ...emptyWeek, holiday: [] });
     expect(callSettingsSchema.parse(parsed)).toEqual(parsed);
   });
 
@@ -110,13 +111,18 @@ describe('callSettingsSchema: accepted documents', () => {
       (s) => s.distribution,
       { mode: 'ACD', number: '+33123456789', welcomeMessageSeconds: 5, identificationAttempts: 3 },
     ],
-    ['retry interval default', at('retry', { maxRetries: 0 }), (s) => s.retry, { maxRetries: 0, intervalSeconds: 300 }],
+    [
+      'retry interval default',
+      at('retry', { maxRetries: 0 }),
+      (s) => s.retry,
+      { maxRetries: 0, intervalSeconds: 300, minGapSeconds: 60, byOutcome: {} },
+    ],
     ['recording ratio default', at('recording', { enabled: true }), (s) => s.recording, { enabled: true, ratio: 0.7 }],
     [
       'immediate defaults',
       at('immediate', { enabled: false }),
       (s) => s.immediate,
-      { enabled: false, availability: 'AGENT_PRESENCE', openingHours: emptyWeek },
+      { enabled: false, availability: 'AGENT_PRESENCE', openingHours: { ...emptyWeek, holiday: [] } },
     ],
     ['deferred defaults', at('deferred', { offer: 'SCHEDULE' }), (s) => s.deferred.enabled, true],
   ])('fills omitted fields: %s', (_name, input, pick, expected) => {
@@ -153,6 +159,19 @@ describe('callSettingsSchema: accepted documents', () => {
     ['maxRetries 20', at('retry.maxRetries', 20)],
     ['intervalSeconds 1', at('retry.intervalSeconds', 1)],
     ['intervalSeconds 86400', at('retry.intervalSeconds', 86_400)],
+    ['minGapSeconds 0 (local runs)', at('retry.minGapSeconds', 0)],
+    [
+      'every outcome class',
+      at('retry.byOutcome', {
+        visitorBusy: { maxRetries: 2, intervalSeconds: 120 },
+        visitorNoAnswer: { intervalSeconds: 600 },
+        agentFailure: { maxRetries: 5 },
+        technicalFailure: { maxRetries: 1, intervalSeconds: 1 },
+      }),
+    ],
+    ['holiday opening hours', at('immediate.openingHours', { holiday: [{ start: '10:00', end: '12:00' }] })],
+    ['holiday offer hours', at('deferred.offerHours', { mon: [], holiday: [{ start: '10:00', end: '12:00' }] })],
+    ['no lead time', at('deferred.minimumLeadSeconds', 0)],
     ['autoAnswer 1 s', at('autoAnswer.delaySeconds', 1)],
     ['autoAnswer 3600 s', at('autoAnswer.delaySeconds', 3600)],
     ['ringTimeout 1 s', at('ringTimeoutSeconds', 1)],
@@ -442,6 +461,46 @@ describe('callSettingsSchema: every rule names its exact path', () => {
     ['maxRetries 2.5', at('retry.maxRetries', 2.5), 'retry.maxRetries', /integer/],
     ['intervalSeconds 0', at('retry.intervalSeconds', 0), 'retry.intervalSeconds', /from 1 to 86400/],
     ['intervalSeconds 86401', at('retry.intervalSeconds', 86_401), 'retry.intervalSeconds', /from 1 to 86400/],
+    // #16 retry rules and started slots
+    ['minGapSeconds -1', at('retry.minGapSeconds', -1), 'retry.minGapSeconds', /from 0 to 3600/],
+    ['minGapSeconds 3601', at('retry.minGapSeconds', 3601), 'retry.minGapSeconds', /from 0 to 3600/],
+    [
+      'an unknown outcome class',
+      at('retry.byOutcome', { agentBusy: { maxRetries: 1 } }),
+      'retry.byOutcome.agentBusy',
+      /unknown field/,
+    ],
+    [
+      'a class interval of 0',
+      at('retry.byOutcome', { visitorBusy: { intervalSeconds: 0 } }),
+      'retry.byOutcome.visitorBusy.intervalSeconds',
+      /from 1 to 86400/,
+    ],
+    [
+      'a class with more retries than in all',
+      at('retry', { maxRetries: 3, byOutcome: { visitorNoAnswer: { maxRetries: 4 } } }),
+      'retry.byOutcome.visitorNoAnswer.maxRetries',
+      /at most retry.maxRetries \(3\)/,
+    ],
+    [
+      'an unknown field in a class',
+      at('retry.byOutcome', { technicalFailure: { gapSeconds: 4 } }),
+      'retry.byOutcome.technicalFailure.gapSeconds',
+      /unknown field/,
+    ],
+    ['minimumLeadSeconds -1', at('deferred.minimumLeadSeconds', -1), 'deferred.minimumLeadSeconds', /from 0 to 86400/],
+    [
+      'an unknown hour-map key',
+      at('immediate.openingHours', { holidays: [{ start: '09:00', end: '12:00' }] }),
+      'immediate.openingHours.holidays',
+      /unknown field/,
+    ],
+    [
+      'holiday opening hours ending before they start',
+      at('immediate.openingHours', { holiday: [{ start: '12:00', end: '09:00' }] }),
+      'immediate.openingHours.holiday.0.end',
+      /after start/,
+    ],
     ['autoAnswer 0 s', at('autoAnswer.delaySeconds', 0), 'autoAnswer.delaySeconds', /from 1 to 3600/],
     ['autoAnswer 3601 s', at('autoAnswer.delaySeconds', 3601), 'autoAnswer.delaySeconds', /from 1 to 3600/],
     ['ringTimeout 0 s', at('ringTimeoutSeconds', 0), 'ringTimeoutSeconds', /from 1 to 120/],
@@ -471,18 +530,6 @@ describe('callSettingsSchema: every rule names its exact path', () => {
     // Unknown keys (strict)
     ['unknown top-level key', { timeZone: 'Europe/Paris' }, 'timeZone', /unknown field/],
     ['unknown weekday', planningOf('monday', []), 'deferred.planning.monday', /unknown field/],
-    [
-      'holiday column in opening hours',
-      at('immediate.openingHours.holiday', []),
-      'immediate.openingHours.holiday',
-      /unknown field/,
-    ],
-    [
-      'holiday column in offer hours',
-      at('deferred.offerHours.holiday', []),
-      'deferred.offerHours.holiday',
-      /unknown field/,
-    ],
     [
       'unknown key in a slot',
       planningOf('mon', [{ ...slot('09:00', '10:00'), label: 'morning' }]),

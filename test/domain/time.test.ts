@@ -229,6 +229,19 @@ describe('isWithinWeeklyHours (S5/S6)', () => {
     expect(isWithinWeeklyHours(hours, 'Asia/Tokyo', at, ['2026-03-30'])).toBe(false);
   });
 
+  it.each<[string, string, boolean]>([
+    ['10:30 inside the holiday hours', '2026-03-30T08:30:00Z', true],
+    ['09:30, open on a Monday, closed on this holiday', '2026-03-30T07:30:00Z', false],
+    ['12:00 end exclusive', '2026-03-30T10:00:00Z', false],
+  ])('the holiday column applies on holidays (API.md, #14): %s', (_name, at, expected) => {
+    const withHoliday = { ...hours, holiday: [{ start: '10:00', end: '12:00' }] };
+    expect(isWithinWeeklyHours(withHoliday, 'Europe/Paris', new Date(at), ['2026-03-30'])).toBe(expected);
+    // The same Monday, not a holiday: the Monday ranges.
+    expect(isWithinWeeklyHours(withHoliday, 'Europe/Paris', new Date(at), [])).toBe(
+      isWithinWeeklyHours(hours, 'Europe/Paris', new Date(at)),
+    );
+  });
+
   it('an empty schedule is always closed', () => {
     expect(isWithinWeeklyHours({}, 'Europe/Paris', new Date('2026-03-30T08:00:00Z'))).toBe(false);
   });

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { hashApiKey } from '../../api/auth';
+import { hashApiKey } from '../../src/auth/api-keys';
 import type { BookingRateLimits } from '../../api/rate-limit';
 import { createOpenApiRouter, createV1Routers } from '../../api/routes';
 import { loadConfig } from '../../src/config';

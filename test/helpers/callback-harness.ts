@@ -70,6 +70,7 @@ export async function startHarness(env: TestWorkflowEnvironment, prisma: Db): Pr
       return simulated.placeCall(req);
     },
     hangup: (sid: string) => simulated.hangup(sid),
+    getCallStatus: (sid: string) => simulated.getCallStatus(sid),
     close: () => simulated.close(),
   };
   return {

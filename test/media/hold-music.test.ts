@@ -2,7 +2,7 @@
 import request from 'supertest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
-import { hashApiKey } from '../../api/auth';
+import { hashApiKey } from '../../src/auth/api-keys';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from '../../api/routes/hold-music';
 import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/infra/prisma';

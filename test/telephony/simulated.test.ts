@@ -263,3 +263,21 @@ describe('simulated network (S57)', () => {
     ]);
   });
 });
+
+describe('simulated network: getCallStatus (#11.5)', () => {
+  test('answers from its own state, whatever happened to the events', async () => {
+    // Every event is lost: the network still knows how its calls stand.
+    const telephony = simulated({ talkTimeSeconds: 3, emit: async () => Promise.reject(new Error('lost')) });
+    const { callSid } = await telephony.placeCall(leg('+33612345675'));
+    expect(await telephony.getCallStatus(callSid)).toBe('ringing');
+    await jest.advanceTimersByTimeAsync(1_500);
+    expect(await telephony.getCallStatus(callSid)).toBe('answered');
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(await telephony.getCallStatus(callSid)).toBe('completed');
+
+    const busy = await telephony.placeCall(leg('+33612345671'));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await telephony.getCallStatus(busy.callSid)).toBe('busy');
+    expect(await telephony.getCallStatus('SIMunknown')).toBeNull();
+  });
+});

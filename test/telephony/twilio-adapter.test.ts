@@ -124,7 +124,7 @@ describe('Twilio adapter: placeCall', () => {
     expect(form.get('To')).toBe('+33612345678');
     expect(form.get('From')).toBe('+33187654321');
     expect(form.get('Timeout')).toBe('25');
-    expect(form.get('StatusCallback')).toBe(`${PUBLIC_BASE_URL}/twilio/status?key=cb_123%3A1%3Aagent`);
+    expect(form.get('StatusCallback')).toBe(`${PUBLIC_BASE_URL}/twilio/status?key=cb_123%3A1%3Aagent#rc=5&rp=all`);
     expect(form.get('StatusCallbackMethod')).toBe('POST');
     expect(form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
     expect(form.has('MachineDetection')).toBe(false);
@@ -145,7 +145,7 @@ describe('Twilio adapter: placeCall', () => {
     const form = received[0]!.form;
     expect(form.get('To')).toBe('+33698765432');
     expect(form.get('MachineDetection')).toBe('Enable');
-    expect(form.get('StatusCallback')).toBe(`${PUBLIC_BASE_URL}/twilio/status?key=cb_123%3A1%3Avisitor`);
+    expect(form.get('StatusCallback')).toBe(`${PUBLIC_BASE_URL}/twilio/status?key=cb_123%3A1%3Avisitor#rc=5&rp=all`);
     expect(form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
     // The second party never gets the wait URL, even when the request carries one.
     expect(form.get('Twiml')).toBe(
@@ -274,5 +274,41 @@ describe('Twilio adapter: hangup', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentDialError);
+  });
+});
+
+describe('Twilio adapter: getCallStatus (#11.5, a lost terminal event)', () => {
+  test('fetches the call resource and maps its status', async () => {
+    reply = () => ({ status: 200, body: callResource(CALL_SID, 'completed') });
+    expect(await telephony().getCallStatus(CALL_SID)).toBe('completed');
+    expect(received).toHaveLength(1);
+    expect(received[0]?.method).toBe('GET');
+    expect(received[0]?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${CALL_SID}.json`);
+
+    reply = () => ({ status: 200, body: callResource(CALL_SID, 'in-progress') });
+    expect(await telephony().getCallStatus(CALL_SID)).toBe('answered');
+    reply = () => ({ status: 200, body: callResource(CALL_SID, 'no-answer') });
+    expect(await telephony().getCallStatus(CALL_SID)).toBe('no-answer');
+  });
+
+  test('an unknown call is null; a 5xx is a plain, retryable Error', async () => {
+    reply = () => ({
+      status: 404,
+      body: { code: 20404, message: 'The requested resource was not found', status: 404 },
+    });
+    expect(await telephony().getCallStatus(CALL_SID)).toBeNull();
+    reply = () => ({ status: 503, body: { code: 20503, message: 'Service Unavailable', status: 503 } });
+    const error = await telephony()
+      .getCallStatus(CALL_SID)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PermanentDialError);
+  });
+
+  test('status callbacks ask Twilio to retry failed deliveries (connection override fragment)', async () => {
+    await telephony().placeCall(agentLeg);
+    const url = new URL(received[0]!.form.get('StatusCallback')!);
+    expect(url.hash).toBe('#rc=5&rp=all');
+    expect(url.search).toBe('?key=cb_123%3A1%3Aagent');
   });
 });

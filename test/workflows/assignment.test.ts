@@ -67,6 +67,8 @@ async function waitingCallback(projectId: string, waitingSince: Date) {
       openPhone: phone,
       dueAt: waitingSince,
       waitingSince,
+      // #11.1: a fresh waiting lease, as a live workflow's looks keep it.
+      waitingSeenAt: new Date(),
     },
   });
 }
