@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'node_modules/',
       'dist/',
+      'test/e2e/screenshots/',
       'generated/',
       '.tools/',
       '.data/',

@@ -18,7 +18,8 @@ import type { Db } from '../src/infra/prisma';
 import type { WorkflowStartHealth } from '../src/infra/temporal-client';
 import { maskPhonesInText, type Logger } from '../src/logger';
 import { createApiMetrics, type ApiMetrics } from '../src/metrics';
-import { requireApiKey } from './auth';
+import { corsForProjects, requireApiKey } from './auth';
+import { createCallboxSurfaces } from './routes/callbox';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { methodNotAllowedHandler } from './openapi';
 
@@ -155,6 +156,10 @@ export function createApp(deps: AppDeps) {
   });
 
   for (const router of deps.publicRouters ?? []) app.use(router);
+  // #13: the widget, demo page, visitor link page and agent desk (their own auth).
+  const callbox = createCallboxSurfaces({ prisma, temporal, config: deps.config, logger });
+  app.use(callbox.router);
+  app.locals.closeCallbox = callbox.close;
 
   const v1 = express.Router();
   v1.use((req, _res, next) => {
@@ -168,7 +173,8 @@ export function createApp(deps: AppDeps) {
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use(requireApiKey(prisma, logger));
   for (const router of deps.v1Routers ?? []) v1.use(router);
-  app.use('/v1', v1);
+  // #13: CORS for the projects' allowed web origins (preflights answered before auth).
+  app.use('/v1', corsForProjects(prisma), v1);
 
   app.use(methodNotAllowedHandler());
   app.use(notFoundHandler);

@@ -1,13 +1,47 @@
-// Per-account API keys (Authorization: Bearer), stored as sha256 hashes.
+// API keys (Authorization: Bearer), stored as sha256 hashes. #13: a secret key acts on its
+// whole account (server to server); a publishable key (safe in a web page) belongs to one
+// project, may only use the scopes below, and only from the project's allowed web origins.
+import cors from 'cors';
 import type { Request, RequestHandler } from 'express';
 import { hashApiKey, lastUsedThrottle } from '../src/auth/api-keys';
 import type { Db } from '../src/infra/prisma';
 import type { Logger } from '../src/logger';
 import { ApiError } from './errors';
 
+export type ApiKeyKind = 'secret' | 'publishable';
+
 export interface AuthContext {
   accountId: string;
   apiKeyId: string;
+  kind: ApiKeyKind;
+  /** Publishable keys: the one project they act on. */
+  projectId: string | null;
+}
+
+/** What a publishable key may do; everything else under /v1 needs a secret key. */
+export const PUBLISHABLE_SCOPES = [
+  { scope: 'availability:read', method: 'GET', path: /^\/projects\/[^/]+\/availability$/ },
+  { scope: 'availability:read', method: 'GET', path: /^\/projects\/[^/]+\/widget-config$/ },
+  { scope: 'callbacks:book', method: 'POST', path: /^\/callbacks$/ },
+] as const;
+
+/** The scope a route needs, named in the 403 a publishable key gets elsewhere. */
+export function scopeOfRoute(method: string, path: string): string {
+  const listed = PUBLISHABLE_SCOPES.find((s) => s.method === method && s.path.test(path));
+  if (listed) return listed.scope;
+  const resource = path.split('/')[1] || 'root';
+  return `${resource}:${method === 'GET' || method === 'HEAD' ? 'read' : 'write'}`;
+}
+
+function publishableAllows(method: string, path: string): boolean {
+  return PUBLISHABLE_SCOPES.some(
+    (s) => (s.method === method || (method === 'HEAD' && s.method === 'GET')) && s.path.test(path),
+  );
+}
+
+/** Web origins are compared as the browser sends them: scheme://host[:port], no path. */
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, '').toLowerCase();
 }
 
 export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
@@ -17,7 +51,10 @@ export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1])
       return next(new ApiError('UNAUTHENTICATED', 'missing or malformed Authorization: Bearer <api key>'));
-    const key = await prisma.apiKey.findUnique({ where: { hash: hashApiKey(match[1]) } });
+    const key = await prisma.apiKey.findUnique({
+      where: { hash: hashApiKey(match[1]) },
+      include: { project: { select: { allowedOrigins: true } } },
+    });
     if (!key || key.revokedAt) return next(new ApiError('UNAUTHENTICATED', 'unknown or revoked API key'));
     if (lastUsed.due(key.id)) {
       // At most one write per key a minute; never delays nor fails the request.
@@ -25,9 +62,67 @@ export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
         .update({ where: { id: key.id }, data: { lastUsedAt: new Date() } })
         .catch((err: unknown) => logger?.warn({ err, apiKeyId: key.id }, 'last_used_at not recorded'));
     }
-    res.locals.auth = { accountId: key.accountId, apiKeyId: key.id } satisfies AuthContext;
+    const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
+    if (kind === 'publishable') {
+      if (!key.projectId) return next(new ApiError('UNAUTHENTICATED', 'publishable key without a project'));
+      if (!publishableAllows(req.method, req.path)) {
+        const scope = scopeOfRoute(req.method, req.path);
+        return next(
+          new ApiError('FORBIDDEN', `a publishable key lacks the scope ${scope}; this route needs a secret key`),
+        );
+      }
+      // A browser always sends Origin on cross-origin requests; a page elsewhere is refused.
+      // The API's own pages (/demo, the visitor page) are same-origin and always allowed.
+      const origin = req.get('origin');
+      const allowed = (key.project?.allowedOrigins ?? []).map(normalizeOrigin);
+      allowed.push(normalizeOrigin(`${req.protocol}://${req.get('host') ?? ''}`));
+      if (origin !== undefined && !allowed.includes(normalizeOrigin(origin))) {
+        return next(new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`));
+      }
+    }
+    res.locals.auth = {
+      accountId: key.accountId,
+      apiKeyId: key.id,
+      kind,
+      projectId: kind === 'publishable' ? key.projectId : null,
+    } satisfies AuthContext;
     next();
   };
+}
+
+/**
+ * CORS for /v1 (#13): an origin is answered only when some project lists it in
+ * allowed_origins (the per-key check above then narrows it to the key's own project).
+ * Preflights are answered here, before authentication (they carry no key).
+ */
+export function corsForProjects(prisma: Db, options: { cacheMs?: number } = {}): RequestHandler {
+  // Page views ask availability on every load: an origin's answer is kept briefly. Only the
+  // CORS headers depend on it; the key's own origin check above always reads the database.
+  const cacheMs = options.cacheMs ?? 30_000;
+  const known = new Map<string, { allowed: boolean; until: number }>();
+  return cors({
+    origin: (origin, callback) => {
+      if (!origin) return callback(null, false);
+      const key = normalizeOrigin(origin);
+      const cached = known.get(key);
+      if (cached && cached.until > Date.now()) return callback(null, cached.allowed ? origin : false);
+      // Compared as normalizeOrigin does, whatever case or trailing slash was stored.
+      prisma.$queryRaw<{ count: bigint }[]>`
+          SELECT count(*) AS count FROM projects
+           WHERE EXISTS (SELECT 1 FROM unnest(allowed_origins) AS o WHERE rtrim(lower(btrim(o)), '/') = ${key})`
+        .then((rows) => Number(rows[0]?.count ?? 0))
+        .then((count) => {
+          if (known.size >= 10_000) known.clear();
+          known.set(key, { allowed: count > 0, until: Date.now() + cacheMs });
+          callback(null, count > 0 ? origin : false);
+        })
+        .catch((err: unknown) => callback(err as Error));
+    },
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+    exposedHeaders: ['Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'],
+    maxAge: 600,
+  });
 }
 
 export function authOf(res: { locals: Record<string, unknown> }): AuthContext {
@@ -36,11 +131,17 @@ export function authOf(res: { locals: Record<string, unknown> }): AuthContext {
   return auth;
 }
 
-/** Tenancy: 404 when the project does not exist, 403 when another account owns it. */
+/**
+ * Tenancy: 404 when the project does not exist, 403 when another account owns it, or when a
+ * publishable key names a project other than its own.
+ */
 export async function ownedProject(prisma: Db, res: { locals: Record<string, unknown> }, projectId: string) {
   const project = await prisma.project.findUnique({ where: { id: projectId } });
   if (!project) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
-  if (project.accountId !== authOf(res).accountId) throw new ApiError('FORBIDDEN', 'project of another account');
+  const auth = authOf(res);
+  if (project.accountId !== auth.accountId) throw new ApiError('FORBIDDEN', 'project of another account');
+  if (auth.projectId !== null && auth.projectId !== project.id)
+    throw new ApiError('FORBIDDEN', 'a publishable key acts only on its own project');
   return project;
 }
 

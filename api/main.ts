@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     stopWaiting.abort();
     logger.info({ signal }, 'API stopping');
     metricsServer?.close();
+    // #13: the desks' event streams end with their LISTEN connection, so close() can finish.
+    void (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
     server.close(() => {
       void Promise.allSettled([prisma.$disconnect(), connection.close(), rateLimitPool.end()]).finally(() => {
         logger.info('API stopped');

@@ -23,6 +23,8 @@ export interface BookingRateLimits {
   perPhonePerHour: number;
   /** Shared counters in PostgreSQL (api/main.ts passes its pool); unset: this process's memory. */
   store?: Pool;
+  /** #13: public bookings (publishable keys) per client IP per hour (RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR). */
+  perIpPerHour?: number;
 }
 
 /** The table of migration 20261126100000_rate_limits. */
@@ -67,6 +69,7 @@ function limitHeaders(res: Response, limit: number, outcome: RateLimiterRes, win
 export function bookingRateLimiters(limits: BookingRateLimits): {
   perApiKey: RequestHandler;
   perPhone: RequestHandler;
+  perIp: RequestHandler;
 } {
   const perKey = limiter(limits.store, 'key', limits.perApiKeyPerMinute, MINUTE_S);
   const perPhone = limiter(limits.store, 'phone', limits.perPhonePerHour, HOUR_S);
@@ -106,5 +109,26 @@ export function bookingRateLimiters(limits: BookingRateLimits): {
     );
   };
 
-  return { perApiKey: perApiKeyHandler, perPhone: perPhoneHandler };
+  // #13: a web page's visitors share the page's publishable key; each IP gets its own budget.
+  // Secret keys (server to server, one IP for all visitors) are not limited per IP.
+  const perIp = limiter(limits.store, 'ip', limits.perIpPerHour ?? 20, HOUR_S);
+  const perIpHandler = (req: Request, res: Response, next: NextFunction) => {
+    if (authOf(res).kind !== 'publishable') return next();
+    const key = req.ip ?? 'unknown';
+    perIp.consume(key).then(
+      () => {
+        // Only created callbacks count, as for the per-phone limit.
+        res.once('finish', () => {
+          if (res.statusCode !== 201) void perIp.reward(key, 1).catch(() => undefined);
+        });
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) return next(rateLimited(res, err, 'from this address'));
+        next(err);
+      },
+    );
+  };
+
+  return { perApiKey: perApiKeyHandler, perPhone: perPhoneHandler, perIp: perIpHandler };
 }

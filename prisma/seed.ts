@@ -9,6 +9,11 @@ import { saveCallSettings } from '../src/store/call-settings';
 
 export const DEMO_PROJECT_ID = 'demo';
 
+/** #13: the demo project's publishable key (a fixed dev value: it is public by design). */
+export const DEMO_PUBLISHABLE_KEY = 'pk_demo_0123456789abcdefdemo';
+/** #13: web origins allowed to use it (the API's own pages are allowed anyway, same origin). */
+export const DEMO_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
+
 const weekdaySlots = [
   { start: '09:00', end: '10:00', capacity: 6 },
   { start: '10:00', end: '11:00', capacity: 6 },
@@ -86,7 +91,14 @@ export interface SeedResult {
   created: boolean;
 }
 
-export async function seed(prisma: Db, apiKey: string): Promise<SeedResult> {
+export async function seed(
+  prisma: Db,
+  apiKey: string,
+  widget: { publishableKey: string; allowedOrigins: string[] } = {
+    publishableKey: DEMO_PUBLISHABLE_KEY,
+    allowedOrigins: DEMO_ALLOWED_ORIGINS,
+  },
+): Promise<SeedResult> {
   const hash = hashApiKey(apiKey);
   const existingKey = await prisma.apiKey.findUnique({ where: { hash } });
   const accountId =
@@ -101,7 +113,10 @@ export async function seed(prisma: Db, apiKey: string): Promise<SeedResult> {
   if (project && project.accountId !== accountId) {
     throw new Error(`project ${DEMO_PROJECT_ID} belongs to another account; was SEED_API_KEY changed?`);
   }
-  if (project) return { accountId, projectId: DEMO_PROJECT_ID, created: false };
+  if (project) {
+    await seedWidgetKey(prisma, accountId, widget);
+    return { accountId, projectId: DEMO_PROJECT_ID, created: false };
+  }
 
   await prisma.project.create({
     data: {
@@ -129,7 +144,33 @@ export async function seed(prisma: Db, apiKey: string): Promise<SeedResult> {
       },
     });
   }
+  await seedWidgetKey(prisma, accountId, widget);
   return { accountId, projectId: DEMO_PROJECT_ID, created: true };
+}
+
+/** #13: the demo's publishable key and allowed origins, unless already there (edits are kept). */
+async function seedWidgetKey(
+  prisma: Db,
+  accountId: string,
+  widget: { publishableKey: string; allowedOrigins: string[] },
+): Promise<void> {
+  const hash = hashApiKey(widget.publishableKey);
+  if (!(await prisma.apiKey.findUnique({ where: { hash } }))) {
+    await prisma.apiKey.create({
+      data: {
+        accountId,
+        hash,
+        kind: 'publishable',
+        projectId: DEMO_PROJECT_ID,
+        prefix: widget.publishableKey.slice(0, 8),
+        label: 'demo widget',
+      },
+    });
+  }
+  await prisma.project.updateMany({
+    where: { id: DEMO_PROJECT_ID, allowedOrigins: { isEmpty: true } },
+    data: { allowedOrigins: widget.allowedOrigins },
+  });
 }
 
 if (require.main === module) {

@@ -1,6 +1,9 @@
 // Process configuration, parsed once from the environment (fails fast, readably).
 import { z } from 'zod';
 
+/** Public: the manage links of a laptop run; production refuses it (productionProblems). */
+const DEV_VISITOR_LINK_SECRET_DEFAULT = 'dev-visitor-link-secret-change-me';
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const configSchema = z.object({
@@ -46,6 +49,20 @@ export const configSchema = z.object({
   RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
   /** #11: how often the worker ends rows whose workflow closed without ending them (docs/operations.md). */
   CALLBACK_REPAIR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** #13: public bookings (publishable keys) per client IP per hour. */
+  RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /** #13: signs the visitor's manage link (HMAC-SHA256); set a long random value in production. */
+  VISITOR_LINK_SECRET: z.string().min(16).default(DEV_VISITOR_LINK_SECRET_DEFAULT),
+  /** #13: how long a visitor's manage link stays valid after the callback is due. */
+  VISITOR_LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** #13: desk answering on real Twilio: an API key (SK…) and its secret, and the TwiML app. */
+  TWILIO_API_KEY_SID: z.string().optional(),
+  TWILIO_API_KEY_SECRET: z.string().optional(),
+  TWILIO_TWIML_APP_SID: z.string().optional(),
+  /** #13: lifetime of a desk agent's Twilio Voice access token. */
+  TWILIO_VOICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** #13: lifetime of an agent token issued by POST /v1/agents/{id}/tokens. */
+  AGENT_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Waiting for a PostgreSQL connection (pool's connectionTimeoutMillis): an outage answers, not hangs. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
@@ -73,6 +90,7 @@ export type Config = z.infer<typeof configSchema> & {
 /** The development defaults production must not run with. */
 export const DEV_API_KEY = 'dev-api-key';
 export const DEV_SIMULATED_AUTH_TOKEN = 'simulated-network-token';
+export const DEV_VISITOR_LINK_SECRET = DEV_VISITOR_LINK_SECRET_DEFAULT;
 const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'] as const;
 
 /** Configuration error: the process prints the message and exits non-zero. */
@@ -106,6 +124,11 @@ export function productionProblems(env: NodeJS.ProcessEnv, c: z.infer<typeof con
   ) {
     problems.push(
       `SIMULATED_AUTH_TOKEN: the simulated network signs webhooks with the public default "${DEV_SIMULATED_AUTH_TOKEN}"; set a secret one (or configure Twilio)`,
+    );
+  }
+  if (c.VISITOR_LINK_SECRET === DEV_VISITOR_LINK_SECRET) {
+    problems.push(
+      "VISITOR_LINK_SECRET: visitors' manage links would be signed with the public development default; set a long random secret",
     );
   }
   if (!c.METRICS_TOKEN && !c.API_METRICS_PORT) {

@@ -136,29 +136,31 @@ async function main(): Promise<void> {
   const agents = createAgentWorkflowClient({ temporal, prisma, taskQueue: config.TEMPORAL_TASK_QUEUE });
   let reconciling = false;
   let createdFrom: Date | undefined; // the first pass looks at every SCHEDULED row
-  const reconcileEveryMs = Math.min(60_000, config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000); // #11
-  const reconcileTimer = setInterval(() => {
-    if (reconciling) return;
-    reconciling = true;
-    reconcileCallbacks({
-      prisma,
-      temporal,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      olderThanMs: 60_000,
-      createdFrom,
-      logger,
-    })
-      .then(async (result) => {
-        createdFrom = result.nextFrom;
-        if (result.started > 0) logger.warn(result, 'started callbacks whose workflow was missing');
-        // An agent held by a callback that no longer runs (terminated by an operator) is freed.
-        await releaseOrphanedReservations({ prisma, temporal, agents, graceMs: 120_000, logger });
+  const reconcileTimer = setInterval(
+    () => {
+      if (reconciling) return;
+      reconciling = true;
+      reconcileCallbacks({
+        prisma,
+        temporal,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        olderThanMs: 60_000,
+        createdFrom,
+        logger,
       })
-      .catch((err: unknown) => logger.error({ err }, 'callback reconciliation failed'))
-      .finally(() => {
-        reconciling = false;
-      });
-  }, reconcileEveryMs);
+        .then(async (result) => {
+          createdFrom = result.nextFrom;
+          if (result.started > 0) logger.warn(result, 'started callbacks whose workflow was missing');
+          // An agent held by a callback that no longer runs (terminated by an operator) is freed.
+          await releaseOrphanedReservations({ prisma, temporal, agents, graceMs: 120_000, logger });
+        })
+        .catch((err: unknown) => logger.error({ err }, 'callback reconciliation failed'))
+        .finally(() => {
+          reconciling = false;
+        });
+    },
+    Math.min(60_000, config.CALLBACK_REPAIR_INTERVAL_SECONDS * 1000),
+  ); // #11: chaos tests shorten it
   // #11: rows whose workflow closed without ending them (terminated in the UI…) are ended.
   const repair = startRepairLoop({
     prisma,

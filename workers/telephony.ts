@@ -11,6 +11,7 @@ import {
   type SimulatedClock,
 } from '../activities/telephony/simulated';
 import { createTwilioClient, createTwilioTelephony } from '../activities/telephony/twilio';
+import { createSimulatedSoftphone } from '../src/desk/simulated-softphone';
 
 export function createTelephony(
   config: Config,
@@ -36,6 +37,8 @@ export function createTelephony(
       authToken: config.webhookAuthToken,
       digits: config.SIMULATED_ACD_IDENTIFIER,
     }),
+    // #13: desk agents answer on their open desk's simulated softphone.
+    deskPhone: createSimulatedSoftphone({ prisma, logger }),
     logger,
     ...options,
   });

@@ -70,6 +70,15 @@ interface SimulatedCall {
   delivery: Promise<void>;
 }
 
+/**
+ * #13: the desk page's simulated softphone. `ring` resolves when the agent answers or declines
+ * on it, or null at once when no desk of that agent is open (the leg then answers by itself).
+ */
+export interface SimulatedDeskPhone {
+  ring(req: DialRequest, callSid: string): Promise<'answered' | 'declined' | null>;
+  ended(callSid: string): void;
+}
+
 export type SimulatedTelephony = TelephonyPort & {
   /** Stops every simulated call without further events (shutdown, tests). */
   close(): void;
@@ -85,6 +94,8 @@ export function createSimulatedTelephony(options: {
   maxEmitAttempts?: number;
   /** S42: the simulated ACD's agent keys in an identifier; answers how the try went. */
   acdKeypad?: (req: DialRequest, tryNumber: number) => Promise<AcdTryResult>;
+  /** #13: a desk agent's leg rings on their open desk's simulated softphone (src/desk/simulated-softphone.ts). */
+  deskPhone?: SimulatedDeskPhone;
   logger?: TelephonyLogger;
 }): SimulatedTelephony {
   const { emit, talkTimeSeconds, logger } = options;
@@ -149,6 +160,7 @@ export function createSimulatedTelephony(options: {
     calls.delete(call.callSid);
     endedStatus.set(call.callSid, status);
     send(call, status, { durationSeconds });
+    if (options.deskPhone && call.req.to.startsWith('client:')) options.deskPhone.ended(call.callSid);
   }
 
   function run(call: SimulatedCall) {
@@ -164,17 +176,40 @@ export function createSimulatedTelephony(options: {
       return at(call, ringTimeoutMs, () => end(call, 'no-answer', 0));
     }
     const talkSeconds = talkTimeSeconds(req);
-    at(call, SIMULATED_TIMINGS.answerAfterMs, () => {
+    const answer = () => {
       call.phase = 'answered';
       call.answeredAtMs = clock.now().getTime();
       // S32: voicemail picks up, which counts as answered.
       send(call, 'answered', { answeredBy: outcome === 'voicemail' ? 'machine' : 'human' });
-    });
+    };
     const talk = (afterMs: number) => {
       // The first party waits in the conference (hold music) until the bridge ends and it is
       // hung up; the second party talks for the configured time, then hangs up.
       if (req.startConferenceOnEnter) at(call, afterMs + talkSeconds * 1000, () => end(call, 'completed', talkSeconds));
     };
+    const deskPhone = options.deskPhone;
+    if (deskPhone && req.to.startsWith('client:')) {
+      // #13: rings on the agent's desk until answered there, declined, or the ring timeout.
+      at(call, ringTimeoutMs, () => call.phase === 'ringing' && end(call, 'no-answer', 0));
+      void deskPhone.ring(req, call.callSid).then(
+        (result) => {
+          if (call.phase !== 'ringing') return;
+          if (result === 'declined') return end(call, 'busy', 0);
+          if (result === 'answered') {
+            answer();
+            return talk(0);
+          }
+          at(call, SIMULATED_TIMINGS.answerAfterMs, answer);
+          talk(SIMULATED_TIMINGS.answerAfterMs);
+        },
+        (err: unknown) => {
+          logger?.error({ key: req.key, err }, 'simulated desk softphone failed');
+          if (call.phase === 'ringing') end(call, 'failed', 0);
+        },
+      );
+      return;
+    }
+    at(call, SIMULATED_TIMINGS.answerAfterMs, answer);
     if (!req.acd || !options.acdKeypad) return talk(SIMULATED_TIMINGS.answerAfterMs);
     // S42: after the welcome message, the ACD's agent keys in an identifier, try after try.
     const keypad = options.acdKeypad;

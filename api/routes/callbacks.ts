@@ -15,6 +15,7 @@ import {
 import { formatInZone } from '../../src/domain/time';
 import type { Db } from '../../src/infra/prisma';
 import { ATTEMPT_OUTCOMES, CALLBACK_END_REASONS, CALLBACK_STATUSES } from '../../workflows/types';
+import type { VisitorLinks } from '../../src/visitor/link';
 import { authOf, ownedProject } from '../auth';
 import { ApiError } from '../errors';
 import { HEADERS, registerOperation } from '../openapi/registry';
@@ -152,6 +153,8 @@ const refusalsAsApiErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 
 export interface CallbacksRouterDeps extends BookingDeps {
   rateLimits: BookingRateLimits;
+  /** #13: signs the visitor's manage link returned as `manageUrl` with a booking. */
+  visitorLinks?: VisitorLinks;
 }
 
 const booking = { body: bookingRequestSchema, headers: bookingHeaders };
@@ -224,10 +227,17 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
   const { prisma } = deps;
   const limiters = bookingRateLimiters(deps.rateLimits);
   const router = Router();
+  /** #13: the visitor's signed link to see, cancel or move this callback (no phone number in it). */
+  const manageUrlOf = (row: Callback) => {
+    const links = deps.visitorLinks;
+    if (!links) return {};
+    return { manageUrl: links.url(links.sign({ callbackId: row.id, expiresAt: links.expiryFor(row.dueAt) })) };
+  };
 
   router.post(
     '/callbacks',
     limiters.perApiKey,
+    limiters.perIp,
     validate(booking),
     // Tenancy, settings, the phone check (S21) and idempotent replays (S22), before the
     // per-number limiter so that it counts numbers, and so replays are never limited.
@@ -249,7 +259,7 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
         return void res
           .status(200)
           .set('Idempotent-Replayed', 'true')
-          .json(callbackView(replay, prepared.settings.timezone));
+          .json({ ...callbackView(replay, prepared.settings.timezone), ...manageUrlOf(replay) });
       res.locals.booking = prepared;
       setRateLimitedPhone(res, prepared.e164);
       next();
@@ -259,7 +269,9 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
       const prepared = res.locals.booking as PreparedBooking;
       const { callback, created } = await bookCallback(deps, prepared);
       if (!created) res.set('Idempotent-Replayed', 'true');
-      res.status(created ? 201 : 200).json(callbackView(callback, prepared.settings.timezone));
+      res
+        .status(created ? 201 : 200)
+        .json({ ...callbackView(callback, prepared.settings.timezone), ...manageUrlOf(callback) });
     },
   );
 
@@ -268,6 +280,8 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     const at = (date: Date) => formatInZone(date, callback.project.timezone);
     res.json({
       ...callbackView(callback, callback.project.timezone),
+      // #13: the visitor's link again (e.g. to send it by SMS or e-mail from a back office).
+      ...manageUrlOf(callback),
       attempts: callback.attempts.map((attempt) => ({
         number: attempt.number,
         startedAt: at(attempt.startedAt),

@@ -6,6 +6,9 @@ import type { Db } from '../../src/infra/prisma';
 import type { Logger } from '../../src/logger';
 import type { BookingRateLimits } from '../rate-limit';
 import { createAgentsRouter } from './agents';
+import { createAgentTokensRouter } from './agent-tokens';
+import { callboxDepsOf, type CallboxConfigKeys } from './callbox-deps';
+import { createWidgetConfigRouter } from './widget-config';
 import { createAvailabilityRouter } from './availability';
 import { createCallbacksRouter } from './callbacks';
 import { createSettingsRouter } from './settings';
@@ -16,7 +19,8 @@ export interface V1RouterDeps {
   config: Pick<
     Config,
     'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE' | 'RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR'
-  >;
+  > &
+    Partial<Pick<Config, CallboxConfigKeys>>;
   logger: Logger;
   /** Default: the config's RATE_LIMIT_BOOKINGS_*; tests pass small ones. */
   rateLimits?: BookingRateLimits;
@@ -31,12 +35,25 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
   const rateLimits = deps.rateLimits ?? {
     perApiKeyPerMinute: config.RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE,
     perPhonePerHour: config.RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR,
+    perIpPerHour: config.RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR ?? 20,
   };
+  const callbox = callboxDepsOf(config);
   return [
     createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
     createSettingsRouter({ prisma }),
     createAvailabilityRouter({ prisma, clock }),
-    createCallbacksRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock, rateLimits }),
+    createCallbacksRouter({
+      prisma,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      logger,
+      clock,
+      rateLimits,
+      visitorLinks: callbox.visitorLinks,
+    }),
+    // #13: the widget's project info and agent tokens.
+    createWidgetConfigRouter({ prisma }),
+    createAgentTokensRouter({ prisma, tokenTtlDays: callbox.agentTokenTtlDays }),
   ];
 }
 

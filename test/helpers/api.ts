@@ -18,6 +18,9 @@ import { createProjectFixture } from './db';
 export interface ApiHarness {
   api: () => ReturnType<typeof request>;
   server: Server;
+  app: ReturnType<typeof createApp>;
+  /** http://127.0.0.1:<port> */
+  base: string;
   close: () => Promise<void>;
 }
 
@@ -29,12 +32,15 @@ export async function startApi(options: {
   clock?: () => Date;
   /** The client the booking routes use, when it must differ from `temporal` (a failing one). */
   bookingTemporal?: Client;
+  /** More environment for loadConfig (e.g. #13's Twilio Voice settings). */
+  env?: Record<string, string>;
 }): Promise<ApiHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: process.env.DATABASE_URL,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const logger = createLogger({ level: 'silent' });
   const app = createApp({
@@ -48,7 +54,7 @@ export async function startApi(options: {
       temporal: options.bookingTemporal ?? options.temporal,
       config,
       logger,
-      rateLimits: { perApiKeyPerMinute: 100_000, perPhonePerHour: 1_000, ...options.rateLimits },
+      rateLimits: { perApiKeyPerMinute: 100_000, perPhonePerHour: 1_000, perIpPerHour: 100_000, ...options.rateLimits },
       ...(options.clock ? { clock: options.clock } : {}),
     }),
   });
@@ -59,7 +65,12 @@ export async function startApi(options: {
   return {
     api: () => request(base),
     server,
-    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    app,
+    base,
+    close: async () => {
+      await (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
   };
 }
 

@@ -153,6 +153,7 @@ async function main(): Promise<number> {
       SEED_API_KEY: apiKey,
       SIMULATED_AUTH_TOKEN: secret(),
       METRICS_TOKEN: secret(),
+      VISITOR_LINK_SECRET: secret(),
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       // The children stop by themselves if this runner dies.
