@@ -518,21 +518,19 @@ test('(b) kill -9 of the worker at random points over 100 callbacks: all end, no
   const agentIds = await agents(projectId, 12, 5);
   // S57 mix: answer, busy, failed, answer, voicemail, busy.
   const load = bookMany(projectId, 100, 500, [5, 1, 3, 5, 2, 1]);
+  // Three kills at random points while the 100 run (about 50 s of bookings): 8–20 s apart.
   const kills: number[] = [];
   const restartMs: number[] = [];
-  let loading = true;
-  void load.finally(() => (loading = false));
-  while (loading || kills.length < 3) {
-    await sleep(8000 + Math.random() * 8000);
+  for (let k = 0; k < 3; k++) {
+    await sleep(8000 + Math.random() * 12_000);
     stack.killWorker();
     kills.push(Date.now() - started);
     restartMs.push(await stack.startWorker());
-    if (kills.length >= 6) break;
   }
   const { booked, refused } = await load;
   expect(booked.length).toBe(100);
   const ids = booked.map((b) => b.id);
-  const ended = await allEnded(ids, 150_000);
+  const ended = await allEnded(ids, 180_000);
   const twice = await legsDialledTwice(ids);
   expect(twice).toEqual([]);
   for (const row of ended) expect(row.attempts.length).toBeLessThanOrEqual(2);

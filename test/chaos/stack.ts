@@ -6,6 +6,7 @@
 // events pass (drop, delay, reorder them). Random ports everywhere; everything is stopped
 // at the end, and SIGKILLed should this process exit first.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -322,6 +323,10 @@ export async function startChaosStack(say: (line: string) => void): Promise<Chao
   for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
   Object.assign(env, {
     NODE_ENV: 'production',
+    // Production refuses the public development defaults: secrets of this run.
+    SIMULATED_AUTH_TOKEN: randomBytes(16).toString('hex'),
+    VISITOR_LINK_SECRET: randomBytes(32).toString('hex'),
+    METRICS_TOKEN: randomBytes(16).toString('hex'),
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
     TEMPORAL_ADDRESS: address,
