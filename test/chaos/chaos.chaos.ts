@@ -21,7 +21,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  summary.suite = { durationMs: Date.now() - suiteStarted };
+  summary.suite = { durationMs: Date.now() - suiteStarted, unavailableAnswersRetried: unavailableAnswers };
   const line = Object.entries(summary)
     .map(([name, figures]) => `${name}: ${JSON.stringify(figures)}`)
     .join(' | ');
@@ -79,7 +79,7 @@ async function project(name: string, overrides: Record<string, unknown> = {}): P
   await stack.prisma.project.create({
     data: { id, accountId: stack.accountId, name: id, timezone: 'UTC', countries: ['FR'] },
   });
-  const res = await stack.api.put(`/v1/projects/${id}/call-settings`, settings(overrides));
+  const res = await retryUnavailable(() => stack.api.put(`/v1/projects/${id}/call-settings`, settings(overrides)));
   if (res.status !== 200) throw new Error(`call-settings: ${res.status} ${JSON.stringify(res.body)}`);
   return id;
 }
@@ -98,9 +98,9 @@ async function agents(projectId: string, count: number, lastDigit = 5): Promise<
     });
     if (created.status !== 201) throw new Error(`POST /v1/agents: ${created.status} ${JSON.stringify(created.body)}`);
     const id = created.body.id as string;
-    const login = await stack.api.post(`/v1/agents/${id}/login`, {});
+    const login = await retryUnavailable(() => stack.api.post(`/v1/agents/${id}/login`, {}));
     if (login.status >= 300) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
-    const status = await stack.api.put(`/v1/agents/${id}/status`, { status: 'AVAILABLE' });
+    const status = await retryUnavailable(() => stack.api.put(`/v1/agents/${id}/status`, { status: 'AVAILABLE' }));
     if (status.status >= 300 && status.status !== 409) throw new Error(`status: ${status.status}`);
     ids.push(id);
   }
@@ -118,15 +118,31 @@ interface Booked {
   at: number;
 }
 
+/** 503 UNAVAILABLE answers (a dependency slow or down) seen by the suite's requests, retried. */
+let unavailableAnswers = 0;
+
+/** The API asks to retry later on 503 UNAVAILABLE (a dependency slow or down): so do we. */
+async function retryUnavailable<T extends { status: number }>(call: () => Promise<T>, tries = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    const res = await call();
+    if (res.status !== 503 || i >= tries) return res;
+    unavailableAnswers++;
+    await sleep(1000);
+  }
+}
+
+/** Books with an Idempotency-Key, so a retry after 503 never books twice. */
 async function book(projectId: string, number: string, slotStart?: string): Promise<Booked> {
   const at = Date.now();
-  const res = await stack.api.post('/v1/callbacks', {
-    projectId,
-    phone: number,
-    mode: slotStart ? 'deferred' : 'immediate',
-    ...(slotStart ? { slotStart } : {}),
-  });
-  if (res.status !== 201) throw new Error(`booking: ${res.status} ${JSON.stringify(res.body)}`);
+  const key = randomUUID();
+  const res = await retryUnavailable(() =>
+    stack.api.post(
+      '/v1/callbacks',
+      { projectId, phone: number, mode: slotStart ? 'deferred' : 'immediate', ...(slotStart ? { slotStart } : {}) },
+      { 'Idempotency-Key': key },
+    ),
+  );
+  if (res.status !== 201 && res.status !== 200) throw new Error(`booking: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id as string, phone: number, at };
 }
 
@@ -456,6 +472,7 @@ test('(a) operator terminate/cancel/reset in every state, and (e) webhook events
 
 test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
   const started = Date.now();
+  const unavailableBefore = unavailableAnswers;
   const projectId = await project('c-pg');
   const agentIds = await agents(projectId, 6, 5);
   const load = bookMany(projectId, 30, 300, [5, 2, 1]);
@@ -473,6 +490,8 @@ test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
     booked: booked.length,
     refused,
     pausedMs,
+    // bookings answered 503 UNAVAILABLE while PostgreSQL was stopped, retried (same Idempotency-Key)
+    unavailableRetried: unavailableAnswers - unavailableBefore,
     statuses: countBy(ended.map((row) => row.status)),
     durationMs: Date.now() - started,
   };
@@ -488,8 +507,8 @@ test('(d) Temporal dev server restarted mid-run (state kept): no callback lost',
   const started = Date.now();
   const projectId = await project('d-temporal');
   const agentIds = await agents(projectId, 6, 5);
-  const load = bookMany(projectId, 40, 300, [5, 2, 1]);
-  await sleep(5000);
+  const load = bookMany(projectId, 30, 300, [5, 2, 1]);
+  await sleep(4000);
   const outageMs = await stack.restartTemporal();
   const { booked, refused } = await load;
   const ids = booked.map((b) => b.id);
@@ -499,7 +518,7 @@ test('(d) Temporal dev server restarted mid-run (state kept): no callback lost',
   await agentsFree(agentIds);
   expect(await legsDialledTwice(ids)).toEqual([]);
   summary.d = {
-    requested: 40,
+    requested: 30,
     booked: booked.length,
     refused,
     outageMs,
@@ -573,7 +592,7 @@ async function lostAndReorderedEvents(): Promise<void> {
     return 'pass' as const;
   };
   const booked: Booked[] = [];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 30; i++) {
     const callback = await book(projectId, phone([5, 2, 1, 5][i % 4]!));
     stack.proxy.disturb.set(callback.id, disturb);
     booked.push(callback);

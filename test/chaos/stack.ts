@@ -65,12 +65,18 @@ export interface JsonResponse<T = Body> {
 
 /** The API through plain fetch, authenticated with the seeded key. */
 export function apiClient(baseUrl: string) {
-  async function request<T>(method: string, route: string, body?: unknown): Promise<JsonResponse<T>> {
+  async function request<T>(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<JsonResponse<T>> {
     const res = await fetch(`${baseUrl}${route}`, {
       method,
       headers: {
         authorization: `Bearer ${API_KEY}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(90_000),
@@ -80,7 +86,8 @@ export function apiClient(baseUrl: string) {
   }
   return {
     get: <T = Body>(route: string) => request<T>('GET', route),
-    post: <T = Body>(route: string, body: unknown = {}) => request<T>('POST', route, body),
+    post: <T = Body>(route: string, body: unknown = {}, headers?: Record<string, string>) =>
+      request<T>('POST', route, body, headers),
     put: <T = Body>(route: string, body: unknown) => request<T>('PUT', route, body),
   };
 }
