@@ -262,7 +262,11 @@ async function releaseAgents(
 
 export interface RepairLoopOptions extends Omit<RepairOptions, 'closedSince' | 'now' | 'quietMs'> {
   intervalMs: number;
-  /** Default: twice the interval, at least 30 s. */
+  /**
+   * Default: four periods, at least 2 minutes. Only a workflow gone with its history needs
+   * this path (a closed one is found through visibility): a long quiet period keeps the
+   * describe calls for long-waiting callbacks rare.
+   */
   quietMs?: number;
 }
 
@@ -271,7 +275,7 @@ export interface RepairLoopOptions extends Omit<RepairOptions, 'closedSince' | '
  * Temporal down) is logged and the next one looks back as far as the last good one did.
  */
 export function startRepairLoop(options: RepairLoopOptions): { stop(): void } {
-  const quietMs = options.quietMs ?? Math.max(30_000, 2 * options.intervalMs);
+  const quietMs = options.quietMs ?? Math.max(120_000, 4 * options.intervalMs);
   let closedSince: Date | undefined;
   let running = false;
   const timer = setInterval(() => {

@@ -6,6 +6,7 @@
 // events pass (drop, delay, reorder them). Random ports everywhere; everything is stopped
 // at the end, and SIGKILLed should this process exit first.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -64,12 +65,18 @@ export interface JsonResponse<T = Body> {
 
 /** The API through plain fetch, authenticated with the seeded key. */
 export function apiClient(baseUrl: string) {
-  async function request<T>(method: string, route: string, body?: unknown): Promise<JsonResponse<T>> {
+  async function request<T>(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<JsonResponse<T>> {
     const res = await fetch(`${baseUrl}${route}`, {
       method,
       headers: {
         authorization: `Bearer ${API_KEY}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(90_000),
@@ -79,7 +86,8 @@ export function apiClient(baseUrl: string) {
   }
   return {
     get: <T = Body>(route: string) => request<T>('GET', route),
-    post: <T = Body>(route: string, body: unknown = {}) => request<T>('POST', route, body),
+    post: <T = Body>(route: string, body: unknown = {}, headers?: Record<string, string>) =>
+      request<T>('POST', route, body, headers),
     put: <T = Body>(route: string, body: unknown) => request<T>('PUT', route, body),
   };
 }
@@ -322,6 +330,10 @@ export async function startChaosStack(say: (line: string) => void): Promise<Chao
   for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
   Object.assign(env, {
     NODE_ENV: 'production',
+    // Production refuses the public development defaults: secrets of this run.
+    SIMULATED_AUTH_TOKEN: randomBytes(16).toString('hex'),
+    VISITOR_LINK_SECRET: randomBytes(32).toString('hex'),
+    METRICS_TOKEN: randomBytes(16).toString('hex'),
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
     TEMPORAL_ADDRESS: address,
