@@ -3,6 +3,7 @@
 // then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
 // Every child runs in its own process group (the worker and API under plain `node --import
 // tsx`, no wrapper process in between), so stopping a child stops all it started.
+import { devServerSearchAttributeArgs } from '../src/infra/temporal';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,7 +20,6 @@ import { SUPERVISOR_PID_ENV } from '../src/infra/parent-watch';
 import { ensureSearchAttributes } from '../src/infra/temporal';
 import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       path.join(DATA_DIR, 'temporal', 'dev.sqlite'),
       '--log-level',
       'warn',
-      ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+      ...devServerSearchAttributeArgs(),
     ];
     say(`starting Temporal dev server on ${config.TEMPORAL_ADDRESS}, Web UI on port ${config.TEMPORAL_UI_PORT}`);
     // detached: Ctrl-C reaches only this process, which stops the children in order.

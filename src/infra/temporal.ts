@@ -52,6 +52,13 @@ export const CLI_TYPE: Record<SearchAttributeType, string> = {
   [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
 };
 
+/** `temporal server start-dev` arguments that register every search attribute at start. */
+export function devServerSearchAttributeArgs(
+  keys: ReturnType<typeof defineSearchAttributeKey>[] = ALL_SEARCH_ATTRIBUTES,
+): string[] {
+  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE[key.type as SearchAttributeType]}`]);
+}
+
 /** `temporal operator search-attribute create` commands that register `keys` by hand. */
 export function searchAttributeCommands(
   namespace: string,

@@ -5,6 +5,7 @@
 // webhook proxy in front of the API through which the simulated network's signed status
 // events pass (drop, delay, reorder them). Random ports everywhere; everything is stopped
 // at the end, and SIGKILLed should this process exit first.
+import { devServerSearchAttributeArgs } from '../../src/infra/temporal';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,6 @@ import { ensureDatabase } from '../../src/infra/postgres';
 import { createPrisma, type Db } from '../../src/infra/prisma';
 import { registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../../src/infra/temporal-binaries';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { WORKFLOWS_PATH } from '../../workers/worker';
 
 export const API_KEY = 'chaos-api-key-0001';
@@ -291,7 +291,7 @@ export async function startChaosStack(say: (line: string) => void): Promise<Chao
     'synchronous=normal',
     '--log-level',
     'error',
-    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+    ...devServerSearchAttributeArgs(),
   ];
   let temporalProcess = spawnLogged('temporal', cli, temporalArgs, process.env, logsDir);
   const connectTemporal = () =>

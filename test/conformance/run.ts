@@ -4,6 +4,7 @@
 // .tools/ when missing) over every operation of GET /v1/openapi.json with every check.
 // Bounded: schemathesis' --max-time (default 180 s), and a hard stop a minute later.
 // Exit code 0 only when schemathesis reports no failure and no server error.
+import { devServerSearchAttributeArgs } from '../../src/infra/temporal';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,7 +17,6 @@ import { ensureDatabase, startEmbeddedPostgres } from '../../src/infra/postgres'
 import { createPrisma } from '../../src/infra/prisma';
 import { registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary, PROJECT_ROOT, TOOLS_DIR } from '../../src/infra/temporal-binaries';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
 /** schemathesis' own budget; it stops gracefully and reports. */
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
         '--headless',
         '--log-level',
         'error',
-        ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+        ...devServerSearchAttributeArgs(),
       ],
       { stdio: 'ignore' },
     );

@@ -1,6 +1,7 @@
 // The whole system for the browser tests, as `npm start` runs it but on random free ports and
 // in throwaway directories: embedded PostgreSQL (migrated and seeded), the Temporal dev server
 // (in memory), the worker and the API as child processes (simulated phone network).
+import { devServerSearchAttributeArgs } from '../../src/infra/temporal';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -14,7 +15,6 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { createPrisma } from '../../src/infra/prisma';
 import { registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../../src/infra/temporal-binaries';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export const E2E_API_KEY = 'e2e-secret-api-key';
 
@@ -109,7 +109,7 @@ export async function startStack(say: (line: string) => void): Promise<Stack> {
         '--headless',
         '--log-level',
         'error',
-        ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+        ...devServerSearchAttributeArgs(),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
