@@ -333,6 +333,7 @@ export async function startChaosStack(say: (line: string) => void): Promise<Chao
     // Production refuses the public development defaults: secrets of this run.
     SIMULATED_AUTH_TOKEN: randomBytes(16).toString('hex'),
     VISITOR_LINK_SECRET: randomBytes(32).toString('hex'),
+    PHONE_SEALING_KEY: randomBytes(32).toString('hex'),
     METRICS_TOKEN: randomBytes(16).toString('hex'),
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
