@@ -14,7 +14,7 @@ import { seed } from '../../prisma/seed';
 import { migrate } from '../../src/infra/migrate';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/infra/postgres';
 import { createPrisma } from '../../src/infra/prisma';
-import { registerSearchAttributes } from '../../src/infra/temporal';
+import { CLI_TYPE, registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary, PROJECT_ROOT, TOOLS_DIR } from '../../src/infra/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
@@ -104,7 +104,8 @@ async function main(): Promise<number> {
         '--headless',
         '--log-level',
         'error',
-        ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+        // The CLI's type names (KeywordList, not the SDK's KEYWORD_LIST, which it refuses).
+        ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`]),
       ],
       { stdio: 'ignore' },
     );
