@@ -51,6 +51,42 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/livez': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness: 200 while the process is up (no dependency checked); restart it only when this fails */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The process is up */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Liveness'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/media/hold-music/{projectId}': {
     parameters: {
       query?: never;
@@ -141,6 +177,51 @@ export interface paths {
           };
           content: {
             'text/plain': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/readyz': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: 200 when bookings can be served end to end (database, Temporal, a worker polling) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Ready: every check is ok */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Readiness'];
+          };
+        };
+        /** @description Not ready: `checks` names the part that is not ok */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Readiness'];
           };
         };
       };
@@ -2688,6 +2769,284 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/agents/{id}/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Issue an agent's desk token (#13): it signs the agent in to the desk, never to /v1
+     * @description Secret key only (403 FORBIDDEN for a publishable key or an agent of another account). The token is shown once, in this answer; it expires after the configured number of days.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': components['schemas']['AgentTokenRequest'];
+        };
+      };
+      responses: {
+        /** @description Issued; `token` is shown only here */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['AgentToken'];
+          };
+        };
+        /** @description INVALID_REQUEST */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'INVALID_REQUEST';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAUTHENTICATED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description FORBIDDEN */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'FORBIDDEN';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description NOT_FOUND */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'NOT_FOUND';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description PAYLOAD_TOO_LARGE */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'PAYLOAD_TOO_LARGE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description VALIDATION_FAILED */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'VALIDATION_FAILED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAVAILABLE */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAVAILABLE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{id}/tokens/{tokenId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke an agent's desk token: refused from the next desk request on (idempotent) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          tokenId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked (or already revoked) */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAUTHENTICATED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description FORBIDDEN */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'FORBIDDEN';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description NOT_FOUND */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'NOT_FOUND';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description VALIDATION_FAILED */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'VALIDATION_FAILED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAVAILABLE */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAVAILABLE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/api-keys': {
     parameters: {
       query?: never;
@@ -4521,6 +4880,129 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/projects/{projectId}/widget-config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the callbox widget needs to draw itself: time zone, countries, recording, modes (#13)
+     * @description A publishable key reads only its own project's (403 FORBIDDEN otherwise, or from an origin the project does not allow); 404 NOT_FOUND for an unknown project or one without call settings.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          projectId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The widget configuration */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WidgetConfig'];
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAUTHENTICATED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description FORBIDDEN */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'FORBIDDEN';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description NOT_FOUND */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'NOT_FOUND';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description VALIDATION_FAILED */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'VALIDATION_FAILED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAVAILABLE */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAVAILABLE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4612,6 +5094,20 @@ export interface components {
     AgentStatus: {
       /** @enum {string} */
       status: 'AVAILABLE' | 'UNAVAILABLE';
+    };
+    AgentToken: {
+      agentId: string;
+      createdAt: string;
+      expiresAt: string;
+      id: string;
+      label: string;
+      prefix: string;
+      /** @description Shown once, at issue */
+      token?: string;
+    };
+    AgentTokenRequest: {
+      /** @default  */
+      label?: string;
     };
     ApiKey: {
       createdAt: string;
@@ -4714,6 +5210,8 @@ export interface components {
        */
       endReason?: 'TERMINATED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED_IN_TEMPORAL' | 'NOT_FOUND';
       id: string;
+      /** @description #13: the visitor's signed link to see, cancel or move the callback (when visitor links are configured) */
+      manageUrl?: string;
       /** @enum {string} */
       mode: 'immediate' | 'deferred';
       /** @description E.164 */
@@ -4750,6 +5248,8 @@ export interface components {
        */
       endReason?: 'TERMINATED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED_IN_TEMPORAL' | 'NOT_FOUND';
       id: string;
+      /** @description #13: the visitor's signed link to see, cancel or move the callback (when visitor links are configured) */
+      manageUrl?: string;
       /** @enum {string} */
       mode: 'immediate' | 'deferred';
       /** @description E.164 */
@@ -5075,6 +5575,51 @@ export interface components {
       status: string;
       temporal: string;
     };
+    Liveness: {
+      /** @enum {string} */
+      status: 'ok';
+      /** @description Process uptime */
+      uptimeSeconds: number;
+    };
+    Readiness: {
+      checks: {
+        database: components['schemas']['ReadinessCheck'];
+        temporal: components['schemas']['ReadinessCheck'];
+        /** @description A worker polls the task queue */
+        workers: {
+          /** @description Why the check did not pass */
+          error?: string;
+          latencyMs: number;
+          /** @enum {string} */
+          status: 'ok' | 'unreachable' | 'failing';
+        } & {
+          [key: string]: unknown;
+        };
+        /** @description Recent workflow starts succeed (when the API watches them) */
+        workflowStarts?: {
+          /** @description Why the check did not pass */
+          error?: string;
+          latencyMs: number;
+          /** @enum {string} */
+          status: 'ok' | 'unreachable' | 'failing';
+        } & {
+          [key: string]: unknown;
+        };
+      } & {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      status: 'ok' | 'unavailable';
+    };
+    ReadinessCheck: {
+      /** @description Why the check did not pass */
+      error?: string;
+      latencyMs: number;
+      /** @enum {string} */
+      status: 'ok' | 'unreachable' | 'failing';
+    } & {
+      [key: string]: unknown;
+    };
     Recording: {
       /** @description Number of the recorded attempt */
       attempt?: number;
@@ -5106,6 +5651,25 @@ export interface components {
       Timestamp?: string;
     } & {
       [key: string]: unknown;
+    };
+    WidgetConfig: {
+      countries: string[];
+      /** @description ISO 3166 alpha-2: national numbers are read in it */
+      defaultCountry: string;
+      deferred: {
+        enabled: boolean;
+      };
+      immediate: {
+        enabled: boolean;
+      };
+      name: string;
+      projectId: string;
+      recording: {
+        /** @description S51: show the recording opt-out */
+        enabled: boolean;
+      };
+      /** @description The project's IANA time zone (slot times are local to it) */
+      timezone: string;
     };
   };
   responses: never;

@@ -9,12 +9,14 @@ import express, { Router, type RequestHandler } from 'express';
 import { ApiError, ERROR_CODES } from '../errors';
 import { registry } from './registry';
 // Each import registers its operations.
+import '../routes/agent-tokens';
 import '../routes/agents';
 import '../routes/api-keys';
 import '../routes/availability';
 import '../routes/callbacks';
 import '../routes/hold-music';
 import '../routes/settings';
+import '../routes/widget-config';
 import '../webhooks/recordings';
 import './operations';
 

@@ -28,6 +28,55 @@ registerOperation({
 });
 registerOperation({
   method: 'get',
+  path: '/livez',
+  summary: 'Liveness: 200 while the process is up (no dependency checked); restart it only when this fails',
+  tags: ['Operations'],
+  scope: 'none',
+  responses: {
+    200: {
+      description: 'The process is up',
+      schema: z
+        .object({ status: z.literal('ok'), uptimeSeconds: z.int().min(0).meta({ description: 'Process uptime' }) })
+        .meta({ id: 'Liveness' }),
+    },
+  },
+});
+const readinessCheck = z
+  .object({
+    status: z.enum(['ok', 'unreachable', 'failing']),
+    latencyMs: z.number().min(0),
+    error: z.string().optional().meta({ description: 'Why the check did not pass' }),
+  })
+  .loose()
+  .meta({ id: 'ReadinessCheck' });
+const readiness = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z
+      .object({
+        database: readinessCheck,
+        temporal: readinessCheck,
+        workers: readinessCheck.meta({ description: 'A worker polls the task queue' }),
+        workflowStarts: readinessCheck
+          .optional()
+          .meta({ description: 'Recent workflow starts succeed (when the API watches them)' }),
+      })
+      .loose(),
+  })
+  .meta({ id: 'Readiness' });
+registerOperation({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: 200 when bookings can be served end to end (database, Temporal, a worker polling)',
+  tags: ['Operations'],
+  scope: 'none',
+  responses: {
+    200: { description: 'Ready: every check is ok', schema: readiness },
+    503: { description: 'Not ready: `checks` names the part that is not ok', schema: readiness },
+  },
+});
+registerOperation({
+  method: 'get',
   path: '/metrics',
   summary: 'Prometheus metrics of the API process',
   tags: ['Operations'],

@@ -7,6 +7,7 @@ import type { Db } from '../../src/infra/prisma';
 import { hashApiKey } from '../../src/auth/api-keys';
 import { authOf } from '../auth';
 import { ApiError } from '../errors';
+import { registerOperation } from '../openapi/registry';
 import { validate, type ValidRequest } from '../validate';
 
 export const AGENT_TOKEN_PREFIX = 'at_';
@@ -42,6 +43,31 @@ async function ownedAgentId(prisma: Db, res: { locals: Record<string, unknown> }
 
 const issue = { params: agentParams, body: issueAgentTokenSchema };
 const revoke = { params: tokenParams };
+
+const tags = ['Agents'];
+registerOperation({
+  method: 'post',
+  path: '/v1/agents/{id}/tokens',
+  summary: "Issue an agent's desk token (#13): it signs the agent in to the desk, never to /v1",
+  description:
+    'Secret key only (403 FORBIDDEN for a publishable key or an agent of another account). The token is ' +
+    'shown once, in this answer; it expires after the configured number of days.',
+  tags,
+  scope: 'secret',
+  request: { params: agentParams, body: issueAgentTokenSchema, bodyRequired: false },
+  responses: { 201: { description: 'Issued; `token` is shown only here', schema: agentTokenSchema } },
+  errors: ['FORBIDDEN'],
+});
+registerOperation({
+  method: 'delete',
+  path: '/v1/agents/{id}/tokens/{tokenId}',
+  summary: "Revoke an agent's desk token: refused from the next desk request on (idempotent)",
+  tags,
+  scope: 'secret',
+  request: { params: tokenParams },
+  responses: { 204: { description: 'Revoked (or already revoked)' } },
+  errors: ['FORBIDDEN'],
+});
 
 export function createAgentTokensRouter(deps: { prisma: Db; tokenTtlDays: number }): Router {
   const { prisma } = deps;

@@ -80,6 +80,10 @@ export const callbackSchema = z
       .enum(CALLBACK_END_REASONS)
       .optional()
       .meta({ description: 'With status ABORTED (#11): how its workflow closed without ending it' }),
+    manageUrl: z.string().optional().meta({
+      description:
+        "#13: the visitor's signed link to see, cancel or move the callback (when visitor links are configured)",
+    }),
   })
   .meta({ id: 'Callback' });
 

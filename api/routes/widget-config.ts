@@ -7,6 +7,7 @@ import type { Db } from '../../src/infra/prisma';
 import { loadCallSettings } from '../../src/store/call-settings';
 import { ownedProject } from '../auth';
 import { ApiError } from '../errors';
+import { registerOperation } from '../openapi/registry';
 import { projectParamsSchema, validate, type ValidRequest } from '../validate';
 
 export const widgetConfigSchema = z
@@ -23,6 +24,20 @@ export const widgetConfigSchema = z
   .meta({ id: 'WidgetConfig' });
 
 const request = { params: projectParamsSchema };
+
+registerOperation({
+  method: 'get',
+  path: '/v1/projects/{projectId}/widget-config',
+  summary: 'What the callbox widget needs to draw itself: time zone, countries, recording, modes (#13)',
+  description:
+    "A publishable key reads only its own project's (403 FORBIDDEN otherwise, or from an origin the project " +
+    'does not allow); 404 NOT_FOUND for an unknown project or one without call settings.',
+  tags: ['Callbox'],
+  scope: 'secretOrPublishable',
+  request,
+  responses: { 200: { description: 'The widget configuration', schema: widgetConfigSchema } },
+  errors: ['FORBIDDEN'],
+});
 
 export function createWidgetConfigRouter(deps: { prisma: Db }): Router {
   const { prisma } = deps;

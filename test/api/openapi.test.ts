@@ -43,6 +43,11 @@ test('an OpenAPI 3.1 document listing every route of API.md with its methods', (
   expect(operations.sort()).toEqual(
     [
       'GET /healthz',
+      'GET /livez',
+      'GET /readyz',
+      'GET /v1/projects/{projectId}/widget-config',
+      'POST /v1/agents/{id}/tokens',
+      'DELETE /v1/agents/{id}/tokens/{tokenId}',
       'GET /metrics',
       'GET /v1/openapi.json',
       'GET /media/hold-music/{projectId}',
