@@ -553,7 +553,9 @@ test('(b) kill -9 of the worker at random points over 100 callbacks: all end, no
   const twice = await legsDialledTwice(ids);
   expect(twice).toEqual([]);
   for (const row of ended) expect(row.attempts.length).toBeLessThanOrEqual(2);
-  await agentsFree(agentIds);
+  // A reservation granted while its worker was being killed may lose its answer: the agent
+  // is then freed by the worker's orphan pass (held > 2 min by a callback no longer running).
+  await agentsFree(agentIds, 200_000);
   summary.b = {
     callbacks: booked.length,
     refused,
