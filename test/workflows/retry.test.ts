@@ -4,13 +4,17 @@
 // is busy). Time is skipped explicitly (env.sleep), so each attempt's start is checked to
 // the second: still waiting 1 s before it, started within 2 s after it.
 import { randomUUID } from 'node:crypto';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { Db } from '../../src/infra/prisma';
 import type { CallSettingsInput } from '../../src/domain/settings';
+import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
+import { callbackWorkflow } from '../../workflows/callback';
 import { callbackStateQuery } from '../../workflows/messages';
-import { isTerminal } from '../../workflows/types';
+import { CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
+import { callbackWorkflowId, isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import {
@@ -176,4 +180,78 @@ test('#16 minimum gap: with a 1 s interval, the retry starts minGapSeconds after
   );
   expect(gapMs).toBeGreaterThanOrEqual(60_000);
   expect(gapMs).toBeLessThan(62_000);
+});
+
+/** How many runs a workflow has had (continue-as-new followed back from the latest). */
+async function runsOf(workflowId: string): Promise<number> {
+  let runs = 0;
+  for (let runId: string | undefined = undefined; ;) {
+    const events: temporal.api.history.v1.IHistoryEvent[] =
+      (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    runs++;
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    if (!runId) return runs;
+  }
+}
+
+test('#16 #11.2: a retry that waits for an agent and continues-as-new keeps its failures: the class count still stops it', async () => {
+  const { account, project } = await projectWith(prisma, {
+    maxHandlingDelaySeconds: 86_400,
+    autoAnswer: { delaySeconds: 1 },
+    retry: { minGapSeconds: 1, byOutcome: { visitorBusy: { maxRetries: 1, intervalSeconds: 60 } } },
+  });
+  const agent = await addAgent(prisma, account.id, project.id);
+  const row = await prisma.callback.create({
+    data: {
+      projectId: project.id,
+      mode: 'IMMEDIATE',
+      status: 'SCHEDULED',
+      phone: '+33698765471',
+      openPhone: '+33698765471',
+      dueAt: new Date(await env.currentTimeMs()),
+    },
+  });
+  const handle = await env.client.workflow.start(callbackWorkflow, {
+    workflowId: callbackWorkflowId(row.id),
+    taskQueue,
+    // Past the first attempt's events: the wait for an agent continues-as-new at once.
+    args: [
+      {
+        callbackId: row.id,
+        projectId: project.id,
+        mode: 'IMMEDIATE',
+        dueAt: row.dueAt.toISOString(),
+        maxHandlingDelaySeconds: 86_400,
+        maxHistoryEvents: 30,
+      },
+    ],
+    typedSearchAttributes: [
+      { key: CALLBACK_PROJECT, value: project.id },
+      { key: CALLBACK_STATUS, value: 'SCHEDULED' },
+    ],
+  });
+  await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
+  // No agent when attempt 2 falls due (+60 s): it waits, an hour, over several runs.
+  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
+  for (let tries = 0; ; tries++) {
+    try {
+      await agents.logout(agent.id);
+      break;
+    } catch (err) {
+      if (tries > 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await env.sleep(row.dueAt.getTime() + 60_000 - (await env.currentTimeMs()));
+  const latest = env.client.workflow.getHandle(handle.workflowId);
+  await waitForStatus(latest, (s) => s === 'WAITING_AGENT');
+  await env.sleep(3600_000);
+  expect(await runsOf(handle.workflowId)).toBeGreaterThan(1);
+  await agents.login(agent.id, {});
+  await waitForStatus(latest, isTerminal, 30_000);
+  // visitorBusy allows 1 retry: the second busy line ends it (the resumed run knew of the first).
+  expect(await latest.result()).toBe('FAILED');
+  const attempts = await attemptsOf(row.id);
+  expect(attempts.map((a) => a.outcome)).toEqual(['VISITOR_BUSY', 'VISITOR_BUSY']);
+  expect(attempts[1]!.startedAt.getTime() - row.dueAt.getTime()).toBeGreaterThan(3600_000);
 });
