@@ -15,7 +15,6 @@ import {
   type createAgentWorkflowClient,
 } from '../src/agents/agent-workflow-client';
 import { dropWaitingLease, freshWaitingRow, wakeOldestWaiting, type CallbackWaker } from '../src/callbacks/wake';
-import type { AnswerTarget } from '../workflows/agent-types';
 
 const CANDIDATES = 5;
 /** At most this many older waiting callbacks are checked (woken) when they hold this one back. */
@@ -42,7 +41,8 @@ export interface Reservation {
   agentId: string;
   /** S45: false -> the agent must accept the call (POST …/accept) within the ring timeout. */
   autoAnswer: boolean;
-  answerTarget: AnswerTarget;
+  /** #10.8: where the call rings, without the number (dialLeg reads it from the database). */
+  answerMode: 'DESK' | 'PHONE';
 }
 
 /**
@@ -151,7 +151,7 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
         }
         if (result.ok) {
           await wakeNext({ projectId: input.projectId, except: input.callbackId });
-          return { agentId, autoAnswer: result.autoAnswer, answerTarget: result.answerTarget };
+          return { agentId, autoAnswer: result.autoAnswer, answerMode: result.answerTarget.mode };
         }
       }
       return null;

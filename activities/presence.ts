@@ -3,6 +3,7 @@
 // late projection never overwrites a newer state and availability reads never run ahead.
 import type { Db } from '../src/infra/prisma';
 import { wakeOldestWaiting, type CallbackWaker } from '../src/callbacks/wake';
+import { openPhone } from '../src/agents/phone-seal';
 import type { PresenceProjection } from '../workflows/agent-types';
 
 export function createPresenceActivities({ prisma, wakeCallback }: { prisma: Db; wakeCallback?: CallbackWaker }) {
@@ -13,7 +14,7 @@ export function createPresenceActivities({ prisma, wakeCallback }: { prisma: Db;
         INSERT INTO agent_presence AS p
                (agent_id, state, since, callback_id, in_chat, login_number, last_call_ended_at, revision, updated_at)
         VALUES (${row.agentId}::uuid, ${row.state}::"PresenceState", ${row.since}::timestamptz, ${row.callbackId}::uuid,
-                ${row.inChat}, ${row.loginNumber}, ${row.lastCallEndedAt}::timestamptz, ${row.revision}, now())
+                ${row.inChat}, ${openPhone(row.loginNumber)}, ${row.lastCallEndedAt}::timestamptz, ${row.revision}, now())
         ON CONFLICT (agent_id) DO UPDATE SET
                state = EXCLUDED.state, since = EXCLUDED.since, callback_id = EXCLUDED.callback_id,
                in_chat = EXCLUDED.in_chat, login_number = EXCLUDED.login_number,

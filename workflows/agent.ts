@@ -14,7 +14,9 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -46,6 +48,7 @@ import {
   type ReserveResult,
 } from './agent-types';
 import { callbackWorkflowId } from './types';
+import { AGENT_PRESENCE } from './search-attributes';
 
 // The read model must catch up whatever happens, so retries never stop; they slow down.
 const PROJECTION_OPTIONS = {
@@ -58,6 +61,8 @@ const PROJECTION_OPTIONS = {
 const remoteProjection = proxyActivities<ReturnType<typeof createPresenceActivities>>(PROJECTION_OPTIONS);
 const localProjection = proxyLocalActivities<ReturnType<typeof createPresenceActivities>>(PROJECTION_OPTIONS);
 const LOCAL_PROJECTION = 'local-presence-projection';
+/** patched() id (#14.5): the AgentPresence search attribute follows the presence state. */
+const PRESENCE_SEARCH_ATTRIBUTE = 'agent-presence-search-attribute';
 
 /** Deduplication memory: enough for any client's retries, small enough to carry across runs. */
 const HANDLED_LIMIT = 200;
@@ -76,7 +81,22 @@ function badArgument(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, AGENT_FAILURE.invalidArgument);
 }
 
+/**
+ * #11.6: every update takes one optional object; its requestId, when present, is a short
+ * string. Checked before any rule reads the arguments, so a malformed one is rejected by
+ * the validator (never written to history) instead of failing inside the handler.
+ */
+function requireMeta(args: unknown): void {
+  if (args === undefined) return;
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw badArgument('arguments must be an object');
+  const { requestId } = args as { requestId?: unknown };
+  if (requestId !== undefined && (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 300))
+    throw badArgument('requestId must be a non-empty string');
+}
+
 function requireCallbackId(args: { callbackId?: unknown } | undefined): void {
+  requireMeta(args);
   if (typeof args?.callbackId !== 'string' || args.callbackId.length === 0) throw badArgument('callbackId is required');
 }
 
@@ -183,6 +203,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
         }),
       {
         validator: (...args: Args) => {
+          requireMeta(args[0]);
           check?.(args[0]);
           if (seen(update.name, args[0])) return;
           const t = transition(args[0]);
@@ -194,8 +215,14 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
 
   setHandler(presenceQuery, view);
 
-  register(loginUpdate, (args) =>
-    rules.login(presence, { phoneNumber: args?.phoneNumber ?? null }, settings, Date.now()),
+  register(
+    loginUpdate,
+    (args) => rules.login(presence, { phoneNumber: args?.phoneNumber ?? null }, settings, Date.now()),
+    (args) => {
+      const phoneNumber = (args as { phoneNumber?: unknown } | undefined)?.phoneNumber;
+      if (phoneNumber !== undefined && (typeof phoneNumber !== 'string' || phoneNumber.length === 0))
+        throw badArgument('phoneNumber must be a non-empty string');
+    },
   );
   register(logoutUpdate, () => rules.logout(presence, Date.now()));
   register(
@@ -280,6 +307,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
       }),
     {
       validator: (args) => {
+        requireMeta(args);
         if (!Number.isInteger(args?.autoAnswerDelaySeconds) || args.autoAnswerDelaySeconds < 1) {
           throw badArgument('autoAnswerDelaySeconds must be a positive integer');
         }
@@ -288,6 +316,18 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
       },
     },
   );
+
+  /** #14.5: operators see and filter the presence (search attribute, current details). */
+  let shownState: string | undefined;
+  function showPresence(): void {
+    setCurrentDetails(
+      `${presence.state} since ${presence.since}${presence.call ? ` · callback ${presence.call.callbackId}` : ''}${presence.inChat ? ' · in a chat' : ''}`,
+    );
+    if (shownState !== presence.state && patched(PRESENCE_SEARCH_ATTRIBUTE)) {
+      shownState = presence.state;
+      upsertSearchAttributes([{ key: AGENT_PRESENCE, value: presence.state }]);
+    }
+  }
 
   const wantsContinueAsNew = () => {
     const info = workflowInfo();
@@ -306,6 +346,7 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     }
     if (revision > projectedRevision) {
       const target = revision;
+      showPresence();
       await projectPresence(projectionOf(agentId, presence, target));
       projectedRevision = Math.max(projectedRevision, target);
       continue;

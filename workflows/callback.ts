@@ -6,9 +6,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -20,7 +22,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { LegEvent } from '../activities/telephony/port';
 import {
   acdIdentificationSignal,
   agentMayBeFreeSignal,
@@ -31,6 +32,7 @@ import {
 import { agentAcceptedSignal } from './agent-messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import { checkAcdIdentification, checkAgentAccepted, checkLegEvent } from './validation';
+import { LegBook, type LegPhase } from './legs';
 import { nextAttemptAt, type FailedOutcome } from '../src/domain/retry';
 import {
   attemptDueMs,
@@ -124,14 +126,7 @@ const CALL_CHECK_MS = [60_000, 120_000, 300_000];
  */
 const RETRY_PER_OUTCOME = 'retry-per-outcome';
 
-type LegPhase = 'dialing' | 'answered' | 'completed' | 'no-answer' | 'busy' | 'failed' | 'canceled' | 'timeout';
-const FINAL_PHASES: readonly LegPhase[] = ['completed', 'no-answer', 'busy', 'failed', 'canceled', 'timeout'];
-
-/** Folds one status event into a leg's phase; final phases never change (duplicates, late events). */
-export function nextLegPhase(current: LegPhase, event: Pick<LegEvent, 'status'>): LegPhase {
-  if (FINAL_PHASES.includes(current)) return current;
-  return isPhaseStatus(event.status) ? event.status : current;
-}
+export { nextLegPhase } from './legs';
 
 function outcomeOf(leg: Leg, phase: LegPhase): AttemptOutcome {
   if (phase === 'failed') return 'FAILED';
@@ -143,7 +138,6 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   const { callbackId, projectId } = input;
   const db = patched(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
   const dueMs = Date.parse(input.dueAt);
-  const firstTaskMs = Date.now();
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
   let agentMayBeFree = false;
@@ -155,12 +149,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   // S45: with auto-answer off, the reserved agent must accept the call.
   let agentMustAccept = false;
   let acceptedBy: string | null = null;
-  const legPhases = new Map<string, LegPhase>();
-  // Events may arrive batched or reordered ("completed" with "answered"): remember answers apart.
-  const answeredLegs = new Set<string>();
-  const seenEvents = new Set<string>();
-  // S42: per ACD leg, the identified agent (or null: not identified).
-  const acdIdentified = new Map<string, string | null>();
+  const legs = new LegBook();
+  /** Legs placed in the current attempt, and whether its row still waits for an outcome. */
+  const placedCalls: { key: string; callSid: string | null }[] = [];
+  let attemptOpen = false;
   /**
    * #16: whether per-outcome retries apply (undefined until the first failure decides it), and
    * where they stand. A continued-as-new run past its first attempt carries the answer in.
@@ -187,20 +179,14 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     // #11.6: a malformed payload is dropped and logged; it never fails the workflow task.
     const event = checkLegEvent(raw);
     if (!event) return void log.warn('malformed legEvent signal dropped', { callbackId });
-    // Twilio retries webhooks and may reorder them: apply each (call, sequence) once.
-    const id = `${event.key}:${event.callSid}:${event.sequence}:${event.status}`;
-    if (seenEvents.has(id) || !legPhases.has(event.key)) return;
-    seenEvents.add(id);
-    legPhases.set(event.key, nextLegPhase(legPhases.get(event.key)!, event));
-    if (event.status === 'answered' || (event.status === 'completed' && (event.durationSeconds ?? 0) > 0)) {
-      answeredLegs.add(event.key);
-    }
+    // Twilio retries webhooks and may reorder them: each (call, sequence) applies once.
+    legs.apply(event);
   });
   setHandler(acdIdentificationSignal, (raw) => {
     const identification = checkAcdIdentification(raw);
     if (!identification) return void log.warn('malformed acdIdentification signal dropped', { callbackId });
     const { key, agentId } = identification;
-    if (legPhases.has(key) && !acdIdentified.has(key)) acdIdentified.set(key, agentId);
+    legs.identify(key, agentId);
   });
   setHandler(agentAcceptedSignal, (raw) => {
     const accepting = checkAgentAccepted(raw);
@@ -232,16 +218,13 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return final;
   }
 
-  /**
-   * Sleeps until `untilMs` or a cancel; true when cancelled. Whether it is already due is
-   * judged at `judgedAtMs`: a time the history fixes (workflow time after a local activity
-   * is not the same on replay as it was live, so it must not decide a patch marker).
-   */
-  async function sleepUntil(untilMs: number, judgedAtMs = Date.now()): Promise<boolean> {
+  /** Sleeps until `untilMs` or a cancel; true when cancelled. */
+  async function sleepUntil(untilMs: number): Promise<boolean> {
+    const leftMs = untilMs - Date.now();
     // S2: already due (an immediate callback) -> no timer at all. A server timer, even of
     // 1 ms, fires about a second later; histories from before this patch slept anyway.
-    if (untilMs <= judgedAtMs && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
-    await condition(() => cancelRequested, Math.max(0, untilMs - Date.now()));
+    if (leftMs <= 0 && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
+    await condition(() => cancelRequested, Math.max(0, leftMs));
     return cancelRequested;
   }
 
@@ -332,7 +315,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
   async function dial(leg: Leg, first: boolean, plan: DialPlan): Promise<{ key: string; callSid: string | null }> {
     const key = legKeyOf(callbackId, attempt, leg);
-    legPhases.set(key, 'dialing');
+    legs.dialing(key);
     try {
       const { callSid } = await telephony.dialLeg({
         callbackId,
@@ -345,6 +328,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         record: plan.record,
         ...(leg === 'agent' && plan.acd ? { acd: plan.acd } : {}),
       });
+      placedCalls.push({ key, callSid });
       return { key, callSid };
     } catch (err) {
       // #11.3: a dial that failed or timed out for good ends the leg (and so the attempt),
@@ -352,7 +336,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       if (err instanceof ActivityFailure) {
         const type = err.cause instanceof ApplicationFailure ? err.cause.type : err.cause?.name;
         log.warn('dial failed', { callbackId, attempt, leg, type });
-        legPhases.set(key, 'failed');
+        legs.end(key, 'failed');
         return { key, callSid: null };
       }
       throw err;
@@ -365,13 +349,12 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     plan: DialPlan,
     alsoStopWhen: () => boolean = () => false,
   ): Promise<LegPhase> {
-    const settled = () => answeredLegs.has(key) || legPhases.get(key) !== 'dialing';
     const ok = await condition(
-      () => settled() || cancelRequested || alsoStopWhen(),
+      () => legs.isSettled(key) || cancelRequested || alsoStopWhen(),
       plan.ringTimeoutSeconds * 1000 + RING_GRACE_MS,
     );
-    if (!ok) legPhases.set(key, 'timeout');
-    return answeredLegs.has(key) ? 'answered' : legPhases.get(key)!;
+    if (!ok) legs.end(key, 'timeout');
+    return legs.answerOf(key);
   }
 
   /**
@@ -381,10 +364,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   async function awaitIdentification(key: string, plan: DialPlan): Promise<boolean> {
     const acd = plan.acd!;
     await condition(
-      () => acdIdentified.has(key) || cancelRequested || FINAL_PHASES.includes(legPhases.get(key)!),
+      () => legs.isIdentified(key) || cancelRequested || legs.isFinal(key),
       acd.welcomeMessageSeconds * 1000 + acd.identificationAttempts * ACD_TRY_MS + RING_GRACE_MS,
     );
-    const identified = acdIdentified.get(key) ?? null;
+    const identified = legs.identifiedAgent(key);
     if (identified) await db.setAttemptAgent({ callbackId, number: attempt, agentId: identified });
     return identified !== null;
   }
@@ -432,8 +415,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     first: { key: string; callSid: string | null },
     second: { key: string; callSid: string | null },
   ) {
-    const ended = () =>
-      FINAL_PHASES.includes(legPhases.get(first.key)!) || FINAL_PHASES.includes(legPhases.get(second.key)!);
+    const ended = () => legs.isFinal(first.key) || legs.isFinal(second.key);
     if (!patched(CHECK_LOST_CALL_END)) {
       await condition(ended, MAX_CALL_MS);
       return;
@@ -455,10 +437,31 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
             key: call.key,
             status: real,
           });
-          legPhases.set(call.key, nextLegPhase(legPhases.get(call.key)!, { status: real }));
+          legs.learn(call.key, real);
         }
       }
     }
+  }
+
+  /**
+   * Settles a dialled leg: 'answered' goes on; else the attempt ends (null: cancelled), its
+   * calls hung up — all of them once a second leg was placed; alone, the first leg is hung
+   * up only when it is still ringing (timeout), the network ended it otherwise.
+   */
+  async function settleLeg(
+    leg: Leg,
+    phase: LegPhase | 'not-identified',
+    calls: { key: string; callSid: string | null }[],
+  ): Promise<AttemptOutcome | null | 'answered' | 'still-ringing'> {
+    const bridging = calls.length > 1;
+    if (cancelRequested || phase === 'not-identified') {
+      await hangup(...calls);
+      return cancelRequested ? null : 'AGENT_NOT_IDENTIFIED';
+    }
+    if (phase === 'answered') return 'answered';
+    if (bridging || phase === 'timeout') await hangup(...calls);
+    if (bridging && phase === 'dialing' && legs.isFinal(calls[0]!.key)) return 'still-ringing';
+    return outcomeOf(leg, phase);
   }
 
   /** One attempt: both parties dialled in order and bridged. Null outcome: cancelled mid-dial. */
@@ -472,36 +475,15 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     const [firstLeg, secondLeg]: [Leg, Leg] =
       plan.callOrder === 'AGENT_FIRST' ? ['agent', 'visitor'] : ['visitor', 'agent'];
     const first = await dial(firstLeg, true, plan);
-    const firstPhase = await answerOf(firstLeg, first, plan);
-    if (cancelRequested) {
-      await hangup(first);
-      return null;
-    }
-    if (firstPhase === 'not-identified') {
-      await hangup(first);
-      return 'AGENT_NOT_IDENTIFIED';
-    }
-    if (firstPhase !== 'answered') {
-      if (firstPhase === 'timeout') await hangup(first);
-      return outcomeOf(firstLeg, firstPhase);
-    }
+    const firstEnd = await settleLeg(firstLeg, await answerOf(firstLeg, first, plan), [first]);
+    if (firstEnd !== 'answered') return firstEnd === 'still-ringing' ? 'FAILED' : firstEnd;
 
     const second = await dial(secondLeg, false, plan);
-    const firstGone = () => FINAL_PHASES.includes(legPhases.get(first.key)!);
-    const secondPhase = await answerOf(secondLeg, second, plan, firstGone);
-    if (cancelRequested) {
-      await hangup(first, second);
-      return null;
-    }
-    if (secondPhase === 'not-identified') {
-      await hangup(first, second);
-      return 'AGENT_NOT_IDENTIFIED';
-    }
-    if (secondPhase !== 'answered') {
-      await hangup(first, second);
-      // The first party hung up while the second was ringing: the attempt failed.
-      return firstGone() && secondPhase === 'dialing' ? 'FAILED' : outcomeOf(secondLeg, secondPhase);
-    }
+    const firstGone = () => legs.isFinal(first.key);
+    const secondEnd = await settleLeg(secondLeg, await answerOf(secondLeg, second, plan, firstGone), [first, second]);
+    // The first party hung up while the second was ringing: the attempt failed.
+    if (secondEnd === 'still-ringing') return 'FAILED';
+    if (secondEnd !== 'answered') return secondEnd;
 
     // S32: both answered (a voicemail counts): the connection is effective.
     await moveTo('CONNECTED');
@@ -536,75 +518,108 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return true;
   }
 
-  // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
-  if (!input.resume && patched(CHECK_ROW_FIRST)) {
-    const rowStatus = await localDb.callbackRowStatus({ callbackId });
-    if (rowStatus === null || TERMINAL_STATUSES.includes(rowStatus)) {
-      status = rowStatus ?? 'CANCELLED';
-      upsertSearchAttributes([{ key: CALLBACK_STATUS, value: status }]);
-      log.info('callback already ended before its workflow ran', { callbackId, status });
-      return status;
-    }
-  }
-  const resume = input.resume;
-  // S3/S20: sleep until the booked position (immediate: due now).
-  // Judged at the first task's time: before #11.4 nothing ran before this point, and the
-  // row check's local activity must not move the judgement between live run and replay.
-  if (!resume && (await sleepUntil(dueMs, firstTaskMs))) return finish('CANCELLED');
-  const plan = resume ? resume.plan : await db.loadDialPlan({ callbackId });
-  totalAttempts = plan.maxRetries + 1;
-
-  for (let index = resume ? resume.attemptIndex : 0; index <= plan.maxRetries; index++) {
-    const resuming = resume !== undefined && index === resume.attemptIndex;
-    const attemptDue = attemptStartMs(index, plan);
-    if (index > 0 && !resuming) {
-      await moveTo('RETRY_WAIT');
-      if (await sleepUntil(attemptDue)) return finish('CANCELLED');
-    }
-    attempt = index + 1;
-
-    if (plan.distribution === 'AGENTS') {
-      // S4: no agent within maxHandlingDelaySeconds of the due time -> EXPIRED, visitor never dialled.
-      const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
-      if (resuming) status = 'WAITING_AGENT';
-      else await moveTo('WAITING_AGENT');
-      const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
-      if (found === 'continue-as-new') {
-        await condition(allHandlersFinished);
-        return continueAsNew<typeof callbackWorkflow>({
-          ...input,
-          resume: { attemptIndex: index, plan, ...(retryProgress ? { retry: retryProgress } : {}) },
-        });
+  /** The callback from its due time to its end (the spec's sentences, in order). */
+  async function run(): Promise<CallbackStatus> {
+    // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
+    if (!input.resume && patched(CHECK_ROW_FIRST)) {
+      const rowStatus = await localDb.callbackRowStatus({ callbackId });
+      if (rowStatus === null || TERMINAL_STATUSES.includes(rowStatus)) {
+        status = rowStatus ?? 'CANCELLED';
+        upsertSearchAttributes([{ key: CALLBACK_STATUS, value: status }]);
+        log.info('callback already ended before its workflow ran', { callbackId, status });
+        return status;
       }
-      agentId = found;
-      if (cancelRequested) {
-        const held = agentId;
-        if (held)
-          await agentStep('releaseAgent', () =>
-            agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: false }),
-          );
-        return finish('CANCELLED');
-      }
-      if (!agentId) return finish('EXPIRED');
     }
+    const resume = input.resume;
+    // S3/S20: sleep until the booked position (immediate: due now).
+    if (!resume && (await sleepUntil(dueMs))) return finish('CANCELLED');
+    const plan = resume ? resume.plan : await db.loadDialPlan({ callbackId });
+    totalAttempts = plan.maxRetries + 1;
 
-    await moveTo('DIALING');
-    await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
-    const outcome = await runAttempt(plan);
-    const endedAt = nowIso();
-    await db.finishAttempt({ callbackId, number: attempt, outcome, at: endedAt });
-    const held = agentId;
-    if (held)
-      await agentStep('releaseAgent', () =>
-        agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: outcome === 'CONNECTED' }),
-      );
-    agentId = null;
+    for (let index = resume ? resume.attemptIndex : 0; index <= plan.maxRetries; index++) {
+      const resuming = resume !== undefined && index === resume.attemptIndex;
+      const attemptDue = attemptStartMs(index, plan);
+      if (index > 0 && !resuming) {
+        await moveTo('RETRY_WAIT');
+        if (await sleepUntil(attemptDue)) return finish('CANCELLED');
+      }
+      attempt = index + 1;
 
-    if (outcome === 'CONNECTED') return finish('COMPLETED');
-    if (outcome === null) return finish('CANCELLED');
-    log.info('attempt failed', { callbackId, attempt, outcome });
-    if (!retryAfter(outcome, endedAt, plan)) return finish('FAILED');
+      if (plan.distribution === 'AGENTS') {
+        // S4: no agent within maxHandlingDelaySeconds of the due time -> EXPIRED, visitor never dialled.
+        const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
+        if (resuming) status = 'WAITING_AGENT';
+        else await moveTo('WAITING_AGENT');
+        const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
+        if (found === 'continue-as-new') {
+          await condition(allHandlersFinished);
+          return continueAsNew<typeof callbackWorkflow>({
+            ...input,
+            resume: { attemptIndex: index, plan, ...(retryProgress ? { retry: retryProgress } : {}) },
+          });
+        }
+        agentId = found;
+        if (cancelRequested) {
+          const held = agentId;
+          if (held)
+            await agentStep('releaseAgent', () =>
+              agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: false }),
+            );
+          return finish('CANCELLED');
+        }
+        if (!agentId) return finish('EXPIRED');
+      }
+
+      await moveTo('DIALING');
+      await db.startAttempt({ callbackId, number: attempt, agentId, at: nowIso() });
+      placedCalls.length = 0;
+      attemptOpen = true;
+      const outcome = await runAttempt(plan);
+      const endedAt = nowIso();
+      await db.finishAttempt({ callbackId, number: attempt, outcome, at: endedAt });
+      attemptOpen = false;
+      const held = agentId;
+      if (held)
+        await agentStep('releaseAgent', () =>
+          agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: outcome === 'CONNECTED' }),
+        );
+      agentId = null;
+
+      if (outcome === 'CONNECTED') return finish('COMPLETED');
+      if (outcome === null) return finish('CANCELLED');
+      log.info('attempt failed', { callbackId, attempt, outcome });
+      if (!retryAfter(outcome, endedAt, plan)) return finish('FAILED');
+    }
+    // S33: the last retry failed too.
+    return finish('FAILED');
   }
-  // S33: the last retry failed too.
-  return finish('FAILED');
+
+  /**
+   * #11.7: a cancellation requested from the Temporal UI or CLI is the callback's cancel:
+   * legs hung up, the agent given back, the row ended (COMPLETED when the call was already
+   * connected, else CANCELLED); then the run ends as cancelled.
+   */
+  async function cancelledByOperator(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      const connected = status === 'CONNECTED';
+      await hangup(...placedCalls.filter((call) => !legs.isFinal(call.key)));
+      if (attemptOpen) {
+        await db.finishAttempt({ callbackId, number: attempt, outcome: connected ? 'CONNECTED' : null, at: nowIso() });
+      }
+      const held = agentId;
+      if (held) {
+        await agentStep('releaseAgent', () =>
+          agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked: connected }),
+        );
+      }
+      if (!isTerminal(status)) await moveTo(connected ? 'COMPLETED' : 'CANCELLED');
+    });
+  }
+
+  try {
+    return await run();
+  } catch (err) {
+    if (isCancellation(err)) await cancelledByOperator();
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@ import twilio from 'twilio';
 import type { Logger } from 'pino';
 import { mapTwilioStatus, UnknownCallError, type LegEvent } from '../../activities/telephony/port';
 import { ApiError } from '../errors';
+import { STATUS_CALLBACK_RETRY } from '../../activities/telephony/twilio';
 
 export { UnknownCallError };
 
@@ -77,7 +78,14 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     const form = flatForm(req.body);
     let valid = false;
     try {
-      valid = form !== null && twilio.validateRequest(authToken, signature, publicBaseUrl + req.originalUrl, form);
+      const url = publicBaseUrl + req.originalUrl;
+      // #11.5: status callback URLs carry Twilio's retry override fragment (never sent to
+      // us); whether Twilio signs the URL with or without it, both are accepted.
+      valid =
+        form !== null &&
+        (twilio.validateRequest(authToken, signature, url, form) ||
+          (req.path === '/twilio/status' &&
+            twilio.validateRequest(authToken, signature, url + STATUS_CALLBACK_RETRY, form)));
     } catch {
       valid = false; // an unparsable URL cannot carry a valid signature
     }

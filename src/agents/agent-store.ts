@@ -11,6 +11,7 @@ import {
   type Presence,
 } from '../domain/presence';
 import type { Db } from '../infra/prisma';
+import { sealPhone } from './phone-seal';
 import type { AgentWorkflowState, PresenceView } from '../../workflows/agent-types';
 
 const agentWithContext = {
@@ -43,7 +44,8 @@ export function agentSettingsOf(agent: Omit<AgentRow, 'presence'>): AgentSetting
     }),
     autoAnswerDelaySeconds: delays.length > 0 ? Math.max(...delays) : DEFAULT_AUTO_ANSWER_DELAY_SECONDS,
     answerMode: agent.answerMode,
-    phoneNumber: agent.phoneNumber,
+    // #10.8: the workflow holds numbers sealed, never in clear.
+    phoneNumber: sealPhone(agent.phoneNumber),
   };
 }
 
@@ -68,7 +70,7 @@ export function presenceOfRow(row: AgentPresence | null, settings: AgentSettings
         }
       : null,
     inChat: row.inChat,
-    loginNumber: row.loginNumber,
+    loginNumber: sealPhone(row.loginNumber),
     lastCallEndedAt: row.lastCallEndedAt?.toISOString() ?? null,
     // A restarted wrap-up keeps its original end: since + the pause (S45).
     wrapUpUntil:

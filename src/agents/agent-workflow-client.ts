@@ -38,6 +38,28 @@ import {
   type SetStatusInput,
 } from '../../workflows/agent-types';
 import { loadAgentSettings, loadAgentWorkflowState } from './agent-store';
+import { AGENT_PRESENCE, AGENT_PROJECTS } from '../../workflows/search-attributes';
+import { openPhone, sealPhone } from './phone-seal';
+
+/**
+ * #10.8: numbers cross into the agent workflow sealed (login's phoneNumber) and come back
+ * opened (a view's loginNumber, a reservation's answer target), so callers see no change.
+ */
+function sealedArgs(input: RequestMeta): RequestMeta {
+  const phoneNumber = (input as { phoneNumber?: unknown }).phoneNumber;
+  return typeof phoneNumber === 'string' ? ({ ...input, phoneNumber: sealPhone(phoneNumber) } as RequestMeta) : input;
+}
+
+function openedResult<Ret>(result: Ret): Ret {
+  if (typeof result !== 'object' || result === null) return result;
+  const r = result as { loginNumber?: unknown; answerTarget?: { mode: string; number?: unknown } };
+  let opened: Record<string, unknown> = result as Record<string, unknown>;
+  if (typeof r.loginNumber === 'string') opened = { ...opened, loginNumber: openPhone(r.loginNumber) };
+  if (r.answerTarget?.mode === 'PHONE' && typeof r.answerTarget.number === 'string') {
+    opened = { ...opened, answerTarget: { ...r.answerTarget, number: openPhone(r.answerTarget.number) } };
+  }
+  return opened as Ret;
+}
 import { createCallbackWaker, wakeOldestWaiting } from '../callbacks/wake';
 
 export interface AgentWorkflowDeps {
@@ -91,12 +113,26 @@ export class AgentNotFoundError extends Error {
 export async function ensureAgentWorkflow(deps: AgentWorkflowDeps, agentId: string): Promise<boolean> {
   const state = await loadAgentWorkflowState(deps.prisma, agentId);
   if (!state) throw new AgentNotFoundError(agentId);
+  const projectIds = (
+    await deps.prisma.agentProject.findMany({
+      where: { agentId },
+      select: { projectId: true },
+      orderBy: { projectId: 'asc' },
+    })
+  ).map((p) => p.projectId);
   try {
     await deps.temporal.workflow.start(agentWorkflow, {
       workflowId: agentWorkflowId(agentId),
       taskQueue: deps.taskQueue,
       args: [state],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      // #14.5 operator views; ids only, never a phone number.
+      typedSearchAttributes: [
+        { key: AGENT_PROJECTS, value: projectIds },
+        { key: AGENT_PRESENCE, value: state.presence.state },
+      ],
+      staticSummary: `Agent ${agentId}`,
+      staticDetails: `Presence of agent ${agentId} (projects: ${projectIds.join(', ') || 'none'}); its truth for S44.`,
     });
     return true;
   } catch (err) {
@@ -133,7 +169,7 @@ export async function executeAgentUpdate<Ret, Args extends [RequestMeta?]>(
   ...args: Args
 ): Promise<Ret> {
   const handle = deps.temporal.workflow.getHandle(agentWorkflowId(agentId));
-  const input: RequestMeta = args[0] ?? {};
+  const input: RequestMeta = sealedArgs(args[0] ?? {});
   // Every agent update takes one (possibly empty) object: send it always.
   const definition = update as unknown as UpdateDefinition<Ret, [RequestMeta]>;
   const options = {
@@ -143,7 +179,7 @@ export async function executeAgentUpdate<Ret, Args extends [RequestMeta?]>(
   const deadline = Date.now() + (deps.updateTimeoutMs ?? 10_000);
   for (let round = 0; ; round++) {
     try {
-      return await deps.temporal.withDeadline(deadline, () => handle.executeUpdate(definition, options));
+      return openedResult(await deps.temporal.withDeadline(deadline, () => handle.executeUpdate(definition, options)));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError && round === 0) {
         await ensureAgentWorkflow(deps, agentId);
@@ -192,8 +228,8 @@ export function createAgentWorkflowClient(deps: AgentWorkflowDeps) {
     acceptCall: (agentId: string, input: CallInput) => executeAgentUpdate(deps, agentId, acceptCallUpdate, input),
     refreshSettings: (agentId: string) => refreshAgentSettings(deps, agentId),
     /** The workflow's own view (the API reads the cheaper read model instead). */
-    presence: (agentId: string): Promise<PresenceView> =>
-      deps.temporal.workflow.getHandle(agentWorkflowId(agentId)).query(presenceQuery),
+    presence: async (agentId: string): Promise<PresenceView> =>
+      openedResult(await deps.temporal.workflow.getHandle(agentWorkflowId(agentId)).query(presenceQuery)),
   };
 }
 

@@ -46,6 +46,15 @@ export async function startCallbackWorkflow(
         { key: CALLBACK_MODE, value: row.mode },
         { key: CALLBACK_DUE_AT, value: row.dueAt },
       ],
+      // #14.5: what the UI shows on the run (no phone number).
+      staticSummary: `Callback ${row.id} · ${row.mode} · project ${row.projectId}`,
+      staticDetails: [
+        `Callback ${row.id} of project ${row.projectId} (${row.mode}), due ${row.dueAt.toISOString()}`,
+        row.slotStart ? `slot ${row.slotStart.toISOString()}, position ${row.position}` : null,
+        `gives up (EXPIRED) ${settings.maxHandlingDelaySeconds} s after a due attempt without an agent`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
       memo: {
         projectId: row.projectId,
         mode: row.mode,

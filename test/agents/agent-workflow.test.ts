@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 // The agent workflow (S41, S43–S46) on the real time-skipping server with the real presence
 // projection: every wait is skipped (env.sleep), never waited for, so wrap-up times are exact.
 import { randomUUID } from 'node:crypto';
@@ -11,7 +11,15 @@ import {
   type AgentWorkflowClient,
 } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
-import { presenceQuery, reserveUpdate } from '../../workflows/agent-messages';
+import {
+  callEndedUpdate,
+  loginUpdate,
+  presenceQuery,
+  refreshSettingsUpdate,
+  reserveUpdate,
+  setStatusUpdate,
+} from '../../workflows/agent-messages';
+import type { UpdateDefinition } from '@temporalio/common';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import {
@@ -307,6 +315,28 @@ test('invalid transitions are refused with AgentStateError and change nothing', 
   });
 });
 
+test('#11.6: malformed update arguments are rejected by the validators; the workflow never fails a task', async () => {
+  await withAgent({}, {}, async ({ handle, row }) => {
+    const rejected = async (update: UpdateDefinition<unknown, [never]>, arg: unknown) => {
+      const error = await handle
+        .executeUpdate(update as unknown as UpdateDefinition<unknown, [unknown]>, { args: [arg] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((error as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidAgentArgument' });
+    };
+    await rejected(loginUpdate as never, { phoneNumber: 42 });
+    await rejected(loginUpdate as never, 'login');
+    await rejected(setStatusUpdate as never, { status: 'AVAILABLE', requestId: {} });
+    await rejected(reserveUpdate as never, [1, 2]);
+    await rejected(callEndedUpdate as never, { callbackId: 'x', talked: 'yes' });
+    await rejected(refreshSettingsUpdate as never, null);
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+    expect(await row()).toMatchObject({ state: 'LOGGED_OUT' });
+  });
+});
+
 test('a repeated requestId returns the first result, even after the state moved on', async () => {
   await withAgent({}, {}, async ({ agentId, agents, handle }) => {
     await agents.login(agentId, { requestId: 'login-1' });
@@ -401,5 +431,64 @@ test('an agent workflow that ended is started again from the read model on the n
       loginNumber: '+33698765437',
     });
     expect(await row()).toMatchObject({ state: 'ON_CALL', revision: revision + 1 });
+  });
+});
+
+/** Every run's payloads decoded to text (base64 `data` fields included), continue-as-new followed back. */
+async function visibleHistory(workflowId: string): Promise<string> {
+  const texts: string[] = [];
+  for (let runId: string | undefined = undefined; ;) {
+    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    texts.push(
+      JSON.stringify(history, (key, value: unknown) => {
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+        if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
+        return value;
+      }),
+    );
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    if (!runId) return texts.join('\n');
+  }
+}
+
+test('#10.8: no agent phone number in clear in the agent workflow history (input, login, reservation, projection, continue-as-new)', async () => {
+  await withAgent(
+    { phoneNumber: '+33612345678' },
+    { maxHistoryEvents: 40 },
+    async ({ agentId, agents, handle, row }) => {
+      const view = await agents.login(agentId, { phoneNumber: '+33698765439' });
+      // Callers still see the number: the client opens what the workflow holds sealed.
+      expect(view.loginNumber).toBe('+33698765439');
+      expect(await row()).toMatchObject({ loginNumber: '+33698765439' });
+      expect(await agents.presence(agentId)).toMatchObject({ loginNumber: '+33698765439' });
+      const reserved = await agents.reserve(agentId, { callbackId: randomUUID() });
+      expect(reserved).toMatchObject({ ok: true, answerTarget: { mode: 'PHONE', number: '+33698765439' } });
+      await agents.refreshSettings(agentId);
+      for (let i = 0; i < 8; i++) await agents.setStatus(agentId, { status: i % 2 ? 'AVAILABLE' : 'UNAVAILABLE' });
+      const visible = await visibleHistory(handle.workflowId);
+      expect(visible).toContain('maxHistoryEvents'); // the decoding works: the input's fields show
+      expect(visible).toContain('sealed:v1:');
+      expect(visible).toContain('continuedExecutionRunId');
+      for (const phone of ['+33612345678', '612345678', '+33698765439', '698765439'])
+        expect(visible).not.toContain(phone);
+    },
+  );
+});
+
+test('#14.5: an agent run started on demand carries search attributes (projects, presence) and a summary', async () => {
+  const taskQueue = `agents-${randomUUID()}`;
+  const { agent, project } = await agentFixture(prisma, {});
+  const worker = await newAgentWorker(env, bundle, prisma, taskQueue);
+  await worker.runUntil(async () => {
+    const agents = createAgentWorkflowClient(workflowDeps(env, prisma, taskQueue));
+    // No run yet: the update starts one from the database (ensureAgentWorkflow).
+    await agents.login(agent.id, {});
+    const handle = env.client.workflow.getHandle(`agent-${agent.id}`);
+    const description = await handle.describe();
+    expect(description.searchAttributes).toMatchObject({ AgentProjects: [project.id], AgentPresence: ['AVAILABLE'] });
+    expect(await description.staticSummary()).toBe(`Agent ${agent.id}`);
+    await agents.logout(agent.id);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ AgentPresence: ['LOGGED_OUT'] });
+    await handle.terminate('test over');
   });
 });

@@ -62,6 +62,24 @@ describe('POST /twilio/status', () => {
     });
   });
 
+  test('#11.5: a signature over the URL with the retry override fragment is accepted too', async () => {
+    const onLegEvent = jest.fn(async (_event: LegEvent) => undefined);
+    const res = await request(appWith(onLegEvent))
+      .post(STATUS_PATH)
+      .type('form')
+      .set('X-Twilio-Signature', sign(`${STATUS_PATH}#rc=5&rp=all`, answeredForm))
+      .send(answeredForm);
+    expect(res.status).toBe(204);
+    expect(onLegEvent).toHaveBeenCalledTimes(1);
+    // Any other fragment is not.
+    const other = await request(appWith(onLegEvent))
+      .post(STATUS_PATH)
+      .type('form')
+      .set('X-Twilio-Signature', sign(`${STATUS_PATH}#rc=1`, answeredForm))
+      .send(answeredForm);
+    expect(other.status).toBe(403);
+  });
+
   test('a wrong signature → 403 INVALID_SIGNATURE and nothing delivered', async () => {
     const onLegEvent = jest.fn(async () => undefined);
     const res = await request(appWith(onLegEvent))

@@ -252,9 +252,9 @@ test('S41 end to end: one agent, three immediate callbacks -> served one after t
       await waitForStatus(b.handle, (s) => s === 'WAITING_AGENT');
       booked.push(b);
     }
-    // The agent logs in: the head of the queue is woken at once.
-    await prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'AVAILABLE' } });
-    await activities.wakeWaitingCallbacks({ agentId: agent.id });
+    // The agent logs in through its workflow: the projection wakes the head of the queue at
+    // once (#11.2: a waiting callback otherwise looks only every 15 minutes).
+    await createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }).login(agent.id, {});
     for (const b of booked) {
       await waitForStatus(b.handle, isTerminal, 30_000);
       expect(await b.handle.result()).toBe('COMPLETED');

@@ -94,9 +94,14 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
         memo: description.memo,
         history: await handle.fetchHistory(),
       },
-      (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value),
+      (key, value: unknown) => {
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+        // fetchHistory gives payload bytes as base64 text: decode them too.
+        if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
+        return value;
+      },
     );
-    expect(visible).toContain(row.id); // the decoding works: the callback id is in the input
+    expect(visible).toContain('maxHandlingDelaySeconds'); // the decoding works: the input's fields show
     for (const phone of ['+33698765435', '698765435', '+33612340005', '612340005'])
       expect(visible).not.toContain(phone);
     expect(description.searchAttributes).toMatchObject({
