@@ -138,6 +138,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   const { callbackId, projectId } = input;
   const db = patched(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
   const dueMs = Date.parse(input.dueAt);
+  const firstTaskMs = Date.now();
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
   let agentMayBeFree = false;
@@ -218,13 +219,16 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return final;
   }
 
-  /** Sleeps until `untilMs` or a cancel; true when cancelled. */
-  async function sleepUntil(untilMs: number): Promise<boolean> {
-    const leftMs = untilMs - Date.now();
+  /**
+   * Sleeps until `untilMs` or a cancel; true when cancelled. Whether it is already due is
+   * judged at `judgedAtMs`: a time the history fixes (workflow time after a local activity
+   * is not the same on replay as it was live, so it must not decide a patch marker).
+   */
+  async function sleepUntil(untilMs: number, judgedAtMs = Date.now()): Promise<boolean> {
     // S2: already due (an immediate callback) -> no timer at all. A server timer, even of
     // 1 ms, fires about a second later; histories from before this patch slept anyway.
-    if (leftMs <= 0 && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
-    await condition(() => cancelRequested, Math.max(0, leftMs));
+    if (untilMs <= judgedAtMs && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
+    await condition(() => cancelRequested, Math.max(0, untilMs - Date.now()));
     return cancelRequested;
   }
 
@@ -531,8 +535,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       }
     }
     const resume = input.resume;
-    // S3/S20: sleep until the booked position (immediate: due now).
-    if (!resume && (await sleepUntil(dueMs))) return finish('CANCELLED');
+    // S3/S20: sleep until the booked position (immediate: due now). Judged at the first
+    // task's time: before #11.4 nothing ran before this point, and the row check's local
+    // activity must not move the judgement between the live run and a replay.
+    if (!resume && (await sleepUntil(dueMs, firstTaskMs))) return finish('CANCELLED');
     const plan = resume ? resume.plan : await db.loadDialPlan({ callbackId });
     totalAttempts = plan.maxRetries + 1;
 
