@@ -14,6 +14,7 @@ export function createAttemptActivities({ prisma }: { prisma: Db }) {
         callOrder: settings.callOrder,
         maxRetries: settings.retry.maxRetries,
         retryIntervalSeconds: settings.retry.intervalSeconds,
+        retry: settings.retry,
         ringTimeoutSeconds: settings.ringTimeoutSeconds,
         distribution: settings.distribution.mode,
         record: callback.recorded,

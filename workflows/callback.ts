@@ -33,6 +33,7 @@ import { agentAcceptedSignal } from './agent-messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import { checkAcdIdentification, checkAgentAccepted, checkLegEvent } from './validation';
 import { LegBook, type LegPhase } from './legs';
+import { nextAttemptAt, type FailedOutcome } from '../src/domain/retry';
 import {
   attemptDueMs,
   isCancellable,
@@ -46,6 +47,7 @@ import {
   type CallbackWorkflowInput,
   type DialPlan,
   type Leg,
+  type RetryProgress,
 } from './types';
 
 const DB_ACTIVITY_OPTIONS = {
@@ -116,6 +118,13 @@ const CHECK_ROW_FIRST = 'check-row-before-dial';
  */
 const CHECK_LOST_CALL_END = 'check-lost-call-end';
 const CALL_CHECK_MS = [60_000, 120_000, 300_000];
+/**
+ * patched() id (#16): after a failed attempt, the next one is scheduled by its outcome's
+ * class and never starts sooner than the minimum gap after the failed one ended
+ * (nextAttemptAt, src/domain/retry.ts). Decided at the first failure; histories from before,
+ * and plans read without retry rules, keep S33's fixed +n × interval schedule.
+ */
+const RETRY_PER_OUTCOME = 'retry-per-outcome';
 
 export { nextLegPhase } from './legs';
 
@@ -145,6 +154,13 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   /** Legs placed in the current attempt, and whether its row still waits for an outcome. */
   const placedCalls: { key: string; callSid: string | null }[] = [];
   let attemptOpen = false;
+  /**
+   * #16: whether per-outcome retries apply (undefined until the first failure decides it), and
+   * where they stand. A continued-as-new run past its first attempt carries the answer in.
+   */
+  let perOutcome: boolean | undefined =
+    input.resume && input.resume.attemptIndex > 0 ? input.resume.retry !== undefined : undefined;
+  let retryProgress: RetryProgress | null = input.resume?.retry ?? null;
 
   setHandler(callbackStateQuery, (): CallbackView => ({ callbackId, status, dueAt: input.dueAt, attempt, agentId }));
   setHandler(
@@ -483,6 +499,29 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     return 'CONNECTED';
   }
 
+  /** When attempt `index` (0-based) is to start: S4's deadline counts from it. */
+  function attemptStartMs(index: number, plan: DialPlan): number {
+    if (index === 0) return dueMs;
+    return retryProgress ? Date.parse(retryProgress.attemptAt) : attemptDueMs(dueMs, index, plan.retryIntervalSeconds);
+  }
+
+  /**
+   * #16: after a failed attempt that ended at `endedAt`, false when its class (or the total)
+   * has no retry left. On S33's path (no marker, no rules) the loop's bound decides alone.
+   */
+  function retryAfter(outcome: FailedOutcome, endedAt: string, plan: DialPlan): boolean {
+    perOutcome ??= plan.retry !== undefined && patched(RETRY_PER_OUTCOME);
+    if (!perOutcome || !plan.retry) return true;
+    const failures = [...(retryProgress?.failures ?? []), outcome];
+    const next = nextAttemptAt({ failures, dueAt: new Date(dueMs), lastEndedAt: new Date(endedAt), rules: plan.retry });
+    if (!next.retry) {
+      log.info('no retry left', { callbackId, attempt, reason: next.reason, retryClass: next.retryClass });
+      return false;
+    }
+    retryProgress = { failures, lastEndedAt: endedAt, attemptAt: next.at.toISOString() };
+    return true;
+  }
+
   /** The callback from its due time to its end (the spec's sentences, in order). */
   async function run(): Promise<CallbackStatus> {
     // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
@@ -505,7 +544,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
 
     for (let index = resume ? resume.attemptIndex : 0; index <= plan.maxRetries; index++) {
       const resuming = resume !== undefined && index === resume.attemptIndex;
-      const attemptDue = attemptDueMs(dueMs, index, plan.retryIntervalSeconds);
+      const attemptDue = attemptStartMs(index, plan);
       if (index > 0 && !resuming) {
         await moveTo('RETRY_WAIT');
         if (await sleepUntil(attemptDue)) return finish('CANCELLED');
@@ -520,7 +559,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
         if (found === 'continue-as-new') {
           await condition(allHandlersFinished);
-          return continueAsNew<typeof callbackWorkflow>({ ...input, resume: { attemptIndex: index, plan } });
+          return continueAsNew<typeof callbackWorkflow>({
+            ...input,
+            resume: { attemptIndex: index, plan, ...(retryProgress ? { retry: retryProgress } : {}) },
+          });
         }
         agentId = found;
         if (cancelRequested) {
@@ -539,7 +581,8 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       placedCalls.length = 0;
       attemptOpen = true;
       const outcome = await runAttempt(plan);
-      await db.finishAttempt({ callbackId, number: attempt, outcome, at: nowIso() });
+      const endedAt = nowIso();
+      await db.finishAttempt({ callbackId, number: attempt, outcome, at: endedAt });
       attemptOpen = false;
       const held = agentId;
       if (held)
@@ -551,6 +594,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       if (outcome === 'CONNECTED') return finish('COMPLETED');
       if (outcome === null) return finish('CANCELLED');
       log.info('attempt failed', { callbackId, attempt, outcome });
+      if (!retryAfter(outcome, endedAt, plan)) return finish('FAILED');
     }
     // S33: the last retry failed too.
     return finish('FAILED');

@@ -1,4 +1,5 @@
 // Plain data shared by workflows, activities, the API and tests (JSON-safe: no Date, no Map).
+import type { FailedOutcome, RetryRules } from '../src/domain/retry';
 
 export type CallbackMode = 'IMMEDIATE' | 'DEFERRED';
 
@@ -63,9 +64,23 @@ export interface CallbackWorkflowInput {
    * attempt, with the dial plan read when the callback fell due, without writing the status
    * again (the row keeps its place in the queue).
    */
-  resume?: { attemptIndex: number; plan: DialPlan };
+  resume?: { attemptIndex: number; plan: DialPlan; retry?: RetryProgress };
   /** Continue-as-new while waiting once the history has this many events (tests set it low). */
   maxHistoryEvents?: number;
+}
+
+/**
+ * #16: where a callback on per-outcome retries stands (src/domain/retry.ts), carried across
+ * continue-as-new. Absent: the callback follows S33's fixed schedule (plans and histories
+ * from before the 'retry-per-outcome' patch), or has not failed an attempt yet.
+ */
+export interface RetryProgress {
+  /** The outcome of each failed attempt, in order. */
+  failures: FailedOutcome[];
+  /** ISO instant the latest failed attempt ended (as recorded by finishAttempt). */
+  lastEndedAt: string;
+  /** ISO instant the current attempt was to start: S4's deadline counts from it. */
+  attemptAt: string;
 }
 
 /** The project's settings as they apply to one callback, read once when it falls due. */
@@ -73,6 +88,11 @@ export interface DialPlan {
   callOrder: 'AGENT_FIRST' | 'VISITOR_FIRST';
   maxRetries: number;
   retryIntervalSeconds: number;
+  /**
+   * #16: per-outcome retry rules and the minimum gap. Absent in plans read before they
+   * existed (old histories, continued-as-new inputs): those keep S33's fixed schedule.
+   */
+  retry?: RetryRules;
   ringTimeoutSeconds: number;
   /** S40: own agents, or the customer's ACD number instead of an agent. */
   distribution: 'AGENTS' | 'ACD';
