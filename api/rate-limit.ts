@@ -87,6 +87,28 @@ export function bookingRateLimiters(limits: BookingRateLimits): {
     );
   };
 
+  /** Counts one booking under `key`; only created callbacks count (refusals and replays give it back). */
+  const countCreated = (
+    bucket: RateLimiterAbstract,
+    key: string,
+    what: string,
+    res: Response,
+    next: NextFunction,
+  ): void => {
+    bucket.consume(key).then(
+      () => {
+        res.once('finish', () => {
+          if (res.statusCode !== 201) void bucket.reward(key, 1).catch(() => undefined);
+        });
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) return next(rateLimited(res, err, what));
+        next(err);
+      },
+    );
+  };
+
   const perPhoneHandler = (req: Request, res: Response, next: NextFunction) => {
     const phone = res.locals.rateLimitedPhone;
     if (typeof phone !== 'string') return next(new Error('per-phone limiter mounted before the number was parsed'));
@@ -94,19 +116,7 @@ export function bookingRateLimiters(limits: BookingRateLimits): {
     // Hashed: the store never holds a visitor's number in clear. Per project: one tenant's
     // bookings do not use up another's allowance.
     const key = createHash('sha256').update(`${projectId}\n${phone}`, 'utf8').digest('hex');
-    perPhone.consume(key).then(
-      () => {
-        // Only created callbacks ring a phone; refusals and idempotent replays give it back.
-        res.once('finish', () => {
-          if (res.statusCode !== 201) void perPhone.reward(key, 1).catch(() => undefined);
-        });
-        next();
-      },
-      (err: unknown) => {
-        if (err instanceof RateLimiterRes) return next(rateLimited(res, err, 'for this phone number'));
-        next(err);
-      },
-    );
+    countCreated(perPhone, key, 'for this phone number', res, next);
   };
 
   // #13: a web page's visitors share the page's publishable key; each IP gets its own budget.
@@ -114,20 +124,7 @@ export function bookingRateLimiters(limits: BookingRateLimits): {
   const perIp = limiter(limits.store, 'ip', limits.perIpPerHour ?? 20, HOUR_S);
   const perIpHandler = (req: Request, res: Response, next: NextFunction) => {
     if (authOf(res).kind !== 'publishable') return next();
-    const key = req.ip ?? 'unknown';
-    perIp.consume(key).then(
-      () => {
-        // Only created callbacks count, as for the per-phone limit.
-        res.once('finish', () => {
-          if (res.statusCode !== 201) void perIp.reward(key, 1).catch(() => undefined);
-        });
-        next();
-      },
-      (err: unknown) => {
-        if (err instanceof RateLimiterRes) return next(rateLimited(res, err, 'from this address'));
-        next(err);
-      },
-    );
+    countCreated(perIp, req.ip ?? 'unknown', 'from this address', res, next);
   };
 
   return { perApiKey: perApiKeyHandler, perPhone: perPhoneHandler, perIp: perIpHandler };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** Public: the manage links of a laptop run; production refuses it (productionProblems). */
-const DEV_VISITOR_LINK_SECRET_DEFAULT = 'dev-visitor-link-secret-change-me';
+export const DEV_VISITOR_LINK_SECRET = 'dev-visitor-link-secret-change-me';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -52,7 +52,7 @@ export const configSchema = z.object({
   /** #13: public bookings (publishable keys) per client IP per hour. */
   RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** #13: signs the visitor's manage link (HMAC-SHA256); set a long random value in production. */
-  VISITOR_LINK_SECRET: z.string().min(16).default(DEV_VISITOR_LINK_SECRET_DEFAULT),
+  VISITOR_LINK_SECRET: z.string().min(16).default(DEV_VISITOR_LINK_SECRET),
   /**
    * #10.8: seals agents' phone numbers before they enter workflow histories (AES-256-GCM,
    * src/agents/phone-seal.ts); the same value for the API and the worker. Required in production.
@@ -95,7 +95,6 @@ export type Config = z.infer<typeof configSchema> & {
 /** The development defaults production must not run with. */
 export const DEV_API_KEY = 'dev-api-key';
 export const DEV_SIMULATED_AUTH_TOKEN = 'simulated-network-token';
-export const DEV_VISITOR_LINK_SECRET = DEV_VISITOR_LINK_SECRET_DEFAULT;
 const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'] as const;
 
 /** Configuration error: the process prints the message and exits non-zero. */
