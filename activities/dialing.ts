@@ -4,8 +4,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../src/infra/prisma';
 import type { WorkerMetrics } from '../src/metrics';
-import { PermanentDialError, type LegStatus, type TelephonyPort } from './telephony/port';
-import { holdMusicWaitUrl } from './telephony/twilio';
+import { PermanentDialError, type LegStatus, type TelephonyPort } from '../src/telephony/port';
+import { conferenceName, holdMusicWaitUrl } from '../src/telephony/urls';
 import { legKeyOf, type DialLegInput } from '../workflows/types';
 
 export interface DialingDeps {
@@ -89,7 +89,7 @@ export function createDialingActivities({
           leg: input.leg,
           to,
           from: fromNumber,
-          conference: `cb-${input.callbackId}-${input.attempt}`,
+          conference: conferenceName(input.callbackId, input.attempt),
           ringTimeoutSeconds: input.ringTimeoutSeconds,
           startConferenceOnEnter: !input.first,
           ...(holdMusic ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, input.projectId) } : {}),

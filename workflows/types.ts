@@ -1,5 +1,8 @@
 // Plain data shared by workflows, activities, the API and tests (JSON-safe: no Date, no Map).
 import type { FailedOutcome, RetryRules } from '../src/domain/retry';
+import type { AcdDial, Leg } from '../src/telephony/port';
+
+export type { AcdDial, Leg };
 
 export type CallbackMode = 'IMMEDIATE' | 'DEFERRED';
 
@@ -99,10 +102,8 @@ export interface DialPlan {
   /** S50/S51: decided once at booking. */
   record: boolean;
   /** S42: present in ACD mode. */
-  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
+  acd?: AcdDial;
 }
-
-export type Leg = 'agent' | 'visitor';
 
 export interface DialLegInput {
   callbackId: string;
@@ -116,7 +117,7 @@ export interface DialLegInput {
   ringTimeoutSeconds: number;
   record: boolean;
   /** S42: the agent leg calls the ACD and gathers the agent's identifier. */
-  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
+  acd?: AcdDial;
 }
 
 /** S42: what the ACD identification webhook tells the callback workflow. */

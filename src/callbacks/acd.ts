@@ -2,17 +2,10 @@
 // against the acdIdentifier of the project's agents; known -> the leg joins the attempt's
 // conference and the workflow records the agent; unknown -> ask again, up to the
 // project's identificationAttempts, then hang up (AGENT_NOT_IDENTIFIED).
-import twilio from 'twilio';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { UnknownCallError } from '../../activities/telephony/port';
-import {
-  acdGatherTwiml,
-  acdIdentifyUrl,
-  conferenceTwiml,
-  holdMusicWaitUrl,
-  recordingStatusCallbackUrl,
-} from '../../activities/telephony/twilio';
-import type { AcdDigits } from '../../api/webhooks/twilio';
+import { UnknownCallError, type AcdDigits } from '../telephony/port';
+import { acdFailedTwiml, acdGatherTwiml, conferenceTwiml } from '../telephony/twiml';
+import { acdIdentifyUrl, conferenceName, holdMusicWaitUrl, recordingStatusCallbackUrl } from '../telephony/urls';
 import type { Db } from '../infra/prisma';
 import { acdIdentificationSignal } from '../../workflows/messages';
 import { callbackWorkflowId, parseLegKey } from '../../workflows/types';
@@ -58,7 +51,7 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
       await tell(callbackId, input.key, agent.id);
       return conferenceTwiml(
         {
-          conference: `cb-${callbackId}-${attempt}`,
+          conference: conferenceName(callbackId, attempt),
           startConferenceOnEnter: !input.first,
           record: input.record,
           ...(input.first && callback.project.holdMusic
@@ -78,9 +71,6 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
       return acdGatherTwiml(next, 0, 'Identifier not recognised. Please key in your identifier, then the hash key.');
     }
     await tell(callbackId, input.key, null);
-    const response = new twilio.twiml.VoiceResponse();
-    response.say('Identification failed. Goodbye.');
-    response.hangup();
-    return response.toString();
+    return acdFailedTwiml('Identification failed. Goodbye.');
   };
 }

@@ -9,7 +9,7 @@ import {
   createSimulatedTelephony,
   type SimulatedRecording,
 } from '../../activities/telephony/simulated';
-import { recordingStatusCallbackUrl } from '../../activities/telephony/twilio';
+import { recordingStatusCallbackUrl } from '../../src/telephony/urls';
 import { createRecordingWebhookRouter } from '../../api/webhooks/recordings';
 import type { Db } from '../../src/infra/prisma';
 import { legKeyOf } from '../../workflows/types';

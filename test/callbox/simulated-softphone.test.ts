@@ -2,7 +2,7 @@
 // softphone and follows its buttons (the rows the desk API writes); with no desk open it
 // answers by itself as before. Real PostgreSQL, the real simulated network, real time (short).
 import { randomUUID } from 'node:crypto';
-import type { DialRequest, LegEvent } from '../../activities/telephony/port';
+import type { DialRequest, LegEvent } from '../../src/telephony/port';
 import { createSimulatedTelephony } from '../../activities/telephony/simulated';
 import { createSimulatedSoftphone } from '../../src/desk/simulated-softphone';
 import type { Db } from '../../src/infra/prisma';

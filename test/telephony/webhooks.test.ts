@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import twilio from 'twilio';
-import { createTwilioWebhookRouter, holdMusicTwiml, UnknownCallError } from '../../api/webhooks/twilio';
-import type { DialRequest, LegEvent } from '../../activities/telephony/port';
+import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
+import { holdMusicTwiml } from '../../src/telephony/twiml';
+import { UnknownCallError, type DialRequest, type LegEvent } from '../../src/telephony/port';
 import { createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
 
 const AUTH_TOKEN = 'webhook-test-auth-token';

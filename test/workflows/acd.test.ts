@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { acdGatherTwiml, acdIdentifyUrl } from '../../activities/telephony/twilio';
+import { acdGatherTwiml } from '../../src/telephony/twiml';
+import { acdIdentifyUrl } from '../../src/telephony/urls';
 import type { Db } from '../../src/infra/prisma';
 import { isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
