@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import express from 'express';
 import { Pool } from 'pg';
 import { loadConfig } from '../src/config';
+import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { createPrisma } from '../src/infra/prisma';
 import { exitWithParent } from '../src/infra/parent-watch';
 import { ensureSearchAttributesWhenReachable, exitOnStartupError } from '../src/infra/startup';
@@ -20,6 +21,7 @@ import { createTwilioWebhookRouter } from './webhooks/twilio';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  setPhoneSealingKey(config.phoneSealingKey);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
   exitWithParent(logger);
