@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger';
 import { createApiMetrics } from '../src/metrics';
 import { createAcdIdentifier } from '../src/callbacks/acd';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
+import { createProjectLanguage } from '../src/callbacks/call-language';
 import { createApp, metricsAuth, metricsHandler } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
         publicBaseUrl: config.publicBaseUrl,
         onLegEvent: createLegEventDelivery(temporal),
         acdIdentify: createAcdIdentifier({ prisma, temporal, publicBaseUrl: config.publicBaseUrl }),
+        projectLanguage: createProjectLanguage(prisma),
         logger,
       }),
     ],

@@ -5479,6 +5479,11 @@ export interface components {
           }[];
         };
       };
+      /**
+       * @default fr
+       * @enum {string}
+       */
+      language?: 'fr' | 'en';
       /** @default 120 */
       maxHandlingDelaySeconds?: number;
       /** @default {} */

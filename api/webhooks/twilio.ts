@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Router } f
 import twilio from 'twilio';
 import type { Logger } from 'pino';
 import { UnknownCallError, type AcdDigits, type LegEvent } from '../../src/telephony/port';
+import { DEFAULT_LANGUAGE, type Language } from '../../src/telephony/prompts';
 import { mapTwilioStatus } from '../../src/telephony/twilio-status';
 import { holdMusicTwiml } from '../../src/telephony/twiml';
 import { holdMusicAudioUrl, STATUS_CALLBACK_RETRY } from '../../src/telephony/urls';
@@ -26,6 +27,8 @@ export interface TwilioWebhookDeps {
   logger?: WebhookLogger;
   /** S42: answers the DTMF an ACD agent keyed in with the next TwiML. */
   acdIdentify?: (input: AcdDigits) => Promise<string>;
+  /** #14.7: the language of a project's hold message; default French. */
+  projectLanguage?: (projectId: string) => Promise<Language>;
 }
 
 function sendError(res: express.Response, error: ApiError) {
@@ -150,11 +153,18 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     }
   });
 
-  const holdMusic: RequestHandler = (req, res) => {
+  const holdMusic: RequestHandler = async (req, res) => {
     const projectId = req.params['projectId'];
     if (typeof projectId !== 'string' || !PROJECT_ID.test(projectId))
       return sendError(res, new ApiError('INVALID_REQUEST', 'invalid project id'));
-    res.type('text/xml').send(holdMusicTwiml(audioUrl(projectId)));
+    let language: Language = DEFAULT_LANGUAGE;
+    try {
+      if (deps.projectLanguage) language = await deps.projectLanguage(projectId);
+    } catch (err) {
+      // The caller waits on this answer: the music in the default language beats silence.
+      logger?.warn({ projectId, err }, 'hold message language unavailable; default used');
+    }
+    res.type('text/xml').send(holdMusicTwiml(audioUrl(projectId), language));
   };
   router.get('/twilio/hold-music/:projectId', requireSignature, holdMusic);
   router.post('/twilio/hold-music/:projectId', parseForm, requireForm, requireSignature, holdMusic);

@@ -77,6 +77,7 @@ export async function loadCallSettings(prisma: Db | Tx, projectId: string): Prom
     recording: { enabled: row.recordingEnabled, ratio: row.recordingRatio },
     ringTimeoutSeconds: row.ringTimeoutSeconds,
     talkTimeSeconds: row.talkTimeSeconds,
+    language: row.language,
   };
   // Rows are only ever written from a validated document, and `document` is typed as the
   // parsed output: no second parse (it cost ~3 ms of CPU per booking and availability read).
@@ -112,6 +113,7 @@ export async function saveCallSettings(prisma: Db, projectId: string, settings: 
       recordingRatio: settings.recording.ratio,
       ringTimeoutSeconds: settings.ringTimeoutSeconds,
       talkTimeSeconds: settings.talkTimeSeconds,
+      language: settings.language,
     };
     await tx.callSettings.upsert({ where: { projectId }, create: { projectId, ...scalars }, update: scalars });
 

@@ -2,6 +2,7 @@
 // and the simulated network (S57), in activities/telephony/ — whose status events both
 // arrive as LegEvents. A leaf module: it imports nothing of the project (#12).
 import type { Logger } from 'pino';
+import type { Language } from './prompts';
 
 /** The two calls of an attempt (S30). Defined once: workflows import this type. */
 export type Leg = 'agent' | 'visitor';
@@ -39,6 +40,8 @@ export interface DialRequest {
   record: boolean;
   /** S42: the leg calls the customer's ACD and gathers the agent's identifier before joining. */
   acd?: AcdDial;
+  /** #14.7: the project's language, for anything said on this leg (the ACD prompts); default fr. */
+  language?: Language;
 }
 
 export type LegStatus =
