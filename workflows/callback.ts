@@ -32,6 +32,7 @@ import { agentAcceptedSignal } from './agent-messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import { checkAcdIdentification, checkAgentAccepted, checkLegEvent } from './validation';
 import { LegBook, type LegPhase } from './legs';
+import { SafetyLooks } from './safety-look';
 import {
   BOUNDED_WAIT,
   CHECK_LOST_CALL_END,
@@ -133,6 +134,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
   let agentMayBeFree = false;
+  /** Wake-ups received so far (agentMayBeFreeSignal): a wait compares it with what it read before asking. */
+  let wakes = 0;
+  /** #11.2 ADAPTIVE_SAFETY_LOOK: when this run looks by itself; a resumed run goes on where the last one was. */
+  const looks = new SafetyLooks(input.resume?.nextLookMs);
   /** The running agent poll timer: when it fires, and whether it has. */
   let pollTimer: { firesAtMs: number; fired: boolean } | null = null;
   let attempt = 0;
@@ -187,6 +192,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   });
   setHandler(agentMayBeFreeSignal, () => {
     agentMayBeFree = true;
+    wakes++;
   });
 
   const nowIso = () => new Date().toISOString();
@@ -274,6 +280,45 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         await condition(() => cancelRequested || agentMayBeFree || timer.fired);
         if (cancelRequested) return null;
         if (agentMayBeFree) break;
+        if (await localDb.agentMayBeFree({ projectId, callbackId })) break;
+      }
+    }
+  }
+
+  /**
+   * #11.2 ADAPTIVE_SAFETY_LOOK: as waitForAgent, but the looks come 5 s after the wait starts
+   * or a wake-up found no agent, then at doubling intervals up to 15 min (a wake-up that raced
+   * the release it announced costs seconds, not the next slow look). The wake-up count is read
+   * before asking, so one that lands while the reservation runs is not lost. Every decision is
+   * taken right after the reservation, a timer or a wake-up, never right after the local look
+   * (whose result may reach the code a task later live than on replay: workflows/patches.ts).
+   */
+  async function waitForAgentLooking(deadlineMs: number, fresh: boolean): Promise<string | null | 'continue-as-new'> {
+    if (fresh) looks.reset();
+    for (;;) {
+      const seen = wakes;
+      const reserved = await agentSteps.reserveAgent({ projectId, callbackId, attempt });
+      if (reserved) {
+        agentMustAccept = reserved.autoAnswer === false;
+        acceptedBy = null;
+        return reserved.agentId;
+      }
+      let now = Date.now();
+      for (;;) {
+        if (cancelRequested || deadlineMs <= now) return null;
+        if (wakes !== seen) {
+          looks.reset();
+          break;
+        }
+        if (wantsContinueAsNew()) return 'continue-as-new';
+        details(
+          `attempt ${attempt}/${totalAttempts}, waiting for an agent until ${new Date(deadlineMs).toISOString()}`,
+        );
+        const timer = pollTimerUntil(Math.min(deadlineMs, now + looks.next()));
+        await condition(() => cancelRequested || wakes !== seen || timer.fired);
+        if (cancelRequested || wakes !== seen) continue;
+        now = Date.now();
+        if (deadlineMs <= now || wantsContinueAsNew()) continue;
         if (await localDb.agentMayBeFree({ projectId, callbackId })) break;
       }
     }
@@ -553,13 +598,21 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
         if (resuming) status = 'WAITING_AGENT';
         else await moveTo('WAITING_AGENT');
-        const found =
-          resuming || patches.has(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
+        const found = patches.adaptiveLooks
+          ? await waitForAgentLooking(deadline, !resuming)
+          : resuming || patches.has(BOUNDED_WAIT)
+            ? await waitForAgent(deadline)
+            : await obtainAgent(deadline);
         if (found === 'continue-as-new') {
           await condition(allHandlersFinished);
           return continueAsNew<typeof callbackWorkflow>({
             ...input,
-            resume: { attemptIndex: index, plan, ...(retryProgress ? { retry: retryProgress } : {}) },
+            resume: {
+              attemptIndex: index,
+              plan,
+              ...(retryProgress ? { retry: retryProgress } : {}),
+              ...(patches.adaptiveLooks ? { nextLookMs: looks.peek() } : {}),
+            },
           });
         }
         agentId = found;

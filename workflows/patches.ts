@@ -31,6 +31,13 @@ export const RETRY_PER_OUTCOME = 'retry-per-outcome';
  */
 export const PATCHES_AT_START = 'patches-at-start';
 
+/**
+ * #11.2: a waiting callback looks by itself 5 s after the wait starts or a wake-up found no
+ * agent, then at doubling intervals up to 15 min (workflows/safety-look.ts); before, every
+ * 15 min. Decided at start, only in runs with PATCHES_AT_START.
+ */
+export const ADAPTIVE_SAFETY_LOOK = 'adaptive-safety-look';
+
 /** The patches PATCHES_AT_START turns on without a marker of their own. */
 const IMPLIED_BY_START: readonly string[] = [
   LOCAL_DB_ACTIVITIES,
@@ -46,9 +53,12 @@ const IMPLIED_BY_START: readonly string[] = [
 export class CallbackPatches {
   /** True for runs started by this code or later: every decision below is made already. */
   readonly atStart: boolean;
+  /** ADAPTIVE_SAFETY_LOOK: short safety looks at first and after a wake-up. */
+  readonly adaptiveLooks: boolean;
 
   constructor() {
     this.atStart = patched(PATCHES_AT_START);
+    this.adaptiveLooks = this.atStart && patched(ADAPTIVE_SAFETY_LOOK);
   }
 
   /**
