@@ -10,6 +10,9 @@ import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-clien
 import type { Db } from '../../src/infra/prisma';
 import { agentMayBeFreeSignal } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
+import { callSettingsSchema } from '../../src/domain/settings';
+import { saveCallSettings } from '../../src/store/call-settings';
+import { createTenant, startApi } from '../helpers/api';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import {
@@ -41,14 +44,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-test('#11.2: a wake-up that came before the agent was free is followed by a look within seconds, not the slow one', async () => {
-  // No wake-ups from the activities here: the only one is sent by hand, before the agent is
-  // free (it raced the release it announced). Then the agent logs in, and nobody says so.
-  const quietQueue = `q-${randomUUID()}`;
-  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue: quietQueue });
-  const quiet = await Worker.create({
+/** A worker whose activities wake nobody (no `wakeCallback`): wake-ups come only from the test. */
+async function quietWorker(taskQueue: string) {
+  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
+  const worker = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: quietQueue,
+    taskQueue,
     workflowBundle: bundle,
     activities: createActivities({
       prisma,
@@ -59,6 +60,14 @@ test('#11.2: a wake-up that came before the agent was free is followed by a look
       agents,
     }),
   });
+  return { worker, agents };
+}
+
+test('#11.2: a wake-up that came before the agent was free is followed by a look within seconds, not the slow one', async () => {
+  // No wake-ups from the activities here: the only one is sent by hand, before the agent is
+  // free (it raced the release it announced). Then the agent logs in, and nobody says so.
+  const quietQueue = `q-${randomUUID()}`;
+  const { worker: quiet, agents } = await quietWorker(quietQueue);
   await quiet.runUntil(async () => {
     const { account, project } = await projectWith(prisma, {
       maxHandlingDelaySeconds: 3600,
@@ -95,3 +104,46 @@ test('#11.2: a wake-up that came before the agent was free is followed by a look
     await recordHistory(env, handle.workflowId, 'callback-woken-too-early-then-looked-soon');
   });
 });
+
+test.each(['PUT', 'PATCH'] as const)(
+  "#11.2: %s call-settings wakes the project's waiting callbacks at once (before their next look)",
+  async (method) => {
+    const quietQueue = `q-${randomUUID()}`;
+    const { worker: quiet, agents } = await quietWorker(quietQueue);
+    const api = await startApi({ prisma, temporal: env.client, taskQueue: quietQueue });
+    try {
+      await quiet.runUntil(async () => {
+        const tenant = await createTenant(prisma);
+        const settings = { maxHandlingDelaySeconds: 3600, autoAnswer: { delaySeconds: 1 } };
+        await saveCallSettings(prisma, tenant.projectId, callSettingsSchema.parse(settings));
+        const agent = await addAgent(prisma, tenant.accountId, tenant.projectId, { state: 'LOGGED_OUT' });
+        const { row, handle } = await bookCallback(prisma, env, quietQueue, tenant.projectId, {
+          phone: method === 'PUT' ? '+33698765486' : '+33698765487',
+          maxHandlingDelaySeconds: 3600,
+        });
+        await waitForStatus(handle, (s) => s === 'WAITING_AGENT');
+        // The agent is free, and nobody says so; then the settings change.
+        await agents.login(agent.id, {});
+        const body = method === 'PUT' ? { ...settings, ringTimeoutSeconds: 25 } : { ringTimeoutSeconds: 25 };
+        const call = method === 'PUT' ? api.api().put : api.api().patch;
+        const res = await call
+          .call(api.api(), `/v1/projects/${tenant.projectId}/call-settings`)
+          .set(tenant.auth)
+          .send(body);
+        expect(res.status).toBe(200);
+        await waitForStatus(handle, isTerminal, 30_000);
+        expect(await handle.result()).toBe('COMPLETED');
+        const events = (await handle.fetchHistory()).events ?? [];
+        expect(
+          events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'agentMayBeFree'),
+        ).toHaveLength(1);
+        // Woken, not found by its first own look (5 s after it began to wait).
+        const { waitingSince } = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+        const [attempt] = await prisma.attempt.findMany({ where: { callbackId: row.id } });
+        expect(attempt!.startedAt.getTime() - waitingSince!.getTime()).toBeLessThan(5_000);
+      });
+    } finally {
+      await api.close();
+    }
+  },
+);
