@@ -12,7 +12,6 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -33,6 +32,17 @@ import { agentAcceptedSignal } from './agent-messages';
 import { CALLBACK_STATUS } from './search-attributes';
 import { checkAcdIdentification, checkAgentAccepted, checkLegEvent } from './validation';
 import { LegBook, type LegPhase } from './legs';
+import { SafetyLooks } from './safety-look';
+import {
+  BOUNDED_WAIT,
+  CHECK_LOST_CALL_END,
+  CHECK_ROW_FIRST,
+  KEEP_POLL_TIMER,
+  LOCAL_DB_ACTIVITIES,
+  RETRY_PER_OUTCOME,
+  SKIP_SLEEP_WHEN_DUE,
+  CallbackPatches,
+} from './patches';
 import { nextAttemptAt, type FailedOutcome } from '../src/domain/retry';
 import {
   attemptDueMs,
@@ -69,8 +79,6 @@ const localDb = proxyLocalActivities<Activities>(DB_ACTIVITY_OPTIONS);
  * slots (bench P3: every reserve update timed out).
  */
 const agentSteps = remoteDb;
-/** patched() id of the switch above. */
-const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 
 // S35: a dial is retried only when it certainly did not ring; the activity itself refuses
 // a second dial for the same leg key (DialOutcomeUnknown).
@@ -88,43 +96,25 @@ const RING_GRACE_MS = 30_000;
 /** A connected call longer than this is hung up: a lost "completed" event must not pin the agent. */
 const MAX_CALL_MS = 4 * 3600_000;
 const AGENT_POLL_MS = [1000, 2000, 5000];
-/** patched() id: a callback already due starts at once instead of through a zero-length timer. */
-const SKIP_SLEEP_WHEN_DUE = 'skip-sleep-when-due';
-/** patched() id: a wake-up signal no longer cancels the agent poll timer (see obtainAgent). */
-const KEEP_POLL_TIMER = 'keep-agent-poll-timer';
 /** S42: per identification try, the gather timeout (10 s) plus the time to answer it. */
 const ACD_TRY_MS = 15_000;
 
 /**
- * patched() id (#11.2): waiting for an agent wakes on events (an agent became free, its
+ * BOUNDED_WAIT (#11.2): waiting for an agent wakes on events (an agent became free, its
  * settings changed: agentMayBeFreeSignal) and otherwise looks only every SAFETY_POLL_MS,
  * through a local activity (no task of its own), and continues-as-new when Temporal
  * suggests it. One look costs 6 events (timer fired, workflow task ×3, marker, timer
  * started): 4 per hour = 24 events per hour of waiting, ~580 for the longest allowed wait
  * (86,400 s), instead of ~150 per minute with the 1–5 s polls before.
  */
-const BOUNDED_WAIT = 'bounded-agent-wait';
 const SAFETY_POLL_MS = 15 * 60_000;
 /** Continue-as-new while waiting beyond this many events (Temporal's own suggestion comes first). */
 const WAIT_HISTORY_LIMIT = 10_000;
 /**
- * patched() id (#11.4): the row is read before anything else, so a callback cancelled
- * between the booking's commit and its workflow's start is never dialled.
+ * CHECK_LOST_CALL_END (#11.5): a connected call whose "completed" event is lost is asked for
+ * its real status (telephony port) at growing intervals, instead of pinning the agent for hours.
  */
-const CHECK_ROW_FIRST = 'check-row-before-dial';
-/**
- * patched() id (#11.5): a connected call whose "completed" event is lost is asked for its
- * real status (telephony port) at growing intervals, instead of pinning the agent for hours.
- */
-const CHECK_LOST_CALL_END = 'check-lost-call-end';
 const CALL_CHECK_MS = [60_000, 120_000, 300_000];
-/**
- * patched() id (#16): after a failed attempt, the next one is scheduled by its outcome's
- * class and never starts sooner than the minimum gap after the failed one ended
- * (nextAttemptAt, src/domain/retry.ts). Decided at the first failure; histories from before,
- * and plans read without retry rules, keep S33's fixed +n × interval schedule.
- */
-const RETRY_PER_OUTCOME = 'retry-per-outcome';
 
 export { nextLegPhase } from './legs';
 
@@ -136,12 +126,18 @@ function outcomeOf(leg: Leg, phase: LegPhase): AttemptOutcome {
 
 export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<CallbackStatus> {
   const { callbackId, projectId } = input;
-  const db = patched(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
+  // First, before any activity: which code paths this run takes (workflows/patches.ts).
+  const patches = new CallbackPatches();
+  const db = patches.has(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
   const dueMs = Date.parse(input.dueAt);
   const firstTaskMs = Date.now();
   let status: CallbackStatus = 'SCHEDULED';
   let cancelRequested = false;
   let agentMayBeFree = false;
+  /** Wake-ups received so far (agentMayBeFreeSignal): a wait compares it with what it read before asking. */
+  let wakes = 0;
+  /** #11.2 ADAPTIVE_SAFETY_LOOK: when this run looks by itself; a resumed run goes on where the last one was. */
+  const looks = new SafetyLooks(input.resume?.nextLookMs);
   /** The running agent poll timer: when it fires, and whether it has. */
   let pollTimer: { firesAtMs: number; fired: boolean } | null = null;
   let attempt = 0;
@@ -196,6 +192,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   });
   setHandler(agentMayBeFreeSignal, () => {
     agentMayBeFree = true;
+    wakes++;
   });
 
   const nowIso = () => new Date().toISOString();
@@ -220,14 +217,20 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   }
 
   /**
-   * Sleeps until `untilMs` or a cancel; true when cancelled. Whether it is already due is
-   * judged at `judgedAtMs`: a time the history fixes (workflow time after a local activity
-   * is not the same on replay as it was live, so it must not decide a patch marker).
+   * Sleeps until `untilMs` or a cancel; true when cancelled. S2: a callback already due at
+   * `judgedAtMs` starts without a timer (a server timer, even of 1 ms, fires about a second
+   * later). `judgedAtMs` must be an instant the history fixes: workflow time right after a
+   * local activity is not (live, the code after it may run a task later than on replay).
+   * Since PATCHES_AT_START only the first task's time is passed; a retry always sleeps.
    */
-  async function sleepUntil(untilMs: number, judgedAtMs = Date.now()): Promise<boolean> {
-    // S2: already due (an immediate callback) -> no timer at all. A server timer, even of
-    // 1 ms, fires about a second later; histories from before this patch slept anyway.
-    if (untilMs <= judgedAtMs && patched(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
+  async function sleepUntil(untilMs: number, judgedAtMs?: number): Promise<boolean> {
+    if (patches.atStart) {
+      if (judgedAtMs !== undefined && untilMs <= judgedAtMs) return cancelRequested;
+      await condition(() => cancelRequested, Math.max(1, untilMs - Date.now()));
+      return cancelRequested;
+    }
+    // Histories from before PATCHES_AT_START: judged and patched as they were written.
+    if (untilMs <= (judgedAtMs ?? Date.now()) && patches.has(SKIP_SLEEP_WHEN_DUE)) return cancelRequested;
     await condition(() => cancelRequested, Math.max(0, untilMs - Date.now()));
     return cancelRequested;
   }
@@ -282,6 +285,45 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     }
   }
 
+  /**
+   * #11.2 ADAPTIVE_SAFETY_LOOK: as waitForAgent, but the looks come 5 s after the wait starts
+   * or a wake-up found no agent, then at doubling intervals up to 15 min (a wake-up that raced
+   * the release it announced costs seconds, not the next slow look). The wake-up count is read
+   * before asking, so one that lands while the reservation runs is not lost. Every decision is
+   * taken right after the reservation, a timer or a wake-up, never right after the local look
+   * (whose result may reach the code a task later live than on replay: workflows/patches.ts).
+   */
+  async function waitForAgentLooking(deadlineMs: number, fresh: boolean): Promise<string | null | 'continue-as-new'> {
+    if (fresh) looks.reset();
+    for (;;) {
+      const seen = wakes;
+      const reserved = await agentSteps.reserveAgent({ projectId, callbackId, attempt });
+      if (reserved) {
+        agentMustAccept = reserved.autoAnswer === false;
+        acceptedBy = null;
+        return reserved.agentId;
+      }
+      let now = Date.now();
+      for (;;) {
+        if (cancelRequested || deadlineMs <= now) return null;
+        if (wakes !== seen) {
+          looks.reset();
+          break;
+        }
+        if (wantsContinueAsNew()) return 'continue-as-new';
+        details(
+          `attempt ${attempt}/${totalAttempts}, waiting for an agent until ${new Date(deadlineMs).toISOString()}`,
+        );
+        const timer = pollTimerUntil(Math.min(deadlineMs, now + looks.next()));
+        await condition(() => cancelRequested || wakes !== seen || timer.fired);
+        if (cancelRequested || wakes !== seen) continue;
+        now = Date.now();
+        if (deadlineMs <= now || wantsContinueAsNew()) continue;
+        if (await localDb.agentMayBeFree({ projectId, callbackId })) break;
+      }
+    }
+  }
+
   /** S41 through the assignment activity; null when the S4 deadline passes first. */
   async function obtainAgent(deadlineMs: number): Promise<string | null> {
     for (let poll = 0; ; poll++) {
@@ -296,7 +338,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       if (left <= 0) return null;
       agentMayBeFree = false;
       const pollMs = AGENT_POLL_MS[Math.min(poll, AGENT_POLL_MS.length - 1)]!;
-      if (patched(KEEP_POLL_TIMER)) {
+      if (patches.has(KEEP_POLL_TIMER)) {
         // A wake-up signal does not cancel the poll timer: the next look reuses it. Fewer
         // commands, and no cancel racing a timer that fires meanwhile (which the
         // time-skipping test server rejects).
@@ -420,7 +462,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     second: { key: string; callSid: string | null },
   ) {
     const ended = () => legs.isFinal(first.key) || legs.isFinal(second.key);
-    if (!patched(CHECK_LOST_CALL_END)) {
+    if (!patches.has(CHECK_LOST_CALL_END)) {
       await condition(ended, MAX_CALL_MS);
       return;
     }
@@ -510,7 +552,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
    * has no retry left. On S33's path (no marker, no rules) the loop's bound decides alone.
    */
   function retryAfter(outcome: FailedOutcome, endedAt: string, plan: DialPlan): boolean {
-    perOutcome ??= plan.retry !== undefined && patched(RETRY_PER_OUTCOME);
+    perOutcome ??= plan.retry !== undefined && patches.has(RETRY_PER_OUTCOME);
     if (!perOutcome || !plan.retry) return true;
     const failures = [...(retryProgress?.failures ?? []), outcome];
     const next = nextAttemptAt({ failures, dueAt: new Date(dueMs), lastEndedAt: new Date(endedAt), rules: plan.retry });
@@ -525,7 +567,7 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
   /** The callback from its due time to its end (the spec's sentences, in order). */
   async function run(): Promise<CallbackStatus> {
     // #11.4: a row cancelled before this run started (the cancel/start race) is never dialled.
-    if (!input.resume && patched(CHECK_ROW_FIRST)) {
+    if (!input.resume && patches.has(CHECK_ROW_FIRST)) {
       const rowStatus = await localDb.callbackRowStatus({ callbackId });
       if (rowStatus === null || TERMINAL_STATUSES.includes(rowStatus)) {
         status = rowStatus ?? 'CANCELLED';
@@ -556,12 +598,21 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
         const deadline = attemptDue + input.maxHandlingDelaySeconds * 1000;
         if (resuming) status = 'WAITING_AGENT';
         else await moveTo('WAITING_AGENT');
-        const found = resuming || patched(BOUNDED_WAIT) ? await waitForAgent(deadline) : await obtainAgent(deadline);
+        const found = patches.adaptiveLooks
+          ? await waitForAgentLooking(deadline, !resuming)
+          : resuming || patches.has(BOUNDED_WAIT)
+            ? await waitForAgent(deadline)
+            : await obtainAgent(deadline);
         if (found === 'continue-as-new') {
           await condition(allHandlersFinished);
           return continueAsNew<typeof callbackWorkflow>({
             ...input,
-            resume: { attemptIndex: index, plan, ...(retryProgress ? { retry: retryProgress } : {}) },
+            resume: {
+              attemptIndex: index,
+              plan,
+              ...(retryProgress ? { retry: retryProgress } : {}),
+              ...(patches.adaptiveLooks ? { nextLookMs: looks.peek() } : {}),
+            },
           });
         }
         agentId = found;

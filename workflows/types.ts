@@ -67,7 +67,13 @@ export interface CallbackWorkflowInput {
    * attempt, with the dial plan read when the callback fell due, without writing the status
    * again (the row keeps its place in the queue).
    */
-  resume?: { attemptIndex: number; plan: DialPlan; retry?: RetryProgress };
+  resume?: {
+    attemptIndex: number;
+    plan: DialPlan;
+    retry?: RetryProgress;
+    /** #11.2 (adaptive-safety-look): the wait before the next look, kept across runs. */
+    nextLookMs?: number;
+  };
   /** Continue-as-new while waiting once the history has this many events (tests set it low). */
   maxHistoryEvents?: number;
 }
