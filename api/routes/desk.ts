@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   AgentNotFoundError,
   AgentNumberRequiredError,
+  AgentInactiveError,
   AgentStateError,
   AgentWorkflowUnavailableError,
   createAgentWorkflowClient,
@@ -255,6 +256,8 @@ export function createDeskRouter(deps: DeskRouterDeps): {
 }
 
 const deskErrorsAsApiErrors: ErrorRequestHandler = (err, _req, res, next) => {
+  // #14.1: a deactivated agent's desk gets the same code as the agent API.
+  if (err instanceof AgentInactiveError) return next(new ApiError('AGENT_INACTIVE', err.message));
   if (err instanceof AgentStateError) {
     res.status(409).json({ error: { code: err.code, message: err.message } });
     return;
