@@ -9,6 +9,9 @@ import { workflowBundle } from '../helpers/temporal';
 import { toHistory, withLateLocalActivityResults } from './late-local-activity';
 
 const HISTORIES_DIR = path.join(__dirname, '..', '..', 'workflows', '__histories__');
+/** Replaying ~70 histories takes ~25 s alone here, longer while the machine is shared. */
+const REPLAY_TIMEOUT_MS = 240_000;
+
 const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort();
@@ -17,19 +20,23 @@ test('there are committed histories to replay', () => {
   expect(files.length).toBeGreaterThanOrEqual(3);
 });
 
-test('all committed histories replay without nondeterminism', async () => {
-  const histories = files.map((file) => ({
-    workflowId: path.basename(file, '.json'),
-    history: temporal.api.history.v1.History.fromObject(
-      JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')),
-    ),
-  }));
-  const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
-    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-  }
-  expect(failures).toEqual([]);
-});
+test(
+  'all committed histories replay without nondeterminism',
+  async () => {
+    const histories = files.map((file) => ({
+      workflowId: path.basename(file, '.json'),
+      history: temporal.api.history.v1.History.fromObject(
+        JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')),
+      ),
+    }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  },
+  REPLAY_TIMEOUT_MS,
+);
 
 // Negative control (#11): the gate must be able to fail. The same history with one command
 // altered (the first activity the workflow scheduled renamed) must not replay.
@@ -71,17 +78,21 @@ async function replayErrors(named: { workflowId: string; history: temporal.api.h
 // #11 (the skip-sleep-when-due mismatch): live, the code after a local activity may run one
 // workflow task after the task that holds the activity's marker; on replay it runs in that
 // task. The workflow must issue the same commands either way (test/workflows/late-local-activity.ts).
-test('#11: every callback history since patches-at-start also replays with local-activity results one task late', async () => {
-  const current = files.filter((f) => f.startsWith('callback-') && !f.includes('.before-'));
-  const variants = current.flatMap((file) => {
-    const json = readFileSync(path.join(HISTORIES_DIR, file), 'utf8');
-    expect(patchIdsOf(json)[0]).toBe('patches-at-start');
-    const variant = withLateLocalActivityResults(JSON.parse(json));
-    return variant ? [{ workflowId: `late-la-${file}`, history: toHistory(variant) }] : [];
-  });
-  expect(variants.length).toBeGreaterThanOrEqual(10);
-  expect(await replayErrors(variants)).toEqual([]);
-});
+test(
+  '#11: every callback history since patches-at-start also replays with local-activity results one task late',
+  async () => {
+    const current = files.filter((f) => f.startsWith('callback-') && !f.includes('.before-'));
+    const variants = current.flatMap((file) => {
+      const json = readFileSync(path.join(HISTORIES_DIR, file), 'utf8');
+      expect(patchIdsOf(json)[0]).toBe('patches-at-start');
+      const variant = withLateLocalActivityResults(JSON.parse(json));
+      return variant ? [{ workflowId: `late-la-${file}`, history: toHistory(variant) }] : [];
+    });
+    expect(variants.length).toBeGreaterThanOrEqual(10);
+    expect(await replayErrors(variants)).toEqual([]);
+  },
+  REPLAY_TIMEOUT_MS,
+);
 
 // Negative control: the same variant of a history written before patches-at-start fails as
 // the live runs did, so the test above can fail.
