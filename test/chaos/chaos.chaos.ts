@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { temporal as proto } from '@temporalio/proto';
+import { presenceQuery } from '../../workflows/agent-messages';
+import { agentWorkflowId } from '../../workflows/agent-types';
 import { callbackWorkflowId, isTerminal, type CallbackStatus } from '../../workflows/types';
 import { REPAIR_INTERVAL_SECONDS, sleep, startChaosStack, waitFor, type ChaosStack } from './stack';
 
@@ -198,6 +200,11 @@ async function diagnose(ids: string[]): Promise<string> {
     select: { state: true },
   });
   lines.push(`agents held by these callbacks: ${JSON.stringify(countBy(presence.map((p) => p.state)))}`);
+  const heldAgents = await stack.prisma.agentPresence.findMany({
+    where: { callbackId: { in: ids } },
+    select: { agentId: true },
+  });
+  if (heldAgents.length) lines.push(await diagnoseHeld(heldAgents.map((a) => a.agentId)));
   const rowsNow = await stack.prisma.callback.findMany({
     where: { id: { in: ids } },
     select: { id: true, status: true },
@@ -256,8 +263,52 @@ async function agentsFree(agentIds: string[], timeoutMs = 30_000): Promise<void>
     500,
   ).catch(async (err: Error) => {
     const states = await stack.prisma.agentPresence.findMany({ where: { agentId: { in: agentIds } } });
-    throw new Error(`${err.message}: ${JSON.stringify(countBy(states.map((s) => s.state)))}`);
+    throw new Error(
+      `${err.message}: ${JSON.stringify(countBy(states.map((s) => s.state)))}\n${await diagnoseHeld(agentIds)}`,
+    );
   });
+}
+
+/** For each agent still held: its read model, its workflow's own view, and the callback holding it. */
+async function diagnoseHeld(agentIds: string[]): Promise<string> {
+  const held = await stack.prisma.agentPresence.findMany({
+    where: { agentId: { in: agentIds }, state: { in: ['RESERVED', 'ON_CALL'] } },
+  });
+  const lines: string[] = [];
+  for (const row of held) {
+    let truth = '?';
+    try {
+      const handle = stack.temporal.workflow.getHandle(agentWorkflowId(row.agentId));
+      truth = JSON.stringify(await handle.query(presenceQuery));
+      const events = (await handle.fetchHistory()).events ?? [];
+      truth += ` history ${events.length}, last updates: ${events
+        .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
+        .slice(-6)
+        .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId)
+        .join(', ')}`;
+    } catch (err) {
+      truth = (err as Error).message;
+    }
+    let callback = '-';
+    if (row.callbackId) {
+      const cb = await stack.prisma.callback.findUnique({
+        where: { id: row.callbackId },
+        include: { attempts: { select: { number: true, agentId: true, outcome: true } } },
+      });
+      let workflow = '?';
+      try {
+        workflow = (await stack.temporal.workflow.getHandle(callbackWorkflowId(row.callbackId)).describe()).status.name;
+      } catch (err) {
+        workflow = (err as Error).message;
+      }
+      callback = `${row.callbackId} row ${cb?.status} attempts ${JSON.stringify(cb?.attempts)} workflow ${workflow}`;
+    }
+    lines.push(
+      `agent ${row.agentId}: read model ${row.state} since ${row.since.toISOString()} revision ${row.revision}; ` +
+        `workflow ${truth}; callback ${callback}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /**
@@ -553,9 +604,7 @@ test('(b) kill -9 of the worker at random points over 100 callbacks: all end, no
   const twice = await legsDialledTwice(ids);
   expect(twice).toEqual([]);
   for (const row of ended) expect(row.attempts.length).toBeLessThanOrEqual(2);
-  // A reservation granted while its worker was being killed may lose its answer: the agent
-  // is then freed by the worker's orphan pass (held > 2 min by a callback no longer running).
-  await agentsFree(agentIds, 200_000);
+  await agentsFree(agentIds, Number(process.env.CHAOS_AGENTS_FREE_MS ?? 30_000));
   summary.b = {
     callbacks: booked.length,
     refused,
