@@ -517,11 +517,12 @@ test('(a) operator terminate/cancel/reset in every state, and (e) webhook events
     .map((outcome, i) => (outcome.status === 'rejected' ? `(${'ae'[i]}) ${(outcome.reason as Error).message}` : null))
     .filter(Boolean);
   if (failed.length) throw new Error(failed.join('\n\n'));
-}, 330_000);
+}, 420_000);
 
 // ---- (c) --------------------------------------------------------------------------------
 
-test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
+/** (c) PostgreSQL stopped for 30 s while 30 callbacks are booked and run; `resumed` is called once it runs again. */
+async function postgresPaused(resumed: () => void): Promise<void> {
   const started = Date.now();
   const unavailableBefore = unavailableAnswers;
   const projectId = await project('c-pg');
@@ -529,11 +530,15 @@ test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
   const load = bookMany(projectId, 30, 300, [5, 2, 1]);
   await sleep(4000);
   const pauseStarted = Date.now();
-  await stack.pausePostgres(20_000);
+  try {
+    await stack.pausePostgres(30_000);
+  } finally {
+    resumed();
+  }
   const pausedMs = Date.now() - pauseStarted;
   const { booked, refused } = await load;
   const ids = booked.map((b) => b.id);
-  const ended = await allEnded(ids, 150_000);
+  const ended = await allEnded(ids, 180_000);
   await agentsFree(agentIds);
   expect(await legsDialledTwice(ids)).toEqual([]);
   summary.c = {
@@ -550,14 +555,11 @@ test('(c) PostgreSQL paused 20 s mid-run: no callback lost', async () => {
   expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
   // A booking that answered an error left no open row behind it.
   expect(await stack.prisma.callback.count({ where: { projectId, endedAt: null } })).toBe(0);
-}, 330_000);
+}
 
-// ---- (d) --------------------------------------------------------------------------------
-
-test('(d) Temporal dev server restarted mid-run (state kept): no callback lost', async () => {
+/** (d) the Temporal dev server restarted (state kept) while 30 callbacks of `projectId` are booked and run. */
+async function temporalRestarted(projectId: string, agentIds: string[]): Promise<void> {
   const started = Date.now();
-  const projectId = await project('d-temporal');
-  const agentIds = await agents(projectId, 6, 5);
   const load = bookMany(projectId, 30, 300, [5, 2, 1]);
   await sleep(4000);
   const outageMs = await stack.restartTemporal();
@@ -578,7 +580,27 @@ test('(d) Temporal dev server restarted mid-run (state kept): no callback lost',
   };
   say(`(d) ${JSON.stringify(summary.d)}`);
   expect(ended.filter((row) => row.status === 'ABORTED')).toEqual([]);
-}, 330_000);
+}
+
+/**
+ * (c) and (d) share the time their callbacks take to drain: (d) books and restarts Temporal
+ * as soon as PostgreSQL runs again, while (c)'s callbacks still run (they live through the
+ * restart too). Each has its own project and is reported apart.
+ */
+test('(c) PostgreSQL paused 30 s mid-run, then (d) the Temporal dev server restarted mid-run (state kept): no callback lost', async () => {
+  const dProject = await project('d-temporal');
+  const dAgents = await agents(dProject, 6, 5);
+  let resumed!: () => void;
+  const postgresBack = new Promise<void>((resolve) => (resumed = resolve));
+  const outcomes = await Promise.allSettled([
+    postgresPaused(resumed),
+    postgresBack.then(() => temporalRestarted(dProject, dAgents)),
+  ]);
+  const failed = outcomes
+    .map((outcome, i) => (outcome.status === 'rejected' ? `(${'cd'[i]}) ${(outcome.reason as Error).message}` : null))
+    .filter(Boolean);
+  if (failed.length) throw new Error(failed.join('\n\n'));
+}, 420_000);
 
 // ---- (b) --------------------------------------------------------------------------------
 
@@ -622,6 +644,16 @@ test('(b) kill -9 of the worker at random points over 100 callbacks: all end, no
 
 // ---- (e) --------------------------------------------------------------------------------
 
+/**
+ * How long a callback of (e) may take when its events are lost, from the workflow's own
+ * bounds (workflows/callback.ts): a leg whose answer is lost counts as not answered after
+ * its ring timeout + RING_GRACE_MS (30 s), a bridged call whose end is lost is asked for its
+ * real status after CALL_CHECK_MS[0] (60 s). Per attempt: two legs rung, then a call:
+ * 2 × (3 s + 30 s) + 60 s + 1 s talk; two attempts 2 s apart; plus a minute for 30
+ * callbacks sharing 6 agents.
+ */
+const LOST_EVENTS_BOUND_MS = (2 * (2 * (3 + 30) + 60 + 1) + 2 + 60) * 1000;
+
 /** (e) webhook events dropped and reordered: all end, agents free. */
 async function lostAndReorderedEvents(): Promise<void> {
   const started = Date.now();
@@ -650,7 +682,7 @@ async function lostAndReorderedEvents(): Promise<void> {
     await sleep(250);
   }
   const ids = booked.map((b) => b.id);
-  const ended = await allEnded(ids, 180_000);
+  const ended = await allEnded(ids, LOST_EVENTS_BOUND_MS);
   await agentsFree(agentIds, 60_000);
   summary.e = {
     callbacks: ids.length,

@@ -136,7 +136,12 @@ async function startWebhookProxy(apiPort: number): Promise<WebhookProxy> {
     sidsByKey,
     disturb,
     counts,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Kept-alive connections of the simulated network would hold close() for seconds.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -241,9 +246,9 @@ async function startParts(stack: ReturnType<typeof createStack>, say: (line: str
     pausePostgres: (ms) => postgres.pause(ms),
     restartTemporal: () => temporal.restart(),
     async stop() {
+      await stack.stop();
       await proxy.close();
       await prisma.$disconnect();
-      await stack.stop();
     },
   };
 }

@@ -38,6 +38,7 @@ async function main(): Promise<number> {
   const st = ensureSchemathesis();
   stopOnSignals(say);
   const stack = createStack({ name: 'conformance', say });
+  let passed = false;
   try {
     const postgres = await stack.startPostgres({ database: 'conformance', seedApiKey: API_KEY });
     const temporal = await stack.startTemporal();
@@ -107,12 +108,14 @@ async function main(): Promise<number> {
     forget();
     say(`schemathesis exited with ${code} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     if (code !== 0) say(`the services' last lines:\n${stack.logTails(20)}`);
+    passed = code === 0;
     return code;
   } catch (err) {
     say(stack.logTails(20));
     throw err;
   } finally {
     await stack.stop();
+    if (passed) stack.discardLogs();
   }
 }
 

@@ -365,7 +365,7 @@ async function main(): Promise<number> {
     await browser?.close();
     const failed = results.filter((r) => !r.ok);
     if (failed.length) say(stack.logTails(20));
-    await stack.stop();
+    await stack.stop(failed.length === 0);
     clearTimeout(budget);
   }
   const failed = results.filter((r) => !r.ok).length;

@@ -11,7 +11,8 @@ export interface Stack {
   databaseUrl: string;
   /** The last lines the worker and API wrote (for a failure's diagnosis). */
   logTails(lines?: number): string;
-  stop(): Promise<void>;
+  /** Stops it all; the logs are removed when the run `passed`. */
+  stop(passed?: boolean): Promise<void>;
 }
 
 export async function startStack(say: (line: string) => void): Promise<Stack> {
@@ -39,7 +40,15 @@ export async function startStack(say: (line: string) => void): Promise<Stack> {
     // The worker bundles the workflow code first: wait until it polls the task queue.
     await stack.waitForWorker(temporal, 120_000, worker);
     say('worker polling');
-    return { baseUrl, databaseUrl: postgres.url, logTails: (lines) => stack.logTails(lines), stop: () => stack.stop() };
+    return {
+      baseUrl,
+      databaseUrl: postgres.url,
+      logTails: (lines) => stack.logTails(lines),
+      async stop(passed = false) {
+        await stack.stop();
+        if (passed) stack.discardLogs();
+      },
+    };
   } catch (err) {
     say(stack.logTails());
     await stack.stop();

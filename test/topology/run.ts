@@ -32,6 +32,7 @@ async function main(): Promise<number> {
   stopOnSignals(say);
   const stack = createStack({ name: 'topology', say });
   let stopping = false;
+  let passed = false;
   let budget: NodeJS.Timeout | undefined;
   const startBudget = () =>
     (budget = setTimeout(() => {
@@ -273,7 +274,8 @@ async function main(): Promise<number> {
     if (failures.length) say(`the services' last lines:\n${stack.logTails(15)}`);
     const failed = ids.length - completed.length + doubled.length + (leg.sids !== leg.distinct_sids ? 1 : 0);
     process.stdout.write(`topology: ${completed.length} passed, ${failed} failed\n`);
-    return failed === 0 && completed.length === CALLBACKS ? 0 : 1;
+    passed = failed === 0 && completed.length === CALLBACKS;
+    return passed ? 0 : 1;
   } catch (err) {
     say(`the services' last lines:\n${stack.logTails(20)}`);
     throw err;
@@ -281,6 +283,8 @@ async function main(): Promise<number> {
     stopping = true;
     clearTimeout(budget);
     await stack.stop();
+    // The logs of a passing run are removed (TOPOLOGY_KEEP=1 keeps them).
+    if (passed && process.env.TOPOLOGY_KEEP !== '1') stack.discardLogs();
   }
 }
 
