@@ -391,7 +391,7 @@ async function operatorActions(): Promise<void> {
   });
   const retrying = await project('a-retry', { retry: { maxRetries: 1, intervalSeconds: 30 } });
   const diallingAgents = await agents(dialling, 3, 0);
-  const retryAgents = await agents(retrying, 1, 5);
+  const retryAgents = await agents(retrying, 3, 5);
 
   const tomorrow = new Date();
   tomorrow.setUTCHours(24, 0, 0, 0);
@@ -407,18 +407,13 @@ async function operatorActions(): Promise<void> {
     byState.DIALING!.push(await book(dialling, phone(5)));
     byState.RETRY_WAIT!.push(await book(retrying, phone(1)));
   }
-  for (const [state, booked] of Object.entries(byState)) {
-    await reach(
-      booked.map((b) => b.id),
-      (s) => s === state,
-    );
-  }
-
-  // Every action on every state.
+  // Every action on every state, each as soon as its callback is in that state: the dialling
+  // and retry-wait states last 20 and 30 s, so the states that pass come first.
   const actedAt = new Map<string, { action: Action; state: string; at: number }>();
-  for (const [state, booked] of Object.entries(byState)) {
+  for (const state of ['DIALING', 'RETRY_WAIT', 'WAITING_AGENT', 'SCHEDULED']) {
     for (const [i, action] of ACTIONS.entries()) {
-      const callback = booked[i]!;
+      const callback = byState[state]![i]!;
+      await reach([callback.id], (s) => s === state);
       actedAt.set(callback.id, { action, state, at: await act(action, callback.id) });
     }
   }
