@@ -20,6 +20,7 @@ import { SUPERVISOR_PID_ENV } from '../src/infra/parent-watch';
 import { ensureSearchAttributes } from '../src/infra/temporal';
 import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
+import { readyBanner } from './ready-banner';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
@@ -54,10 +55,12 @@ setInterval(async () => {
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
-function pipeWithPrefix(child: ChildProcess, prefix: string): void {
+function pipeWithPrefix(child: ChildProcess, prefix: string, muted: () => boolean = () => false): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${prefix}] ${line}\n`));
+    createInterface({ input: stream }).on('line', (line) => {
+      if (!muted()) process.stdout.write(`[${prefix}] ${line}\n`);
+    });
   }
 }
 
@@ -190,7 +193,9 @@ async function main(): Promise<void> {
     say(`starting Temporal dev server on ${config.TEMPORAL_ADDRESS}, Web UI on port ${config.TEMPORAL_UI_PORT}`);
     // detached: Ctrl-C reaches only this process, which stops the children in order.
     const temporal = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    pipeWithPrefix(temporal, 'temporal');
+    // Once stopping, the dev server's own shutdown chatter (a score of "Failed to poll" and
+    // "connection refused" warnings of its internal workers) is only noise after Ctrl-C.
+    pipeWithPrefix(temporal, 'temporal', () => shuttingDown);
     children.push({ name: 'temporal', process: temporal });
     temporal.once('exit', (code) => void shutdown(`temporal exited with ${code}`, 1));
   }
@@ -244,12 +249,7 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== supervisorPid) void shutdown('the npm start process is gone');
   }, 1000).unref();
-  say('ready:');
-  say(`  API          http://${config.HOST}:${config.PORT}   (GET /healthz)`);
-  say(`  API key      ${config.SEED_API_KEY}   (Authorization: Bearer ${config.SEED_API_KEY})`);
-  say(`  project      demo`);
-  if (!config.TEMPORAL_EXTERNAL) say(`  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}`);
-  say(`  telephony    ${config.telephony}`);
+  for (const line of readyBanner(config)) say(line);
 }
 
 /**
@@ -265,10 +265,11 @@ function superviseDetached(): void {
     detached: true,
   });
   let forwarded = false;
-  const forward = () => {
+  // The child names what it got ("stopping (SIGINT)" after Ctrl-C); a hang-up is a SIGTERM.
+  const forward = (signal: NodeJS.Signals) => {
     if (forwarded) return;
     forwarded = true;
-    if (child.pid) process.kill(child.pid, 'SIGTERM');
+    if (child.pid) process.kill(child.pid, signal === 'SIGHUP' ? 'SIGTERM' : signal);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
