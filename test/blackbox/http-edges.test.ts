@@ -94,3 +94,30 @@ test("the desk's JSON routes refuse a body that is not JSON with 400 INVALID_REQ
   expect(res.status).toBe(400);
   expect(res.body.error.code).toBe('INVALID_REQUEST');
 });
+
+describe('POST /v1/api-keys names the bad field (was `{ path: "", message: "Invalid input" }`)', () => {
+  test.each([
+    [{}, 'name'],
+    [{ name: 'x', kind: 'public' }, 'kind'],
+    [{ name: 'x', kind: 'publishable' }, 'projectId'],
+    [{ name: 'x', projectId: 'demo' }, 'projectId'],
+  ])('%j → 422 on %s', async (body, path) => {
+    const res = await harness.api().post('/v1/api-keys').set(tenant.auth).send(body);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual([path]);
+  });
+
+  test('valid bodies still create both kinds', async () => {
+    const secret = await harness.api().post('/v1/api-keys').set(tenant.auth).send({ name: 'bb secret' });
+    expect(secret.status).toBe(201);
+    expect(secret.body.kind).toBe('secret');
+    const publishable = await harness
+      .api()
+      .post('/v1/api-keys')
+      .set(tenant.auth)
+      .send({ name: 'bb pub', kind: 'publishable', projectId: tenant.projectId });
+    expect(publishable.status).toBe(201);
+    expect(publishable.body).toMatchObject({ kind: 'publishable', projectId: tenant.projectId });
+  });
+});
