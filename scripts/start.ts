@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { seed } from '../prisma/seed';
+import { DEMO_PROJECT_ID, seed } from '../prisma/seed';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/infra/migrate';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/infra/postgres';
@@ -21,6 +21,7 @@ import { ensureSearchAttributes } from '../src/infra/temporal';
 import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { readyBanner } from './ready-banner';
+import { warmUpAgentWorkflows } from './warm-up';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
@@ -230,6 +231,23 @@ async function main(): Promise<void> {
     if (workers.status === 'ok') break;
     if (waited > 0 && waited % 20_000 === 0) say(`waiting for the worker to poll (${workers.error ?? workers.status})`);
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // The worker's first workflow task is slow; run it now rather than under the first request.
+  const warmPrisma = createPrisma(databaseUrl, 2);
+  const warmStarted = Date.now();
+  try {
+    const warmed = await Promise.race([
+      warmUpAgentWorkflows(
+        { prisma: warmPrisma, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+        DEMO_PROJECT_ID,
+      ),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 60 s')), 60_000).unref()),
+    ]);
+    say(`worker warmed up (${warmed} agent workflows of project "${DEMO_PROJECT_ID}", ${Date.now() - warmStarted} ms)`);
+  } catch (err) {
+    say(`worker warm-up skipped: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await warmPrisma.$disconnect();
   }
   await connection.close();
   stillStarting();
