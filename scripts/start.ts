@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { DEMO_PROJECT_ID, seed } from '../prisma/seed';
+import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/infra/migrate';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/infra/postgres';
@@ -233,6 +234,8 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   // The worker's first workflow task is slow; run it now rather than under the first request.
+  // The warm-up starts agent workflows as the API does: their args carry sealed numbers.
+  setPhoneSealingKey(config.phoneSealingKey);
   const warmPrisma = createPrisma(databaseUrl, 2);
   const warmStarted = Date.now();
   try {
