@@ -16,7 +16,7 @@
 // dev), a worker on the API's task queue when `worker` names its activities, the app on a
 // loopback port (test/helpers/api.ts startApi), and `tenant` when asked. afterAll tears all
 // of it down in reverse order, plus every extra app made with `t.startApi(...)`.
-// Exports (stable, for other test folders): useApi, UseApiOptions, ApiFixture.
+// Exports (stable, for other test folders): useApi, UseApiOptions, ApiFixture, noTemporal.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -63,8 +63,8 @@ export interface ApiFixture {
   startApi(options?: ExtraApiOptions): Promise<ApiHarness>;
 }
 
-/** A client for files that start no server: any use names the fixture option to change. */
-function noTemporal(): Client {
+/** A client for apps of files that start no server: any use fails, naming what was reached. */
+export function noTemporal(): Client {
   return new Proxy({} as Client, {
     get(_target, property) {
       if (typeof property === 'symbol' || property === 'then') return undefined;
