@@ -37,7 +37,8 @@ function showWaiting(run: CallbackRun, deadlineMs: number): void {
  * the wait starts or a wake-up found no agent, then doubling up to 15 min. The wake-up count
  * is read before asking, so one that lands while the reservation runs is not lost. Every
  * decision is taken right after the reservation, a timer or a wake-up, never right after the
- * local look (whose result may reach the code a task later live than on replay: patches.ts).
+ * local look, whose result may reach the code a task later live than on replay (patches.ts):
+ * after a look that found nobody, the wait resumes at once.
  */
 async function waitLooking(run: CallbackRun, deadlineMs: number, fresh: boolean): Promise<AgentWait> {
   if (fresh) run.looks.reset();
@@ -47,20 +48,27 @@ async function waitLooking(run: CallbackRun, deadlineMs: number, fresh: boolean)
     if (reserved) return run.took(reserved);
     const woken = () => run.wakes !== seen;
     let now = Date.now();
+    if (run.cancelRequested || deadlineMs <= now) return null;
+    if (woken()) {
+      run.looks.reset();
+      continue;
+    }
+    if (run.wantsContinueAsNew()) return 'continue-as-new';
     for (;;) {
-      if (run.cancelRequested || deadlineMs <= now) return null;
+      showWaiting(run, deadlineMs);
+      const timer = run.pollTimerUntil(Math.min(deadlineMs, now + run.looks.next()));
+      await condition(() => run.cancelRequested || woken() || timer.fired);
+      if (run.cancelRequested) return null;
       if (woken()) {
         run.looks.reset();
         break;
       }
-      if (run.wantsContinueAsNew()) return 'continue-as-new';
-      showWaiting(run, deadlineMs);
-      const timer = run.pollTimerUntil(Math.min(deadlineMs, now + run.looks.next()));
-      await condition(() => run.cancelRequested || woken() || timer.fired);
-      if (run.cancelRequested || woken()) continue;
       now = Date.now();
-      if (deadlineMs <= now || run.wantsContinueAsNew()) continue;
+      if (deadlineMs <= now) return null;
+      if (run.wantsContinueAsNew()) return 'continue-as-new';
       if (await localDb.agentMayBeFree({ projectId: run.projectId, callbackId: run.callbackId })) break;
+      // Nobody yet: straight back to waiting. Nothing here reads the clock, the history or
+      // what a signal changed: the look's result may reach this point a task later live.
     }
   }
 }

@@ -10,7 +10,7 @@ import { callbackWorkflowId } from '../../workflows/types';
 
 /**
  * #11.1: how long a waiting row's lease lasts. Its workflow refreshes it at every look, and
- * looks at least every 15 minutes (SAFETY_POLL_MS in workflows/callback.ts): two polls
+ * looks at least every 15 minutes (LAST_LOOK_MS in workflows/safety-look.ts): two looks
  * missed plus margin mean the workflow is gone.
  */
 export const WAITING_LEASE = '35 minutes';
