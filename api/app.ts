@@ -176,6 +176,9 @@ export function createApp(deps: AppDeps) {
   v1.use(express.json({ limit: JSON_BODY_LIMIT, type: JSON_MEDIA_TYPES }));
   v1.use(requireApiKey(prisma, logger));
   for (const router of deps.v1Routers ?? []) v1.use(router);
+  // The OpenAPI document needs no key: another method on it is 405, not 401 from the v1 auth.
+  const notAllowed = methodNotAllowedHandler();
+  app.all('/v1/openapi.json', (req, res, next) => notAllowed(req, res, next));
   // #13: CORS for the projects' allowed web origins (preflights answered before auth).
   app.use('/v1', corsForProjects(prisma), v1);
 

@@ -22,7 +22,7 @@ import { ensureSearchAttributes } from '../src/infra/temporal';
 import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { readyBanner } from './ready-banner';
-import { warmUpAgentWorkflows } from './warm-up';
+import { warmUpAgentWorkflows, warmUpApi } from './warm-up';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
@@ -251,6 +251,13 @@ async function main(): Promise<void> {
     say(`worker warm-up skipped: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await warmPrisma.$disconnect();
+  }
+  const apiBase = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  try {
+    const answered = await warmUpApi(apiBase, config.SEED_API_KEY, DEMO_PROJECT_ID);
+    say(`API warmed up (${answered.length} of 4 first reads answered)`);
+  } catch (err) {
+    say(`API warm-up skipped: ${err instanceof Error ? err.message : String(err)}`);
   }
   await connection.close();
   stillStarting();

@@ -25,3 +25,46 @@ export async function warmUpAgentWorkflows(deps: AgentWorkflowDeps, projectId: s
   }
   return answered;
 }
+
+/**
+ * The API's first requests are slow too (Prisma's query engine and the route modules load on
+ * first use: the README's first `GET /v1/agents` took over 4 s and got 503 on a fresh start).
+ * Waits until the API answers /livez, then reads what the README's first steps read (the
+ * health check, the demo project's agents and availability) with the seeded key. Only reads;
+ * any answer counts (a 503 of a cold dependency still warms it). Resolves with the paths
+ * answered 2xx.
+ */
+export async function warmUpApi(
+  base: string,
+  apiKey: string,
+  projectId: string,
+  options: { timeoutMs?: number } = {},
+): Promise<string[]> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const get = (path: string) =>
+    fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    });
+  for (;;) {
+    try {
+      if ((await get('/livez')).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API at ${base} did not answer /livez`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const ok: string[] = [];
+  for (const path of [
+    '/readyz',
+    `/v1/agents?projectId=${encodeURIComponent(projectId)}`,
+    `/v1/projects/${encodeURIComponent(projectId)}/call-settings`,
+    `/v1/projects/${encodeURIComponent(projectId)}/availability`,
+  ]) {
+    const res = await get(path);
+    await res.arrayBuffer();
+    if (res.ok) ok.push(path.split('?')[0]!);
+  }
+  return ok;
+}

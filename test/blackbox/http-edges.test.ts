@@ -121,3 +121,11 @@ describe('POST /v1/api-keys names the bad field (was `{ path: "", message: "Inva
     expect(publishable.body).toMatchObject({ kind: 'publishable', projectId: tenant.projectId });
   });
 });
+
+test('POST /v1/openapi.json (no key) is 405 with Allow, not 401: the document is public', async () => {
+  const res = await harness.api().post('/v1/openapi.json').send({});
+  expect(res.status).toBe(405);
+  expect(res.headers.allow).toContain('GET');
+  expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
+  expect((await harness.api().get('/v1/openapi.json')).status).toBe(200);
+});

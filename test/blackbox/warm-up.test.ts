@@ -4,11 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { warmUpAgentWorkflows } from '../../scripts/warm-up';
+import { warmUpAgentWorkflows, warmUpApi } from '../../scripts/warm-up';
 import type { Db } from '../../src/infra/prisma';
 import { presenceQuery } from '../../workflows/agent-messages';
 import { agentWorkflowId } from '../../workflows/agent-types';
 import { agentFixture, newAgentWorker, workflowDeps } from '../agents/agent-harness';
+import { createTenant, startApi } from '../helpers/api';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 
@@ -50,4 +51,19 @@ test("starts and queries the project's agent workflows once, and again is a no-o
 
 test('a project without agents warms nothing', async () => {
   expect(await warmUpAgentWorkflows(workflowDeps(env, prisma, taskQueue), `none-${randomUUID()}`)).toBe(0);
+});
+
+test("the API warm-up reads README's first routes with the key once the API listens", async () => {
+  const harness = await startApi({ prisma, temporal: env.client, taskQueue });
+  try {
+    const tenant = await createTenant(prisma);
+    const answered = await warmUpApi(harness.base, tenant.apiKey, tenant.projectId, { timeoutMs: 30_000 });
+    expect(answered).toEqual(expect.arrayContaining(['/v1/agents', `/v1/projects/${tenant.projectId}/call-settings`]));
+  } finally {
+    await harness.close();
+  }
+});
+
+test('the API warm-up gives up when nothing listens', async () => {
+  await expect(warmUpApi('http://127.0.0.1:9', 'k', 'p', { timeoutMs: 500 })).rejects.toThrow(/did not answer/);
 });
