@@ -5,6 +5,7 @@
 // in-process: it is the production shape, the bench's own load generator does not share
 // their event loop, and the worker's RSS is its own (P4).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -204,8 +205,8 @@ export function metricValue(text: string, name: string): number {
   return match ? Number(match[1]) : Number.NaN;
 }
 
-async function getText(url: string): Promise<string> {
-  const res = await fetch(url);
+async function getText(url: string, token?: string): Promise<string> {
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return res.text();
 }
 
@@ -299,6 +300,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const apiPort = await freePort();
   const metricsPort = await freePort();
   const apiBaseUrl = `http://127.0.0.1:${apiPort}`;
+  const metricsToken = randomBytes(16).toString('hex');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
   Object.assign(env, {
@@ -318,6 +320,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Every bench visitor has their own number; the limits would only measure themselves.
     RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: '1000000',
     RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: '100000000',
+    // Production refuses the public development secrets: the bench run has its own.
+    SIMULATED_AUTH_TOKEN: randomBytes(16).toString('hex'),
+    VISITOR_LINK_SECRET: randomBytes(32).toString('hex'),
+    PHONE_SEALING_KEY: randomBytes(32).toString('hex'),
+    METRICS_TOKEN: metricsToken,
   });
   const workerEnv: NodeJS.ProcessEnv = {
     ...env,
@@ -418,9 +425,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await waitForWorker(worker.child.pid!);
       return Math.round(performance.now() - started);
     },
-    workerMetricsText: () => getText(metricsUrl),
+    workerMetricsText: () => getText(metricsUrl, metricsToken),
     async workerMemory() {
-      const text = await getText(metricsUrl);
+      const text = await getText(metricsUrl, metricsToken);
       const mb = (name: string) => Math.round((metricValue(text, name) / 2 ** 20) * 10) / 10;
       const proc = procMemoryMb(worker.child.pid);
       return {
