@@ -6,8 +6,8 @@ import { bookedPositions } from '../../src/callbacks/booking';
 import { availableAgentsFor } from '../../src/callbacks/presence-read';
 import { computeAvailability, LONGEST_SLOT_MS } from '../../src/domain/availability';
 import type { Db } from '../../src/infra/prisma';
-import { loadCallSettings } from '../../src/store/call-settings';
-import { ownedProject } from '../auth';
+import { loadProjectSettings } from '../../src/store/call-settings';
+import { checkOwnership } from '../auth';
 import { ApiError } from '../errors';
 import { registerOperation } from '../openapi/registry';
 import { isoInstant, projectParamsSchema, validate, type ValidRequest } from '../validate';
@@ -77,11 +77,13 @@ export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }
   const router = Router();
   router.get('/projects/:projectId/availability', validate(request), async (req: ValidRequest<typeof request>, res) => {
     const { projectId } = req.params;
-    await ownedProject(prisma, res, projectId);
+    // #15: the project (tenancy) and its settings in one statement.
+    const loaded = await loadProjectSettings(prisma, projectId);
+    if (!loaded) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
+    checkOwnership(res, loaded.project);
     const now = clock();
     const { from, to } = windowOf(req.query, now);
-    const settings = await loadCallSettings(prisma, projectId);
-    if (!settings) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
+    const { settings } = loaded;
     const [availableAgents, booked] = await Promise.all([
       availableAgentsFor(prisma, projectId, settings),
       settings.deferred.enabled

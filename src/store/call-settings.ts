@@ -1,6 +1,6 @@
 // The API.md call-settings document <-> its typed rows (call_settings, planning_slots,
 // weekly_hours, holidays, and the project's timezone/countries).
-import type { Prisma } from '../../generated/prisma/client';
+import type { CallSettings as CallSettingsModel, Prisma } from '../../generated/prisma/client';
 import type { Weekday as DbWeekday } from '../../generated/prisma/enums';
 import type { Db } from '../infra/prisma';
 import {
@@ -18,29 +18,88 @@ const fromDbDay = (day: DbWeekday): PlanningColumn => day.toLowerCase() as Plann
 
 type Tx = Prisma.TransactionClient;
 
+/** The project row an availability read needs for tenancy, beside its settings. */
+export interface ProjectOfSettings {
+  id: string;
+  accountId: string;
+  timezone: string;
+  countries: string[];
+}
+
+type CallSettingsRow = Omit<CallSettingsModel, 'updatedAt'>;
+
+interface SettingsQueryRow {
+  id: string;
+  account_id: string;
+  timezone: string;
+  countries: string[];
+  settings: Record<string, unknown> | null;
+  planning: { day: DbWeekday; start: string; end: string; capacity: number }[];
+  hours: { kind: 'OPENING' | 'OFFER'; day: DbWeekday; start: string; end: string }[];
+  holidays: string[];
+}
+
+const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * #15: the project and its whole settings document in ONE statement (it was five: the
+ * project, call_settings, planning_slots, weekly_hours, holidays), since every page view's
+ * availability read and every booking loads it. Ordered as the document lists them.
+ */
+export async function loadProjectSettings(
+  prisma: Db | Tx,
+  projectId: string,
+): Promise<{ project: ProjectOfSettings; settings: CallSettings } | null> {
+  const [row] = await prisma.$queryRaw<SettingsQueryRow[]>`
+    SELECT p.id, p.account_id::text AS account_id, p.timezone, p.countries,
+           (SELECT to_jsonb(cs) FROM call_settings cs WHERE cs.project_id = p.id) AS settings,
+           COALESCE((SELECT json_agg(json_build_object('day', s.day, 'start', s.start, 'end', s."end",
+                                                       'capacity', s.capacity) ORDER BY s.day, s.start)
+                       FROM planning_slots s WHERE s.project_id = p.id), '[]') AS planning,
+           COALESCE((SELECT json_agg(json_build_object('kind', h.kind, 'day', h.day, 'start', h.start,
+                                                       'end', h."end") ORDER BY h.day, h.start)
+                       FROM weekly_hours h WHERE h.project_id = p.id), '[]') AS hours,
+           COALESCE((SELECT array_agg(to_char(d.date, 'YYYY-MM-DD') ORDER BY d.date)
+                       FROM holidays d WHERE d.project_id = p.id), '{}') AS holidays
+      FROM projects p WHERE p.id = ${projectId}`;
+  if (!row) return null;
+  const project: ProjectOfSettings = {
+    id: row.id,
+    accountId: row.account_id,
+    timezone: row.timezone,
+    countries: row.countries,
+  };
+  const settingsRow = row.settings
+    ? (Object.fromEntries(Object.entries(row.settings).map(([k, v]) => [camel(k), v])) as unknown as CallSettingsRow)
+    : null;
+  return {
+    project,
+    settings: documentOf(project, settingsRow, row.planning, row.hours, row.holidays),
+  };
+}
+
 /** The project's settings document, or null when the project does not exist. */
 export async function loadCallSettings(prisma: Db | Tx, projectId: string): Promise<CallSettings | null> {
-  const project = await prisma.project.findUnique({
-    where: { id: projectId },
-    include: {
-      callSettings: true,
-      planningSlots: { orderBy: [{ day: 'asc' }, { start: 'asc' }] },
-      weeklyHours: { orderBy: [{ day: 'asc' }, { start: 'asc' }] },
-      holidays: { orderBy: { date: 'asc' } },
-    },
-  });
-  if (!project) return null;
-  const row = project.callSettings;
+  return (await loadProjectSettings(prisma, projectId))?.settings ?? null;
+}
+
+function documentOf(
+  project: ProjectOfSettings,
+  row: CallSettingsRow | null,
+  planningSlots: SettingsQueryRow['planning'],
+  weeklyHours: SettingsQueryRow['hours'],
+  holidays: string[],
+): CallSettings {
   if (!row) return { ...defaultCallSettings(), timezone: project.timezone, countries: project.countries };
 
   const emptyWeek = () => Object.fromEntries(WEEKDAYS.map((d) => [d, []])) as unknown;
   const openingHours = { ...(emptyWeek() as object), holiday: [] } as unknown as WeeklyHours;
   const offerHours = { ...(emptyWeek() as object), holiday: [] } as unknown as WeeklyHours;
-  for (const h of project.weeklyHours) {
+  for (const h of weeklyHours) {
     (h.kind === 'OPENING' ? openingHours : offerHours)[fromDbDay(h.day)].push({ start: h.start, end: h.end });
   }
   const planning = { ...(emptyWeek() as object), holiday: [] } as unknown as Planning;
-  for (const s of project.planningSlots) {
+  for (const s of planningSlots) {
     planning[fromDbDay(s.day)].push({ start: s.start, end: s.end, capacity: s.capacity });
   }
 
@@ -53,7 +112,7 @@ export async function loadCallSettings(prisma: Db | Tx, projectId: string): Prom
       offer: row.deferredOffer,
       offerHours,
       planning,
-      holidays: project.holidays.map((h) => h.date.toISOString().slice(0, 10)),
+      holidays,
       minimumLeadSeconds: row.deferredMinimumLeadSeconds,
     },
     maxHandlingDelaySeconds: row.maxHandlingDelaySeconds,
