@@ -36,16 +36,16 @@ const LINES: Line[] = [
     unit: 'ms',
     lower: true,
   },
-  { figure: '   p99', get: (r) => r.results.p1?.alone.latencyMs.p99, unit: 'ms', lower: true },
+  { figure: '· p99', get: (r) => r.results.p1?.alone.latencyMs.p99, unit: 'ms', lower: true },
   {
     figure: 'P1 open loop: request -> first dial p50',
     get: (r) => r.results.p1?.loaded.latencyMs.p50,
     unit: 'ms',
     lower: true,
   },
-  { figure: '   p99', get: (r) => r.results.p1?.loaded.latencyMs.p99, unit: 'ms', lower: true },
+  { figure: '· p99', get: (r) => r.results.p1?.loaded.latencyMs.p99, unit: 'ms', lower: true },
   {
-    figure: '   callbacks (open loop) / not dialled in time',
+    figure: '· callbacks (open loop) / not dialled in time',
     get: (r) => r.results.p1 && `${r.results.p1.loaded.callbacks} / ${r.results.p1.loaded.notDialledInTime}`,
   },
   {
@@ -55,50 +55,50 @@ const LINES: Line[] = [
     lower: true,
   },
   {
-    figure: '   temporal',
+    figure: '· temporal',
     get: (r) => three(r.results.cost?.p1?.cpuSecondsPerCallback.temporal),
     unit: 's',
     lower: true,
   },
   {
-    figure: '   worker (simulated network inside)',
+    figure: '· worker (simulated network inside)',
     get: (r) => three(r.results.cost?.p1?.cpuSecondsPerCallback.worker),
     unit: 's',
     lower: true,
   },
-  { figure: '   api', get: (r) => three(r.results.cost?.p1?.cpuSecondsPerCallback.api), unit: 's', lower: true },
+  { figure: '· api', get: (r) => three(r.results.cost?.p1?.cpuSecondsPerCallback.api), unit: 's', lower: true },
   {
-    figure: '   postgres',
+    figure: '· postgres',
     get: (r) => three(r.results.cost?.p1?.cpuSecondsPerCallback.postgres),
     unit: 's',
     lower: true,
   },
-  { figure: '   completed callbacks measured', get: (r) => r.results.cost?.p1?.completedCallbacks },
+  { figure: '· completed callbacks measured', get: (r) => r.results.cost?.p1?.completedCallbacks },
   {
-    figure: '   callback workflow: events / workflow tasks',
+    figure: '· callback workflow: events / workflow tasks',
     get: (r) =>
       r.results.cost?.p1 &&
       `${r.results.cost.p1.callbackWorkflow.events} / ${r.results.cost.p1.callbackWorkflow.workflowTasks}`,
   },
   {
-    figure: '   agent workflows per callback: events / workflow tasks',
+    figure: '· agent workflows per callback: events / workflow tasks',
     get: (r) =>
       r.results.cost?.p1 &&
       `${r.results.cost.p1.agentWorkflowsPerCallback.events} / ${r.results.cost.p1.agentWorkflowsPerCallback.workflowTasks}`,
   },
   { figure: 'P2 bookings per second', get: (r) => r.results.p2?.booking.perSecond, unit: '/s' },
-  { figure: '   bare stack per second', get: (r) => r.results.p2?.bare.perSecond, unit: '/s' },
-  { figure: '   ratio to the bare stack', get: (r) => r.results.p2?.throughputRatio },
+  { figure: '· bare stack per second', get: (r) => r.results.p2?.bare.perSecond, unit: '/s' },
+  { figure: '· ratio to the bare stack', get: (r) => r.results.p2?.throughputRatio },
   {
     figure: 'P2 GET availability p50 (100 clients)',
     get: (r) => one(r.results.p2?.availability?.latencyMs.p50),
     unit: 'ms',
     lower: true,
   },
-  { figure: '   p99', get: (r) => one(r.results.p2?.availability?.latencyMs.p99), unit: 'ms', lower: true },
-  { figure: '   reads per second', get: (r) => r.results.p2?.availability?.perSecond, unit: '/s' },
+  { figure: '· p99', get: (r) => one(r.results.p2?.availability?.latencyMs.p99), unit: 'ms', lower: true },
+  { figure: '· reads per second', get: (r) => r.results.p2?.availability?.perSecond, unit: '/s' },
   {
-    figure: '   answers other than 200',
+    figure: '· answers other than 200',
     get: (r) =>
       r.results.p2?.availability &&
       Object.entries(r.results.p2.availability.statuses)
@@ -107,7 +107,7 @@ const LINES: Line[] = [
     lower: true,
   },
   {
-    figure: '   API CPU-s per 1,000 reads',
+    figure: '· API CPU-s per 1,000 reads',
     get: (r) => {
       const a = r.results.p2?.availability;
       return a ? three(((a.cpuSeconds.api ?? 0) / a.requests) * 1000) : undefined;
@@ -116,9 +116,9 @@ const LINES: Line[] = [
     lower: true,
   },
   { figure: 'P3 lateness: due -> first dial p50', get: (r) => r.results.p3?.latenessMs.p50, unit: 'ms', lower: true },
-  { figure: '   p99', get: (r) => r.results.p3?.latenessMs.p99, unit: 'ms', lower: true },
+  { figure: '· p99', get: (r) => r.results.p3?.latenessMs.p99, unit: 'ms', lower: true },
   {
-    figure: '   callbacks / window (s) / not dialled in time',
+    figure: '· callbacks / window (s) / not dialled in time',
     get: (r) =>
       r.results.p3 && `${r.results.p3.callbacks} / ${r.results.p3.windowSeconds} / ${r.results.p3.notDialledInTime}`,
   },
@@ -129,7 +129,7 @@ const LINES: Line[] = [
     lower: true,
   },
   {
-    figure: '   sleeping callbacks / none lost (rows, workflows)',
+    figure: '· sleeping callbacks / none lost (rows, workflows)',
     get: (r) =>
       r.results.p4 &&
       `${r.results.p4.callbacks} / ${r.results.p4.scheduledRows}, ${r.results.p4.runningScheduledWorkflows}`,
