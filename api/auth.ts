@@ -139,11 +139,16 @@ export function authOf(res: { locals: Record<string, unknown> }): AuthContext {
 export async function ownedProject(prisma: Db, res: { locals: Record<string, unknown> }, projectId: string) {
   const project = await prisma.project.findUnique({ where: { id: projectId } });
   if (!project) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
+  checkOwnership(res, project);
+  return project;
+}
+
+/** ownedProject's checks on a project row already read (403 as there). */
+export function checkOwnership(res: { locals: Record<string, unknown> }, project: { id: string; accountId: string }) {
   const auth = authOf(res);
   if (project.accountId !== auth.accountId) throw new ApiError('FORBIDDEN', 'project of another account');
   if (auth.projectId !== null && auth.projectId !== project.id)
     throw new ApiError('FORBIDDEN', 'a publishable key acts only on its own project');
-  return project;
 }
 
 export type { Request };

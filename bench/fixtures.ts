@@ -5,7 +5,7 @@ import { AgentStateError, createAgentWorkflowClient } from '../src/agents/agent-
 import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { loadConfig } from '../src/config';
 import { TASK_QUEUE, type Stack } from './stack';
-import { pool, waitFor } from './stats';
+import { pool, sleep, waitFor } from './stats';
 
 let nextNumber = 1_000_000;
 
@@ -96,8 +96,17 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
       });
       if (created.status !== 201) throw new Error(`POST /v1/agents: ${created.status} ${JSON.stringify(created.body)}`);
       const id = created.body.id;
-      const login = await stack.api.post(`/v1/agents/${id}/login`, {});
-      if (login.status >= 300) throw new Error(`login of agent ${id}: ${login.status} ${JSON.stringify(login.body)}`);
+      // 503 says "retry later" (the first update of a new agent workflow on a saturated machine).
+      let login = await stack.api.post(`/v1/agents/${id}/login`, {});
+      let retried = false;
+      for (let retry = 0; login.status === 503 && retry < 3; retry++) {
+        await sleep(1000);
+        retried = true;
+        login = await stack.api.post(`/v1/agents/${id}/login`, {});
+      }
+      // After a retry, 409 means the first login went through after all.
+      if (login.status >= 300 && !(retried && login.status === 409))
+        throw new Error(`login of agent ${id}: ${login.status} ${JSON.stringify(login.body)}`);
       const status = await stack.api.put(`/v1/agents/${id}/status`, { status: 'AVAILABLE' });
       if (status.status >= 300 && status.status !== 409)
         throw new Error(`status of agent ${id}: ${status.status} ${JSON.stringify(status.body)}`);
@@ -115,8 +124,8 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
         presence: { create: { state: 'LOGGED_OUT', since: new Date(), revision: 0 } },
       },
     });
-    // The bench's worker processes get this process's environment: the same sealing key (#12).
-    setPhoneSealingKey(loadConfig().phoneSealingKey);
+    // Numbers sealed here are opened by the bench's worker: the key its children were given.
+    setPhoneSealingKey(stack.phoneSealingKey);
     const agents = createAgentWorkflowClient({ temporal: stack.temporal, prisma: stack.prisma, taskQueue: TASK_QUEUE });
     await agents.login(agent.id, {});
     try {

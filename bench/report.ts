@@ -161,7 +161,7 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
       ratio: ratio(Math.min(p.scheduledRows, p.runningScheduledWorkflows), p.callbacks),
     });
     rows.push({
-      figure: `   cancelled via API: rows CANCELLED (of ${p.cancel.count}); terminated ${p.terminated}; still running`,
+      figure: `   cancelled via API: rows CANCELLED (of ${p.cancel.count}); terminated ${p.terminated}${p.closedBeforeTerminate ? ` (${p.closedBeforeTerminate} had closed by themselves)` : ''}; still running`,
       value: `${p.cancelledRows}; ${p.runningAfterCancel}`,
       bar: `${p.cancel.count}; 0`,
       ratio: ratio(p.cancelledRows, p.cancel.count),

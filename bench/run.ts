@@ -9,6 +9,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundle 
 import { PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { bundleWorkflows } from '../workers/worker';
 import { handleSignals, runCleanup } from './cleanup';
+import { latencyChart, latenessPanels } from './chart';
 import { measureCost } from './figures/cost';
 import { P1_PROJECT, runP1 } from './figures/p1-immediate';
 import { runP2 } from './figures/p2-booking';
@@ -147,6 +148,13 @@ async function main(options: BenchOptions): Promise<void> {
   };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\nresults: ${path.relative(PROJECT_ROOT, file)} (${report.durationSeconds} s)\n`);
+  // #15: the P1/P3 lateness distributions beside the JSON.
+  const panels = latenessPanels([{ label: stamp, results }]);
+  if (panels.length) {
+    const chart = path.join(RESULTS_DIR, `${stamp}-lateness.svg`);
+    writeFileSync(chart, latencyChart(panels));
+    process.stdout.write(`chart: ${path.relative(PROJECT_ROOT, chart)}\n`);
+  }
 }
 
 let exiting = false;

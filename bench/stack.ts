@@ -50,6 +50,8 @@ export interface Stack {
   api: HttpClient;
   apiBaseUrl: string;
   accountId: string;
+  /** The sealing key the worker and API children were given (agent numbers sealed here must open there). */
+  phoneSealingKey: string;
   /** POST /v1/agents/{id}/login etc. are mounted (issue #5); else presence rows are set directly. */
   agentsApi: boolean;
   startupMs: Record<string, number>;
@@ -184,6 +186,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const metricsPort = await freePort();
   const apiBaseUrl = `http://127.0.0.1:${apiPort}`;
   const metricsToken = randomBytes(16).toString('hex');
+  const phoneSealingKey = randomBytes(32).toString('hex');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
   Object.assign(env, {
@@ -206,7 +209,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Production refuses the public development secrets: the bench run has its own.
     SIMULATED_AUTH_TOKEN: randomBytes(16).toString('hex'),
     VISITOR_LINK_SECRET: randomBytes(32).toString('hex'),
-    PHONE_SEALING_KEY: randomBytes(32).toString('hex'),
+    PHONE_SEALING_KEY: phoneSealingKey,
     METRICS_TOKEN: metricsToken,
   });
   const workerEnv: NodeJS.ProcessEnv = {
@@ -256,6 +259,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     api,
     apiBaseUrl,
     accountId,
+    phoneSealingKey,
     agentsApi,
     startupMs,
     worker: () => worker.child,

@@ -2,12 +2,11 @@
 // most one presence count and one grouped count of bookings, and never asks a workflow.
 import { Router } from 'express';
 import { z } from 'zod';
-import { bookedPositions } from '../../src/callbacks/booking';
-import { availableAgentsFor } from '../../src/callbacks/presence-read';
+import { presenceMatters } from '../../src/callbacks/presence-read';
 import { computeAvailability, LONGEST_SLOT_MS } from '../../src/domain/availability';
 import type { Db } from '../../src/infra/prisma';
-import { loadCallSettings } from '../../src/store/call-settings';
-import { ownedProject } from '../auth';
+import { loadAvailabilityInputs } from '../../src/store/call-settings';
+import { checkOwnership } from '../auth';
 import { ApiError } from '../errors';
 import { registerOperation } from '../openapi/registry';
 import { isoInstant, projectParamsSchema, validate, type ValidRequest } from '../validate';
@@ -77,18 +76,31 @@ export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }
   const router = Router();
   router.get('/projects/:projectId/availability', validate(request), async (req: ValidRequest<typeof request>, res) => {
     const { projectId } = req.params;
-    await ownedProject(prisma, res, projectId);
     const now = clock();
-    const { from, to } = windowOf(req.query, now);
-    const settings = await loadCallSettings(prisma, projectId);
-    if (!settings) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
-    const [availableAgents, booked] = await Promise.all([
-      availableAgentsFor(prisma, projectId, settings),
-      settings.deferred.enabled
-        ? bookedPositions(prisma, projectId, new Date(from.getTime() - LONGEST_SLOT_MS), to)
-        : new Map<number, number[]>(),
-    ]);
-    res.json(computeAvailability({ settings, now, from, to, availableAgents, bookedPositions: booked }));
+    // The window's 422 comes after tenancy's 404/403, as for every project route.
+    let window: { from: Date; to: Date } | undefined;
+    let invalidWindow: unknown;
+    try {
+      window = windowOf(req.query, now);
+    } catch (err) {
+      invalidWindow = err;
+    }
+    // #15.3: the project (tenancy), its settings, the presence count and the bookings in one statement.
+    const bookedFrom = new Date((window?.from ?? now).getTime() - LONGEST_SLOT_MS);
+    const inputs = await loadAvailabilityInputs(prisma, projectId, bookedFrom, window?.to ?? now);
+    if (!inputs) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
+    checkOwnership(res, inputs.project);
+    if (!window) throw invalidWindow;
+    const { settings } = inputs;
+    res.json(
+      computeAvailability({
+        settings,
+        now,
+        ...window,
+        availableAgents: presenceMatters(settings) ? inputs.availableAgents : 0,
+        bookedPositions: settings.deferred.enabled ? inputs.bookedPositions : new Map<number, number[]>(),
+      }),
+    );
   });
   return router;
 }

@@ -20,6 +20,8 @@ export interface P1Run {
   notDialledInTime: number;
   /** request sent -> first dial, ms (undialled ones at the deadline: a lower bound) */
   latencyMs: Summary;
+  /** Every request -> first dial, ms, in request order (the chart's distribution; censored ones at the bound). */
+  samplesMs?: number[];
   withinOneSecond: number;
   /** Where the time goes, ms. */
   breakdownMs: Record<string, Summary>;
@@ -125,6 +127,7 @@ async function settle(stack: Stack, sent: Sent[], say: (line: string) => void): 
     outcomes: countBy(rows, (r) => r.status),
     notDialledInTime: undialled.length,
     latencyMs: summarize(latency),
+    samplesMs: latency.map((ms) => Math.round(ms)),
     withinOneSecond: Math.round((latency.filter((ms) => ms <= 1000).length / (latency.length || 1)) * 1000) / 1000,
     breakdownMs: {
       'HTTP booking (POST answered)': summarize(sent.filter((s) => s.id).map((s) => s.httpMs)),

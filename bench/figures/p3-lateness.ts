@@ -28,6 +28,8 @@ export interface P3Result {
   deadlineSeconds: number;
   /** first dial - due time, ms (undialled ones at the deadline: a lower bound) */
   latenessMs: Summary;
+  /** Every first dial - due, ms (the chart's distribution; undialled ones at the bound). */
+  samplesMs?: number[];
   /** Timer side only: due -> the workflow awake, plan loaded, WAITING_AGENT recorded (all callbacks). */
   wakeLatenessMs: Summary;
   breakdownMs: Record<string, Summary>;
@@ -104,6 +106,7 @@ export async function runP3(
     stepSummary(dialled, from, to);
   // Every callback that woke up, dialled or not: the timer side alone.
   const awake = done.filter((r) => r.waitingSince !== null);
+  const lateness = done.map((r) => (r.firstDialAt ?? censoredAt) - r.dueAt);
   return {
     callbacks: n,
     windowSeconds: options.p3Window,
@@ -113,7 +116,8 @@ export async function runP3(
     outcomes: countBy(done, (r) => r.status),
     deadlineSeconds: DIAL_DEADLINE_MS / 1000,
     notDialledInTime: undialled.length,
-    latenessMs: summarize(done.map((r) => (r.firstDialAt ?? censoredAt) - r.dueAt)),
+    latenessMs: summarize(lateness),
+    samplesMs: lateness.map((ms) => Math.round(ms)),
     wakeLatenessMs: summarize(awake.map((r) => r.waitingSince! - r.dueAt)),
     breakdownMs: {
       'due -> workflow waits for agent (dialled ones)': part(

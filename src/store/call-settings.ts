@@ -1,6 +1,6 @@
 // The API.md call-settings document <-> its typed rows (call_settings, planning_slots,
 // weekly_hours, holidays, and the project's timezone/countries).
-import type { Prisma } from '../../generated/prisma/client';
+import { Prisma, type CallSettings as CallSettingsModel } from '../../generated/prisma/client';
 import type { Weekday as DbWeekday } from '../../generated/prisma/enums';
 import type { Db } from '../infra/prisma';
 import {
@@ -18,29 +18,138 @@ const fromDbDay = (day: DbWeekday): PlanningColumn => day.toLowerCase() as Plann
 
 type Tx = Prisma.TransactionClient;
 
+/** The project row an availability read needs for tenancy, beside its settings. */
+export interface ProjectOfSettings {
+  id: string;
+  accountId: string;
+  timezone: string;
+  countries: string[];
+}
+
+type CallSettingsRow = Omit<CallSettingsModel, 'updatedAt'>;
+
+interface SettingsQueryRow {
+  id: string;
+  account_id: string;
+  timezone: string;
+  countries: string[];
+  settings: Record<string, unknown> | null;
+  planning: { day: DbWeekday; start: string; end: string; capacity: number }[];
+  hours: { kind: 'OPENING' | 'OFFER'; day: DbWeekday; start: string; end: string }[];
+  holidays: string[];
+}
+
+const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * #15: the project and its whole settings document in ONE statement (it was five: the
+ * project, call_settings, planning_slots, weekly_hours, holidays), since every page view's
+ * availability read and every booking loads it. Ordered as the document lists them.
+ */
+export async function loadProjectSettings(
+  prisma: Db | Tx,
+  projectId: string,
+): Promise<{ project: ProjectOfSettings; settings: CallSettings } | null> {
+  const [row] = await prisma.$queryRaw<SettingsQueryRow[]>`
+    SELECT ${SETTINGS_COLUMNS} FROM projects p WHERE p.id = ${projectId}`;
+  return row ? settingsOfRow(row) : null;
+}
+
+/** The project row and its settings document (#15: every column of one statement). */
+const SETTINGS_COLUMNS = Prisma.sql`
+  p.id, p.account_id::text AS account_id, p.timezone, p.countries,
+  (SELECT to_jsonb(cs) FROM call_settings cs WHERE cs.project_id = p.id) AS settings,
+  COALESCE((SELECT json_agg(json_build_object('day', s.day, 'start', s.start, 'end', s."end",
+                                              'capacity', s.capacity) ORDER BY s.day, s.start)
+              FROM planning_slots s WHERE s.project_id = p.id), '[]') AS planning,
+  COALESCE((SELECT json_agg(json_build_object('kind', h.kind, 'day', h.day, 'start', h.start,
+                                              'end', h."end") ORDER BY h.day, h.start)
+              FROM weekly_hours h WHERE h.project_id = p.id), '[]') AS hours,
+  COALESCE((SELECT array_agg(to_char(d.date, 'YYYY-MM-DD') ORDER BY d.date)
+              FROM holidays d WHERE d.project_id = p.id), '{}') AS holidays`;
+
+function settingsOfRow(row: SettingsQueryRow): { project: ProjectOfSettings; settings: CallSettings } {
+  const project: ProjectOfSettings = {
+    id: row.id,
+    accountId: row.account_id,
+    timezone: row.timezone,
+    countries: row.countries,
+  };
+  const settingsRow = row.settings
+    ? (Object.fromEntries(Object.entries(row.settings).map(([k, v]) => [camel(k), v])) as unknown as CallSettingsRow)
+    : null;
+  return {
+    project,
+    settings: documentOf(project, settingsRow, row.planning, row.hours, row.holidays),
+  };
+}
+
+/** What an availability read (S5–S7) needs, besides the clock. */
+export interface AvailabilityInputs {
+  project: ProjectOfSettings;
+  settings: CallSettings;
+  /** S5: call-enabled agents of the project AVAILABLE, not in a chat unless they may mix (S46). */
+  availableAgents: number;
+  /** Positions held per slot start (epoch ms), slots starting in [bookedFrom, bookedTo). */
+  bookedPositions: Map<number, number[]>;
+}
+
+/**
+ * #15.3: an availability read in ONE statement (it was nine: the key, the project, five for
+ * the settings, the presence count, the bookings). The presence count is the predicate of
+ * countAvailableAgents (src/callbacks/presence-read.ts) and the bookings the grouping of
+ * bookedPositions (src/callbacks/booking.ts); test/api/availability.test.ts covers both.
+ */
+export async function loadAvailabilityInputs(
+  prisma: Db,
+  projectId: string,
+  bookedFrom: Date,
+  bookedTo: Date,
+): Promise<AvailabilityInputs | null> {
+  const [row] = await prisma.$queryRaw<
+    (SettingsQueryRow & { available_agents: number; booked: { slot_start: string; positions: number[] }[] })[]
+  >`
+    SELECT ${SETTINGS_COLUMNS},
+      (SELECT count(*)::int FROM agent_presence ap
+         JOIN agents a ON a.id = ap.agent_id
+        WHERE ap.state = 'AVAILABLE' AND a.call_enabled AND (NOT ap.in_chat OR a.allow_chat_and_call)
+          AND EXISTS (SELECT 1 FROM agent_projects j WHERE j.agent_id = a.id AND j.project_id = p.id)
+      ) AS available_agents,
+      COALESCE((SELECT json_agg(json_build_object('slot_start', b.slot_start, 'positions', b.positions))
+         FROM (SELECT slot_start, array_agg(position) AS positions FROM slot_bookings
+                WHERE project_id = p.id AND slot_start >= ${bookedFrom} AND slot_start < ${bookedTo}
+                GROUP BY slot_start) b), '[]') AS booked
+      FROM projects p WHERE p.id = ${projectId}`;
+  if (!row) return null;
+  return {
+    ...settingsOfRow(row),
+    availableAgents: row.available_agents,
+    bookedPositions: new Map(row.booked.map((b) => [new Date(b.slot_start).getTime(), b.positions])),
+  };
+}
+
 /** The project's settings document, or null when the project does not exist. */
 export async function loadCallSettings(prisma: Db | Tx, projectId: string): Promise<CallSettings | null> {
-  const project = await prisma.project.findUnique({
-    where: { id: projectId },
-    include: {
-      callSettings: true,
-      planningSlots: { orderBy: [{ day: 'asc' }, { start: 'asc' }] },
-      weeklyHours: { orderBy: [{ day: 'asc' }, { start: 'asc' }] },
-      holidays: { orderBy: { date: 'asc' } },
-    },
-  });
-  if (!project) return null;
-  const row = project.callSettings;
+  return (await loadProjectSettings(prisma, projectId))?.settings ?? null;
+}
+
+function documentOf(
+  project: ProjectOfSettings,
+  row: CallSettingsRow | null,
+  planningSlots: SettingsQueryRow['planning'],
+  weeklyHours: SettingsQueryRow['hours'],
+  holidays: string[],
+): CallSettings {
   if (!row) return { ...defaultCallSettings(), timezone: project.timezone, countries: project.countries };
 
   const emptyWeek = () => Object.fromEntries(WEEKDAYS.map((d) => [d, []])) as unknown;
   const openingHours = { ...(emptyWeek() as object), holiday: [] } as unknown as WeeklyHours;
   const offerHours = { ...(emptyWeek() as object), holiday: [] } as unknown as WeeklyHours;
-  for (const h of project.weeklyHours) {
+  for (const h of weeklyHours) {
     (h.kind === 'OPENING' ? openingHours : offerHours)[fromDbDay(h.day)].push({ start: h.start, end: h.end });
   }
   const planning = { ...(emptyWeek() as object), holiday: [] } as unknown as Planning;
-  for (const s of project.planningSlots) {
+  for (const s of planningSlots) {
     planning[fromDbDay(s.day)].push({ start: s.start, end: s.end, capacity: s.capacity });
   }
 
@@ -53,7 +162,7 @@ export async function loadCallSettings(prisma: Db | Tx, projectId: string): Prom
       offer: row.deferredOffer,
       offerHours,
       planning,
-      holidays: project.holidays.map((h) => h.date.toISOString().slice(0, 10)),
+      holidays,
       minimumLeadSeconds: row.deferredMinimumLeadSeconds,
     },
     maxHandlingDelaySeconds: row.maxHandlingDelaySeconds,
