@@ -3,7 +3,6 @@
 import type { CallSettingsInput } from '../src/domain/settings';
 import { AgentStateError, createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { setPhoneSealingKey } from '../src/agents/phone-seal';
-import { loadConfig } from '../src/config';
 import { TASK_QUEUE, type Stack } from './stack';
 import { pool, sleep, waitFor } from './stats';
 
