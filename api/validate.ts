@@ -43,7 +43,8 @@ export function validate<S extends RequestSchemas>(
       const schema = schemas[part];
       if (!schema) continue;
       // A missing JSON body (no Content-Length) reaches us as undefined; treat it as {}.
-      const input: unknown = part === 'body' ? (req.body ?? {}) : req[part];
+      const input: unknown =
+        part === 'body' ? (req.body ?? {}) : part === 'query' ? restorePlusInOffsets(req.query) : req[part];
       const result = schema.safeParse(input);
       if (!result.success) {
         return next(ApiError.validation(result.error, part === 'body' ? undefined : part));
@@ -59,6 +60,22 @@ export function validate<S extends RequestSchemas>(
     }
     next();
   };
+}
+
+/**
+ * `?from=2026-11-27T00:00:00+01:00` typed into curl unencoded reaches us with a space where
+ * the `+` was (a form-encoded `+`). A query value shaped exactly like a date-time with a
+ * space-separated offset can only come from that, so the `+` is put back before validation.
+ */
+const SPACED_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$/;
+export function restorePlusInOffsets(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value.replace(SPACED_OFFSET, '$1+$2') : value,
+    ]),
+  );
 }
 
 /** An ISO 8601 instant that carries its offset (API.md: times are ISO 8601 with offset). */

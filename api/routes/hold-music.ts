@@ -29,14 +29,18 @@ registerOperation({
   errors: ['FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA'],
 });
 
+const NO_BODY = 'the request has no body: send the audio file (audio/mpeg or audio/wav)';
+
 /** PUT /v1/projects/:projectId/hold-music (behind API-key auth). */
 export function createHoldMusicRouter({ prisma }: { prisma: Db }): Router {
   const router = express.Router();
   router.put(
     '/projects/:projectId/hold-music',
     (req, _res, next) => {
-      if (!req.is(AUDIO_TYPES))
-        return next(new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be audio/mpeg or audio/wav'));
+      // req.is() is null, not false, when there is no body at all: say that, not "wrong type".
+      const matches = req.is(AUDIO_TYPES);
+      if (matches === null) return next(new ApiError('UNSUPPORTED_MEDIA', NO_BODY));
+      if (!matches) return next(new ApiError('UNSUPPORTED_MEDIA', 'Content-Type must be audio/mpeg or audio/wav'));
       next();
     },
     // One byte over the limit is enough to answer 413 without reading the rest.
@@ -46,6 +50,7 @@ export function createHoldMusicRouter({ prisma }: { prisma: Db }): Router {
       const projectId = String(req.params.projectId);
       await ownedProject(prisma, res, projectId);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (body.length === 0) throw new ApiError('UNSUPPORTED_MEDIA', NO_BODY);
       const check = checkHoldMusic(body);
       if (!check.ok) throw new ApiError(check.code, check.message);
       const row = {

@@ -58,6 +58,18 @@ test('an explicit window lists only the slots starting in it', async () => {
   expect(body.deferred.slots.map((s) => s.start)).toEqual([all[1]!.start, all[2]!.start]);
 });
 
+test('a window typed unencoded (`+01:00` read as a space) is the same window', async () => {
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, dailySlotSettings(THREE_PER_HOUR));
+  const all = (await availability(t.harness, tenant)).deferred.slots;
+  // What curl sends for ?from=2027-02-17T09:00:00+01:00 without %2B.
+  const raw = `from=${all[1]!.start}&to=${all[3]!.start}`;
+  const res = await t.harness.api().get(`${availabilityPath(tenant.projectId)}?${raw}`).set(tenant.auth);
+  expect(raw).toContain('+01:00');
+  expect(res.status).toBe(200);
+  expect(res.body.deferred.slots.map((s: { start: string }) => s.start)).toEqual([all[1]!.start, all[2]!.start]);
+});
+
 test.each([
   ['a malformed from', { from: 'tomorrow' }, 'query.from'],
   ['a date-time without offset', { to: '2030-01-01T00:00:00' }, 'query.to'],

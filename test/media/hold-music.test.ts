@@ -87,6 +87,17 @@ test('not WAV/MP3 by content (a PNG declared as audio/mpeg) -> 415 UNSUPPORTED_M
   expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA');
 });
 
+test('an empty body declared audio/wav -> 415 saying the body is missing, not that the type is wrong', async () => {
+  const { app, project, auth } = await setup();
+  const res = await request(app)
+    .put(`/v1/projects/${project.id}/hold-music`)
+    .set('Authorization', auth)
+    .set('Content-Type', 'audio/wav');
+  expect(res.status).toBe(415);
+  expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA');
+  expect(res.body.error.message).toMatch(/no body/);
+});
+
 test("a non-audio Content-Type -> 415; another account's project -> 403", async () => {
   const { app, project, auth } = await setup();
   const text = await request(app)
