@@ -4,7 +4,7 @@
 // to Temporal at TEMPORAL_ADDRESS.
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { AgentBusyError, deleteAgent } from '../src/admin/agents';
+import { activateAgent, AgentBusyError, deactivateAgent, deleteAgent } from '../src/admin/agents';
 import { API_KEY_KINDS, type ApiKeyKind } from '../src/auth/api-keys';
 import { createApiKey, KeyRefused, listApiKeys, revokeApiKey } from '../src/auth/key-store';
 import { loadConfig } from '../src/config';
@@ -29,6 +29,8 @@ API keys (a key is shown once; only its hash is stored)
 Agents
   agents list --account <id>
   agents delete --id <agentId>                  ends its workflow (refused while on a call)
+  agents deactivate --id <agentId>              kept, but logged out and out of service (#14.1)
+  agents activate --id <agentId>                can log in again
 
 Options: --json prints JSON. DATABASE_URL defaults to npm start's embedded PostgreSQL.`;
 
@@ -69,7 +71,8 @@ const table = (rows: Record<string, unknown>[]) =>
 /** Runs one command; `temporal` is opened only by the commands that need it. */
 export async function runAdmin(
   argv: string[],
-  deps: { prisma: Db; temporal: () => Promise<Client>; out: Out },
+  /** taskQueue: the agent workflows' (an activated agent's starts there); default: the config's. */
+  deps: { prisma: Db; temporal: () => Promise<Client>; out: Out; taskQueue?: string },
 ): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [group, command] = positionals;
@@ -203,6 +206,7 @@ export async function runAdmin(
         kind: a.kind,
         projects: a.projects.map((p) => p.projectId).join(','),
         state: a.presence?.state ?? 'LOGGED_OUT',
+        active: a.deactivatedAt === null,
       }));
       return out(items, table(items));
     }
@@ -216,6 +220,23 @@ export async function runAdmin(
         throw err;
       }
       return out({ id, deleted: true }, `agent ${id} deleted`);
+    }
+    case 'agents deactivate':
+    case 'agents activate': {
+      const id = required(values.id, 'id');
+      const lifecycle = {
+        prisma,
+        temporal: await deps.temporal(),
+        taskQueue: deps.taskQueue ?? loadConfig().TEMPORAL_TASK_QUEUE,
+      };
+      const active = command === 'activate';
+      try {
+        if (!(await (active ? activateAgent : deactivateAgent)(lifecycle, id))) throw new UsageError(`no agent ${id}`);
+      } catch (err) {
+        if (err instanceof AgentBusyError) throw new UsageError(err.message);
+        throw err;
+      }
+      return out({ id, active }, `agent ${id} ${active ? 'activated' : 'deactivated'}`);
     }
     default:
       throw new UsageError(`unknown command: ${key}`);
@@ -237,6 +258,7 @@ async function main(): Promise<number> {
         return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
       },
       out: (value, text) => console.log(json ? JSON.stringify(value, null, 2) : text),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
     });
     return 0;
   } catch (err) {

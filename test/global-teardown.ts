@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
-import { bundleCacheFile } from './helpers/bundle-cache';
+import { removeBundleCache } from './helpers/bundle-cache';
 
 export default async function globalTeardown(): Promise<void> {
   // The workflow code test/helpers/temporal.ts bundled once for this run.
-  if (process.env.DATABASE_URL) rmSync(bundleCacheFile(process.env.DATABASE_URL), { force: true });
+  if (process.env.DATABASE_URL) removeBundleCache(process.env.DATABASE_URL);
   await globalThis.__TEST_POSTGRES__?.stop();
 }

@@ -2296,7 +2296,7 @@ export interface paths {
     put?: never;
     /**
      * Deactivate an agent (#14.1): its workflow is ended, a reservation it holds released
-     * @description The agent is kept (settings, history) but logged out and out of service: login and every presence change answer 409 AGENT_INACTIVE, no callback reserves it, and lists show `active: false`. Repeating it changes nothing. Refused (409 INVALID_STATE) while the agent is on a call.
+     * @description The agent is kept (settings, history) but logged out and out of service: login and every presence change answer 409 AGENT_INACTIVE, no callback reserves it, and lists show `active: false`. Repeating it changes nothing. Refused (409 INVALID_STATE) while the agent is on a call; 503 UNAVAILABLE (the agent stays active: repeat it) when its workflow does not answer.
      */
     post: {
       parameters: {

@@ -10,9 +10,10 @@ import { agentWorkflowId } from '../../workflows/agent-types';
 import { createAgent } from '../helpers/agents';
 import { createCallbackRow } from '../helpers/db';
 import { useApi } from '../helpers/use-api';
+import { workerActivities } from '../helpers/worker';
 
-// No worker: agent workflows are only started and terminated here.
-const t = useApi({ temporal: 'time-skipping' });
+// An agent worker: deactivation logs the agent out through its workflow before ending it.
+const t = useApi({ temporal: 'time-skipping', worker: workerActivities.presence });
 
 /** `npm run admin -- …args --json`, in-process; returns the printed JSON. */
 async function admin<T = Record<string, string>>(...args: string[]): Promise<T> {
@@ -20,6 +21,7 @@ async function admin<T = Record<string, string>>(...args: string[]): Promise<T> 
   await runAdmin([...args, '--json'], {
     prisma: t.prisma,
     temporal: async () => t.env.client,
+    taskQueue: t.taskQueue,
     out: (value) => {
       printed = value;
     },
@@ -162,6 +164,26 @@ test('an agent is deleted: its workflow terminated, its attempts kept without it
   expect(description.status.name).toBe('TERMINATED');
   const attempt = await t.prisma.attempt.findFirstOrThrow({ where: { callbackId: callback.id } });
   expect(attempt.agentId).toBeNull();
+});
+
+test('#14.1: the CLI deactivates an agent (workflow ended, shown inactive) and activates it again', async () => {
+  const customer = await onboard('Initech');
+  const agent = await createAgent(t.prisma, customer, { name: 'on leave' });
+  await ensureAgentWorkflow({ temporal: t.env.client, prisma: t.prisma, taskQueue: t.taskQueue }, agent.id);
+  const workflow = t.env.client.workflow.getHandle(agentWorkflowId(agent.id));
+
+  expect(await admin('agents', 'deactivate', '--id', agent.id)).toEqual({ id: agent.id, active: false });
+  expect((await workflow.describe()).status.name).toBe('TERMINATED');
+  expect(await admin<{ id: string; active: boolean }[]>('agents', 'list', '--account', customer.accountId)).toEqual([
+    expect.objectContaining({ id: agent.id, active: false }),
+  ]);
+  const login = await t.api().post(`/v1/agents/${agent.id}/login`).set(customer.auth).send({});
+  expect(login.body.error.code).toBe('AGENT_INACTIVE');
+
+  expect(await admin('agents', 'activate', '--id', agent.id)).toEqual({ id: agent.id, active: true });
+  expect((await workflow.describe()).status.name).toBe('RUNNING');
+  expect((await t.api().get(`/v1/agents/${agent.id}`).set(customer.auth)).body.active).toBe(true);
+  await expect(admin('agents', 'deactivate', '--id', randomUUID())).rejects.toThrow(/no agent/);
 });
 
 describe('tenancy: a second account made with the CLI, on every route of the document', () => {

@@ -27,7 +27,7 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundle> | undefined;
 /**
  * Workflow code bundled once per test RUN: the first file that asks bundles it and leaves the
- * code in a file named after the run's database (global setup makes one per run); the next
+ * code in a file named after the run (test/helpers/bundle-cache.ts); the next
  * files read it back instead of bundling again (seconds each). Sources do not change in a run.
  */
 export function workflowBundle(): Promise<WorkflowBundle> {

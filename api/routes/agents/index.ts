@@ -29,6 +29,7 @@ import {
   ownedAgent,
   ownedProjects,
   viaWorkflow,
+  workflowErrorAsApiError,
 } from './rules';
 import {
   agentCallParamsSchema,
@@ -129,12 +130,13 @@ registerOperation({
   description:
     'The agent is kept (settings, history) but logged out and out of service: login and every presence ' +
     'change answer 409 AGENT_INACTIVE, no callback reserves it, and lists show `active: false`. ' +
-    'Repeating it changes nothing. Refused (409 INVALID_STATE) while the agent is on a call.',
+    'Repeating it changes nothing. Refused (409 INVALID_STATE) while the agent is on a call; 503 ' +
+    'UNAVAILABLE (the agent stays active: repeat it) when its workflow does not answer.',
   tags,
   scope: 'secret',
   request: { params: agentParamsSchema },
   responses: ok(agentSchema, 'The agent, `active: false`'),
-  errors: ['FORBIDDEN', 'INVALID_STATE'],
+  errors: ['FORBIDDEN', 'INVALID_STATE', 'UNAVAILABLE'],
 });
 registerOperation({
   method: 'post',
@@ -332,7 +334,7 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
       await deactivateAgent(lifecycleDeps, agent.id);
     } catch (err) {
       if (err instanceof AgentBusyError) throw new ApiError('INVALID_STATE', err.message);
-      throw err;
+      throw workflowErrorAsApiError(err);
     }
     res.json(agentView(await ownedAgent(prisma, res, agent.id)));
   });
