@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { AgentInactiveError, createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import { agentWorkflowId } from '../../workflows/agent-types';
 import { availability, createTenant, dailySlotSettings, putSettings, type Tenant } from '../helpers/api';
+import { createCallbackRow } from '../helpers/db';
 import { saveSettings } from '../helpers/settings';
 import { useApi } from '../helpers/use-api';
 import { workerActivities } from '../helpers/worker';
@@ -242,14 +243,27 @@ test('S44/S46: status and chats through the API, read back from the presence rea
   expect(chat.body.error.code).toBe('INVALID_STATE');
 });
 
-test('accept when not reserved for that callback is 409 INVALID_STATE; a non-UUID callback is 404', async () => {
+test('accept when not reserved for that callback is 409 INVALID_STATE', async () => {
   const tenant = await createTenant(t.prisma);
   const agent = await postAgent(tenant, { kind: 'EXPERT' });
+  const callback = await createCallbackRow(t.prisma, tenant.projectId, { dueAt: new Date() });
   await t.api().post(`/v1/agents/${agent.id}/login`).set(tenant.auth).expect(200);
-  const res = await t.api().post(`/v1/agents/${agent.id}/calls/${randomUUID()}/accept`).set(tenant.auth);
+  const res = await t.api().post(`/v1/agents/${agent.id}/calls/${callback.id}/accept`).set(tenant.auth);
   expect(res.status).toBe(409);
   expect(res.body).toEqual({ error: { code: 'INVALID_STATE', message: expect.stringContaining('not reserved') } });
-  expect((await t.api().post(`/v1/agents/${agent.id}/calls/xyz/accept`).set(tenant.auth)).status).toBe(404);
+});
+
+test("accept of a callback the account does not have (unknown, another account's, not a UUID) is 404", async () => {
+  const tenant = await createTenant(t.prisma);
+  const other = await createTenant(t.prisma);
+  const agent = await postAgent(tenant, { kind: 'EXPERT' });
+  const foreign = await createCallbackRow(t.prisma, other.projectId, { dueAt: new Date() });
+  await t.api().post(`/v1/agents/${agent.id}/login`).set(tenant.auth).expect(200);
+  for (const callbackId of [randomUUID(), foreign.id, 'xyz']) {
+    const res = await t.api().post(`/v1/agents/${agent.id}/calls/${callbackId}/accept`).set(tenant.auth);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  }
 });
 
 test('an Idempotency-Key makes a repeated status change return the first answer', async () => {

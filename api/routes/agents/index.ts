@@ -390,6 +390,12 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
     async (req: ValidRequest<typeof acceptRequest>, res) => {
       const agent = await activeAgent(prisma, res, req.params.id);
       const callbackId = callbackIdOf(req.params.callbackId);
+      // A callback this account does not have is a 404, not a refusal of the agent's state.
+      const known = await prisma.callback.findFirst({
+        where: { id: callbackId, project: { accountId: authOf(res).accountId } },
+        select: { id: true },
+      });
+      if (!known) throw new ApiError('NOT_FOUND', `callback ${callbackId} not found`);
       res.json(await viaWorkflow(agents.acceptCall(agent.id, { ...requestIdOf(req), callbackId })));
     },
   );
