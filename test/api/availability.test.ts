@@ -64,7 +64,10 @@ test('a window typed unencoded (`+01:00` read as a space) is the same window', a
   const all = (await availability(t.harness, tenant)).deferred.slots;
   // What curl sends for ?from=2027-02-17T09:00:00+01:00 without %2B.
   const raw = `from=${all[1]!.start}&to=${all[3]!.start}`;
-  const res = await t.harness.api().get(`${availabilityPath(tenant.projectId)}?${raw}`).set(tenant.auth);
+  const res = await t.harness
+    .api()
+    .get(`${availabilityPath(tenant.projectId)}?${raw}`)
+    .set(tenant.auth);
   expect(raw).toContain('+01:00');
   expect(res.status).toBe(200);
   expect(res.body.deferred.slots.map((s: { start: string }) => s.start)).toEqual([all[1]!.start, all[2]!.start]);
