@@ -6,7 +6,7 @@
 // answers at once whether this callback got them: the workflow refuses a second
 // reservation, so no agent is ever double-booked. (No row lock is held meanwhile: the
 // workflow's projection writes that row.)
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../src/infra/prisma';
 import {
   AgentNotFoundError,
@@ -88,11 +88,20 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
    * ones. When such older callbacks hold a free agent back, they are woken (it is theirs to
    * take); one whose workflow is gone loses its lease at once and stops counting.
    */
-  async function candidatesFor(projectId: string, callbackId: string): Promise<{ agent_id: string }[]> {
-    const held = await prisma.$queryRaw<{ agent_id: string }[]>`
+  /** The agents the read model says hold this callback (it asks them alone first). */
+  const heldFor = (callbackId: string) => prisma.$queryRaw<{ agent_id: string }[]>`
       SELECT agent_id FROM agent_presence
        WHERE callback_id = ${callbackId}::uuid AND state IN ('RESERVED', 'ON_CALL')`;
-    if (held.length) return held;
+
+  async function candidatesFor(
+    projectId: string,
+    callbackId: string,
+    askHeld = true,
+  ): Promise<{ agent_id: string; held?: true }[]> {
+    if (askHeld) {
+      const held = await heldFor(callbackId);
+      if (held.length) return held.map((row) => ({ ...row, held: true as const }));
+    }
     const olderWaiting = () => prisma.$queryRaw<{ id: string }[]>`
       SELECT c.id FROM callbacks me, callbacks c
        WHERE me.id = ${callbackId}::uuid AND c.project_id = me.project_id AND c.id <> me.id
@@ -127,6 +136,15 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
     return availableAgents(projectId, ahead.length, CANDIDATES);
   }
 
+  /** `:<activityId>` inside an activity (stable across its retries), nothing outside one. */
+  function lookSuffix(): string {
+    try {
+      return `:${Context.current().info.activityId}`;
+    } catch {
+      return '';
+    }
+  }
+
   return {
     async reserveAgent(input: { projectId: string; callbackId: string; attempt: number }): Promise<Reservation | null> {
       const settings = await prisma.callSettings.findUnique({
@@ -134,14 +152,24 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
         select: { autoAnswerDelaySeconds: true },
       });
       await refreshLease(input.callbackId);
-      const candidates = await candidatesFor(input.projectId, input.callbackId);
+      // Same requestId on a retried activity: the workflow answers as the first time. Each
+      // look of the workflow is a new activity (a new activityId), so a refusal an agent gave
+      // on an earlier look (it was busy then) is not replayed to every later look of the
+      // attempt, which would keep a one-agent project waiting until its deadline.
+      const requestId = `${input.callbackId}:${input.attempt}${lookSuffix()}`;
+      let candidates = await candidatesFor(input.projectId, input.callbackId);
+      // A read model that says an agent holds this callback can be ahead of that agent's
+      // workflow (a lost workflow task, #11): when every such agent refuses, the others are
+      // asked in the same look instead of waiting for the repair pass.
+      if (candidates.length && candidates.every((c) => c.held)) {
+        candidates = [...candidates, ...(await candidatesFor(input.projectId, input.callbackId, false))];
+      }
       for (const { agent_id: agentId } of candidates) {
-        // Same requestId on a retried activity: the workflow answers as the first time.
         let result;
         try {
           result = await agents.reserve(agentId, {
             callbackId: input.callbackId,
-            requestId: `${input.callbackId}:${input.attempt}`,
+            requestId,
             ...(settings ? { wrapUpSeconds: settings.autoAnswerDelaySeconds } : {}),
           });
         } catch (err) {

@@ -1,7 +1,7 @@
 // S41 assignment: priority agents first, then the longest idle; callbacks served in the
 // order they started waiting; one agent never reserved twice, whatever the concurrency.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createAgentActivities } from '../../activities/agents';
@@ -266,4 +266,43 @@ test('S41 end to end: one agent, three immediate callbacks -> served one after t
     expect(attempts.map((a) => a.callbackId)).toEqual(booked.map((b) => b.row.id));
     expect(new Set(attempts.map((a) => a.agentId))).toEqual(new Set([agent.id]));
   })();
+});
+
+test('S41: a refusal an agent gave on one look is not replayed to the next look of the same attempt', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  const agent = await addAgent(prisma, account.id, project.id);
+  const first = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  const second = await waitingCallback(project.id, new Date());
+  // Each look of a waiting callback is a new activity: a new activityId, same attempt.
+  const look = (callbackId: string, activityId: string) =>
+    new MockActivityEnvironment({ activityId }).run(activities.reserveAgent, {
+      projectId: project.id,
+      callbackId,
+      attempt: 1,
+    });
+  expect(await look(first.id, '7')).toMatchObject({ agentId: agent.id });
+  // The race: the read model still shows the agent free when the second callback looks.
+  await prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'AVAILABLE', callbackId: null } });
+  await prisma.callback.update({ where: { id: first.id }, data: { status: 'COMPLETED', openPhone: null } });
+  expect(await look(second.id, '7')).toBeNull(); // asked, refused: the agent holds the first
+  await activities.releaseAgent({ agentId: agent.id, callbackId: first.id, attempt: 1, talked: false });
+  // The agent is free now: the next look of the same attempt gets it.
+  expect(await look(second.id, '12')).toMatchObject({ agentId: agent.id });
+});
+
+test('#11: when the agent the read model says holds a callback refuses it, the other free agents are asked in the same look', async () => {
+  const { account, project } = await createProjectFixture(prisma);
+  const holder = await addAgent(prisma, account.id, project.id, { priority: true });
+  const other = await addAgent(prisma, account.id, project.id);
+  const taken = await waitingCallback(project.id, new Date(Date.now() - 5000));
+  const callback = await waitingCallback(project.id, new Date());
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: taken.id, attempt: 1 })).toMatchObject({
+    agentId: holder.id,
+  });
+  // A read model ahead of the agent's workflow (a lost workflow task): it names `callback`.
+  await prisma.agentPresence.update({ where: { agentId: holder.id }, data: { callbackId: callback.id } });
+  await prisma.callback.update({ where: { id: taken.id }, data: { waitingSince: null } });
+  expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({
+    agentId: other.id,
+  });
 });
