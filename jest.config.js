@@ -12,6 +12,8 @@ module.exports = {
   // The generated Prisma client imports its TypeScript siblings as '.js'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // #12: the phone-sealing key from the parsed config, as the API's and worker's main do.
+  setupFiles: ['<rootDir>/test/setup-phone-seal.ts'],
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,
   modulePathIgnorePatterns: ['<rootDir>/.tools', '<rootDir>/.data'],

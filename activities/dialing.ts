@@ -4,8 +4,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../src/infra/prisma';
 import type { WorkerMetrics } from '../src/metrics';
-import { PermanentDialError, type LegStatus, type TelephonyPort } from './telephony/port';
-import { holdMusicWaitUrl } from './telephony/twilio';
+import { PermanentDialError, type DialRequest, type LegStatus, type TelephonyPort } from '../src/telephony/port';
+import { languageOf } from '../src/telephony/prompts';
+import { conferenceName, holdMusicWaitUrl } from '../src/telephony/urls';
 import { legKeyOf, type DialLegInput } from '../workflows/types';
 
 export interface DialingDeps {
@@ -61,6 +62,16 @@ export function createDialingActivities({
     return number;
   }
 
+  /** S42: the ACD leg's identification, prompted in the project's language (#14.7). */
+  async function acdOf(input: DialLegInput): Promise<Pick<DialRequest, 'acd' | 'language'>> {
+    if (!input.acd || input.leg !== 'agent') return {};
+    const settings = await prisma.callSettings.findUnique({
+      where: { projectId: input.projectId },
+      select: { language: true },
+    });
+    return { acd: input.acd, language: languageOf(settings?.language) };
+  }
+
   return {
     async dialLeg(input: DialLegInput): Promise<{ callSid: string }> {
       const key = legKeyOf(input.callbackId, input.attempt, input.leg);
@@ -75,6 +86,7 @@ export function createDialingActivities({
         throw ApplicationFailure.nonRetryable(`outcome of dialing ${key} is unknown`, 'DialOutcomeUnknown');
       }
       const to = await destination(input);
+      const acd = await acdOf(input);
       const holdMusic = input.first
         ? await prisma.holdMusic.findUnique({ where: { projectId: input.projectId }, select: { projectId: true } })
         : null;
@@ -89,13 +101,13 @@ export function createDialingActivities({
           leg: input.leg,
           to,
           from: fromNumber,
-          conference: `cb-${input.callbackId}-${input.attempt}`,
+          conference: conferenceName(input.callbackId, input.attempt),
           ringTimeoutSeconds: input.ringTimeoutSeconds,
           startConferenceOnEnter: !input.first,
           ...(holdMusic ? { holdMusicUrl: holdMusicWaitUrl(publicBaseUrl, input.projectId) } : {}),
           detectMachine: input.leg === 'visitor',
           record: input.record,
-          ...(input.acd && input.leg === 'agent' ? { acd: input.acd } : {}),
+          ...acd,
         });
         await prisma.telephonyCall.update({ where: { key }, data: { callSid, status: 'placed' } });
         await observeFirstDial(input);

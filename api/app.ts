@@ -21,6 +21,7 @@ import { createApiMetrics, type ApiMetrics } from '../src/metrics';
 import { corsForProjects, requireApiKey } from './auth';
 import { createCallboxSurfaces } from './routes/callbox';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
+import { JSON_MEDIA_TYPES, requireJsonBody } from './json-body';
 import { methodNotAllowedHandler } from './openapi';
 
 export interface AppDeps {
@@ -170,17 +171,14 @@ export function createApp(deps: AppDeps) {
   app.locals.closeCallbox = callbox.close;
 
   const v1 = express.Router();
-  v1.use((req, _res, next) => {
-    // S59: JSON in; anything else on a body-carrying method is a 400, not a parse crash.
-    const hasBody = req.method !== 'GET' && req.method !== 'DELETE' && Number(req.get('content-length') ?? 0) > 0;
-    if (hasBody && !req.is('application/json') && !req.path.endsWith('/hold-music')) {
-      return next(new ApiError('INVALID_REQUEST', 'Content-Type must be application/json'));
-    }
-    next();
-  });
-  v1.use(express.json({ limit: JSON_BODY_LIMIT }));
+  // S59: JSON in; anything else on a body-carrying method (chunked too) is a 400, not a parse crash.
+  v1.use(requireJsonBody((req) => req.path.endsWith('/hold-music')));
+  v1.use(express.json({ limit: JSON_BODY_LIMIT, type: JSON_MEDIA_TYPES }));
   v1.use(requireApiKey(prisma, logger));
   for (const router of deps.v1Routers ?? []) v1.use(router);
+  // The OpenAPI document needs no key: another method on it is 405, not 401 from the v1 auth.
+  const notAllowed = methodNotAllowedHandler();
+  app.all('/v1/openapi.json', (req, res, next) => notAllowed(req, res, next));
   // #13: CORS for the projects' allowed web origins (preflights answered before auth).
   app.use('/v1', corsForProjects(prisma), v1);
 

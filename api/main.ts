@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import express from 'express';
 import { Pool } from 'pg';
 import { loadConfig } from '../src/config';
+import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { createPrisma } from '../src/infra/prisma';
 import { exitWithParent } from '../src/infra/parent-watch';
 import { ensureSearchAttributesWhenReachable, exitOnStartupError } from '../src/infra/startup';
@@ -12,6 +13,7 @@ import { createLogger } from '../src/logger';
 import { createApiMetrics } from '../src/metrics';
 import { createAcdIdentifier } from '../src/callbacks/acd';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
+import { createProjectLanguage } from '../src/callbacks/call-language';
 import { createApp, metricsAuth, metricsHandler } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
@@ -20,6 +22,7 @@ import { createTwilioWebhookRouter } from './webhooks/twilio';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  setPhoneSealingKey(config.phoneSealingKey);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
   exitWithParent(logger);
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
         publicBaseUrl: config.publicBaseUrl,
         onLegEvent: createLegEventDelivery(temporal),
         acdIdentify: createAcdIdentifier({ prisma, temporal, publicBaseUrl: config.publicBaseUrl }),
+        projectLanguage: createProjectLanguage(prisma),
         logger,
       }),
     ],

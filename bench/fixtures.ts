@@ -2,6 +2,8 @@
 // it has a route for them (settings, agents when mounted) and in the database otherwise.
 import type { CallSettingsInput } from '../src/domain/settings';
 import { AgentStateError, createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
+import { setPhoneSealingKey } from '../src/agents/phone-seal';
+import { loadConfig } from '../src/config';
 import { TASK_QUEUE, type Stack } from './stack';
 import { pool, sleep, waitFor } from './stats';
 
@@ -122,6 +124,8 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
         presence: { create: { state: 'LOGGED_OUT', since: new Date(), revision: 0 } },
       },
     });
+    // The bench's worker processes get this process's environment: the same sealing key (#12).
+    setPhoneSealingKey(loadConfig().phoneSealingKey);
     const agents = createAgentWorkflowClient({ temporal: stack.temporal, prisma: stack.prisma, taskQueue: TASK_QUEUE });
     await agents.login(agent.id, {});
     try {

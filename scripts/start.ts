@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { seed } from '../prisma/seed';
+import { DEMO_PROJECT_ID, seed } from '../prisma/seed';
+import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/infra/migrate';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../src/infra/postgres';
@@ -20,6 +21,8 @@ import { SUPERVISOR_PID_ENV } from '../src/infra/parent-watch';
 import { ensureSearchAttributes } from '../src/infra/temporal';
 import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
+import { readyBanner } from './ready-banner';
+import { warmUpAgentWorkflows, warmUpApi } from './warm-up';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
@@ -54,10 +57,12 @@ setInterval(async () => {
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
-function pipeWithPrefix(child: ChildProcess, prefix: string): void {
+function pipeWithPrefix(child: ChildProcess, prefix: string, muted: () => boolean = () => false): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${prefix}] ${line}\n`));
+    createInterface({ input: stream }).on('line', (line) => {
+      if (!muted()) process.stdout.write(`[${prefix}] ${line}\n`);
+    });
   }
 }
 
@@ -190,7 +195,9 @@ async function main(): Promise<void> {
     say(`starting Temporal dev server on ${config.TEMPORAL_ADDRESS}, Web UI on port ${config.TEMPORAL_UI_PORT}`);
     // detached: Ctrl-C reaches only this process, which stops the children in order.
     const temporal = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    pipeWithPrefix(temporal, 'temporal');
+    // Once stopping, the dev server's own shutdown chatter (a score of "Failed to poll" and
+    // "connection refused" warnings of its internal workers) is only noise after Ctrl-C.
+    pipeWithPrefix(temporal, 'temporal', () => shuttingDown);
     children.push({ name: 'temporal', process: temporal });
     temporal.once('exit', (code) => void shutdown(`temporal exited with ${code}`, 1));
   }
@@ -226,6 +233,32 @@ async function main(): Promise<void> {
     if (waited > 0 && waited % 20_000 === 0) say(`waiting for the worker to poll (${workers.error ?? workers.status})`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  // The worker's first workflow task is slow; run it now rather than under the first request.
+  // The warm-up starts agent workflows as the API does: their args carry sealed numbers.
+  setPhoneSealingKey(config.phoneSealingKey);
+  const warmPrisma = createPrisma(databaseUrl, 2);
+  const warmStarted = Date.now();
+  try {
+    const warmed = await Promise.race([
+      warmUpAgentWorkflows(
+        { prisma: warmPrisma, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+        DEMO_PROJECT_ID,
+      ),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 60 s')), 60_000).unref()),
+    ]);
+    say(`worker warmed up (${warmed} agent workflows of project "${DEMO_PROJECT_ID}", ${Date.now() - warmStarted} ms)`);
+  } catch (err) {
+    say(`worker warm-up skipped: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await warmPrisma.$disconnect();
+  }
+  const apiBase = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  try {
+    const answered = await warmUpApi(apiBase, config.SEED_API_KEY, DEMO_PROJECT_ID);
+    say(`API warmed up (${answered.length} of 4 first reads answered)`);
+  } catch (err) {
+    say(`API warm-up skipped: ${err instanceof Error ? err.message : String(err)}`);
+  }
   await connection.close();
   stillStarting();
   watchdog.process = spawn(
@@ -244,12 +277,7 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== supervisorPid) void shutdown('the npm start process is gone');
   }, 1000).unref();
-  say('ready:');
-  say(`  API          http://${config.HOST}:${config.PORT}   (GET /healthz)`);
-  say(`  API key      ${config.SEED_API_KEY}   (Authorization: Bearer ${config.SEED_API_KEY})`);
-  say(`  project      demo`);
-  if (!config.TEMPORAL_EXTERNAL) say(`  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}`);
-  say(`  telephony    ${config.telephony}`);
+  for (const line of readyBanner(config)) say(line);
 }
 
 /**
@@ -265,10 +293,11 @@ function superviseDetached(): void {
     detached: true,
   });
   let forwarded = false;
-  const forward = () => {
+  // The child names what it got ("stopping (SIGINT)" after Ctrl-C); a hang-up is a SIGTERM.
+  const forward = (signal: NodeJS.Signals) => {
     if (forwarded) return;
     forwarded = true;
-    if (child.pid) process.kill(child.pid, 'SIGTERM');
+    if (child.pid) process.kill(child.pid, signal === 'SIGHUP' ? 'SIGTERM' : signal);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

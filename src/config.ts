@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 /** Public: the manage links of a laptop run; production refuses it (productionProblems). */
 export const DEV_VISITOR_LINK_SECRET = 'dev-visitor-link-secret-change-me';
+/** Public: seals agents' numbers on a laptop run; production refuses it (productionProblems). */
+export const DEV_PHONE_SEALING_KEY = 'development-only-phone-sealing-key-change-me';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -90,6 +92,8 @@ export type Config = z.infer<typeof configSchema> & {
   /** The token status webhooks are signed with: Twilio's, or the simulated network's. */
   webhookAuthToken: string;
   fromNumber: string;
+  /** #10.8: PHONE_SEALING_KEY, or the development key outside production (src/agents/phone-seal.ts). */
+  phoneSealingKey: string;
 };
 
 /** The development defaults production must not run with. */
@@ -169,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     telephony: twilio ? 'twilio' : 'simulated',
     webhookAuthToken: twilio ? c.TWILIO_AUTH_TOKEN! : c.SIMULATED_AUTH_TOKEN,
     fromNumber: twilio ? c.TWILIO_FROM_NUMBER! : c.SIMULATED_FROM_NUMBER,
+    phoneSealingKey: c.PHONE_SEALING_KEY ?? DEV_PHONE_SEALING_KEY,
   };
 }

@@ -10,6 +10,7 @@ import { startRepairLoop } from '../src/callbacks/repair';
 import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
+import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { checkDatabase, overall, type CheckResult } from '../src/infra/health';
 import { exitWithParent } from '../src/infra/parent-watch';
 import { createPrisma } from '../src/infra/prisma';
@@ -39,6 +40,7 @@ async function workflowBundle(logger: Logger) {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  setPhoneSealingKey(config.phoneSealingKey);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
   exitWithParent(logger);

@@ -3,7 +3,7 @@
 import type { Config } from '../src/config';
 import type { Db } from '../src/infra/prisma';
 import type { Logger } from '../src/logger';
-import type { TelephonyPort } from '../activities/telephony/port';
+import type { TelephonyPort } from '../src/telephony/port';
 import {
   createAcdKeypad,
   createRecordingEmitter,

@@ -1,7 +1,7 @@
 // The leg bookkeeping of one callback (#12): what each dialled leg is doing, folded from
 // telephony status events that may come twice, late or out of order. Pure and
 // deterministic (workflow code), with its own unit tests (test/workflows/legs.test.ts).
-import type { LegEvent } from '../activities/telephony/port';
+import type { LegEvent } from '../src/telephony/port';
 import { isPhaseStatus } from './types';
 
 export type LegPhase = 'dialing' | 'answered' | 'completed' | 'no-answer' | 'busy' | 'failed' | 'canceled' | 'timeout';

@@ -1,6 +1,6 @@
 // Every message a callback workflow takes, defined once for the workflow, API and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { LegEvent } from '../activities/telephony/port';
+import type { LegEvent } from '../src/telephony/port';
 import type { AcdIdentification, CallbackStatus, CallbackView } from './types';
 
 export const callbackStateQuery = defineQuery<CallbackView>('callbackState');

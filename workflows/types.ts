@@ -1,5 +1,8 @@
 // Plain data shared by workflows, activities, the API and tests (JSON-safe: no Date, no Map).
 import type { FailedOutcome, RetryRules } from '../src/domain/retry';
+import type { AcdDial, Leg } from '../src/telephony/port';
+
+export type { AcdDial, Leg };
 
 export type CallbackMode = 'IMMEDIATE' | 'DEFERRED';
 
@@ -64,7 +67,13 @@ export interface CallbackWorkflowInput {
    * attempt, with the dial plan read when the callback fell due, without writing the status
    * again (the row keeps its place in the queue).
    */
-  resume?: { attemptIndex: number; plan: DialPlan; retry?: RetryProgress };
+  resume?: {
+    attemptIndex: number;
+    plan: DialPlan;
+    retry?: RetryProgress;
+    /** #11.2 (adaptive-safety-look): the wait before the next look, kept across runs. */
+    nextLookMs?: number;
+  };
   /** Continue-as-new while waiting once the history has this many events (tests set it low). */
   maxHistoryEvents?: number;
 }
@@ -99,10 +108,8 @@ export interface DialPlan {
   /** S50/S51: decided once at booking. */
   record: boolean;
   /** S42: present in ACD mode. */
-  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
+  acd?: AcdDial;
 }
-
-export type Leg = 'agent' | 'visitor';
 
 export interface DialLegInput {
   callbackId: string;
@@ -116,7 +123,7 @@ export interface DialLegInput {
   ringTimeoutSeconds: number;
   record: boolean;
   /** S42: the agent leg calls the ACD and gathers the agent's identifier. */
-  acd?: { welcomeMessageSeconds: number; identificationAttempts: number };
+  acd?: AcdDial;
 }
 
 /** S42: what the ACD identification webhook tells the callback workflow. */

@@ -1,7 +1,7 @@
 // #11.6: signal payloads checked by hand in workflow-safe code (no I/O, no clock). A signal
 // cannot be rejected, so its handler drops a malformed payload (and logs it) instead of
 // throwing, which would fail the workflow task again and again.
-import type { LegEvent, LegStatus } from '../activities/telephony/port';
+import type { LegEvent, LegStatus } from '../src/telephony/port';
 import type { AcdIdentification } from './types';
 
 const LEG_STATUSES: readonly LegStatus[] = [

@@ -3,15 +3,17 @@
 // production posts them, signed like Twilio's, to our own status webhook.
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
-import {
-  toTwilioCallStatus,
-  type AnsweredBy,
-  type DialRequest,
-  type LegEvent,
-  type LegStatus,
-  type TelephonyPort,
-} from './port';
-import { acdIdentifyUrl, recordingStatusCallbackUrl, statusCallbackUrl, type TelephonyLogger } from './twilio';
+import type {
+  AnsweredBy,
+  DialRequest,
+  LegEvent,
+  LegStatus,
+  SimulatedDeskPhone,
+  TelephonyLogger,
+  TelephonyPort,
+} from '../../src/telephony/port';
+import { twilioStatusForm } from '../../src/telephony/twilio-status';
+import { acdIdentifyUrl, recordingStatusCallbackUrl, statusCallbackUrl } from '../../src/telephony/urls';
 
 export interface SimulatedClock {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -68,15 +70,6 @@ interface SimulatedCall {
   timers: Set<unknown>;
   /** Events of one call are delivered in order, one after the other. */
   delivery: Promise<void>;
-}
-
-/**
- * #13: the desk page's simulated softphone. `ring` resolves when the agent answers or declines
- * on it, or null at once when no desk of that agent is open (the leg then answers by itself).
- */
-export interface SimulatedDeskPhone {
-  ring(req: DialRequest, callSid: string): Promise<'answered' | 'declined' | null>;
-  ended(callSid: string): void;
 }
 
 /** S50: a fake recording of a recorded conference, reported like Twilio's recording callback. */
@@ -308,27 +301,6 @@ export function createSimulatedTelephony(options: {
       calls.clear();
     },
   };
-}
-
-const TWILIO_ANSWERED_BY: Readonly<Record<AnsweredBy, string>> = {
-  human: 'human',
-  machine: 'machine_start',
-  unknown: 'unknown',
-};
-
-/** A LegEvent as the form Twilio posts to a status callback (no phone numbers needed). */
-export function twilioStatusForm(event: LegEvent): Record<string, string> {
-  const form: Record<string, string> = {
-    CallSid: event.callSid,
-    CallStatus: toTwilioCallStatus(event.status),
-    CallbackSource: 'call-progress-events',
-    SequenceNumber: String(event.sequence),
-    // Twilio's format: RFC 2822, e.g. "Mon, 16 Aug 2010 03:45:01 +0000".
-    Timestamp: new Date(event.at).toUTCString().replace('GMT', '+0000'),
-  };
-  if (event.answeredBy) form['AnsweredBy'] = TWILIO_ANSWERED_BY[event.answeredBy];
-  if (event.durationSeconds !== undefined) form['CallDuration'] = String(event.durationSeconds);
-  return form;
 }
 
 /**

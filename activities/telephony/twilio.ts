@@ -2,17 +2,14 @@
 // into the attempt's conference, with status callbacks to our signed webhook (S58).
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
-import type { Logger } from 'pino';
 import { maskPhone } from '../../src/domain/phone';
 import { maskPhonesInText } from '../../src/logger';
-import { fromTwilioCallStatus, PermanentDialError, type DialRequest, type TelephonyPort } from './port';
-
-export type TelephonyLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+import { PermanentDialError, type TelephonyLogger, type TelephonyPort } from '../../src/telephony/port';
+import { fromTwilioCallStatus, STATUS_CALLBACK_EVENTS } from '../../src/telephony/twilio-status';
+import { answeredLegTwiml } from '../../src/telephony/twiml';
+import { STATUS_CALLBACK_RETRY, statusCallbackUrl } from '../../src/telephony/urls';
 
 const TWILIO_API_ORIGIN = 'https://api.twilio.com';
-
-/** Status callback events we ask for; Twilio reports no-answer/busy/failed as the final one. */
-export const STATUS_CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
 
 /** Sends the SDK's requests to a stand-in for Twilio's REST API (DESIGN "Twilio in tests"). */
 class RebasedRequestClient extends twilio.RequestClient {
@@ -36,92 +33,6 @@ export function createTwilioClient(options: {
   const clientOpts: twilio.ClientOpts = {};
   if (options.apiBaseUrl) clientOpts.httpClient = new RebasedRequestClient(options.apiBaseUrl.replace(/\/+$/, ''));
   return twilio(options.accountSid, options.authToken, clientOpts);
-}
-
-export function statusCallbackUrl(publicBaseUrl: string, key: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/status?key=${encodeURIComponent(key)}`;
-}
-
-/**
- * #11.5: Twilio's connection overrides (a URL fragment, never sent to us): retry a status
- * callback up to 5 times on any failure (connection, timeout, 5xx while Temporal or the API
- * restarts), where Twilio by default retries once and only on a failed connection.
- */
-export const STATUS_CALLBACK_RETRY = '#rc=5&rp=all';
-
-/** S50: where the provider reports a recorded conference's recording (api/webhooks/recordings.ts). */
-export function recordingStatusCallbackUrl(publicBaseUrl: string, key: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/recording?key=${encodeURIComponent(key)}`;
-}
-
-/** S31: the wait URL of a project's first party, served by the webhook router as looped TwiML. */
-export function holdMusicWaitUrl(publicBaseUrl: string, projectId: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/hold-music/${encodeURIComponent(projectId)}`;
-}
-
-/** TwiML that puts the answered leg into the attempt's conference (S30, S31, S50). */
-export function conferenceTwiml(
-  req: Pick<DialRequest, 'conference' | 'startConferenceOnEnter' | 'record' | 'holdMusicUrl'>,
-  /** S50: recordingStatusCallbackUrl of the leg, told when the recording is ready. */
-  recordingStatusCallback?: string,
-): string {
-  const response = new twilio.twiml.VoiceResponse();
-  const firstParty = !req.startConferenceOnEnter;
-  response.dial().conference(
-    {
-      startConferenceOnEnter: req.startConferenceOnEnter,
-      // Either party hanging up ends the callback's conversation.
-      endConferenceOnExit: true,
-      beep: 'false',
-      // S31: only the first party waits, on the looped hold-music TwiML.
-      ...(firstParty && req.holdMusicUrl ? { waitUrl: req.holdMusicUrl, waitMethod: 'GET' } : {}),
-      ...(req.record ? { record: 'record-from-start' as const } : {}),
-      ...(req.record && recordingStatusCallback
-        ? {
-            recordingStatusCallback,
-            recordingStatusCallbackMethod: 'POST' as const,
-            recordingStatusCallbackEvent: ['completed' as const, 'absent' as const],
-          }
-        : {}),
-    },
-    req.conference,
-  );
-  return response.toString();
-}
-
-/** Where Twilio posts the DTMF an ACD agent keyed in (S42); `first`/`rec` rebuild the conference TwiML. */
-export function acdIdentifyUrl(
-  publicBaseUrl: string,
-  req: Pick<DialRequest, 'key' | 'startConferenceOnEnter' | 'record'>,
-  attempt: number,
-): string {
-  const query = new URLSearchParams({
-    key: req.key,
-    try: String(attempt),
-    first: req.startConferenceOnEnter ? '0' : '1',
-    rec: req.record ? '1' : '0',
-  });
-  return `${publicBaseUrl.replace(/\/+$/, '')}/twilio/acd/identify?${query.toString()}`;
-}
-
-/** How long the ACD agent has to key in their identifier, per try. */
-export const ACD_GATHER_TIMEOUT_SECONDS = 10;
-
-/** S42 TwiML: let the ACD's welcome message play, then gather the identifier (ends with #). */
-export function acdGatherTwiml(identifyUrl: string, welcomeMessageSeconds: number, prompt?: string): string {
-  const response = new twilio.twiml.VoiceResponse();
-  if (prompt) response.say(prompt);
-  if (welcomeMessageSeconds > 0) response.pause({ length: welcomeMessageSeconds });
-  response.gather({
-    input: ['dtmf'],
-    finishOnKey: '#',
-    timeout: ACD_GATHER_TIMEOUT_SECONDS,
-    action: identifyUrl,
-    method: 'POST',
-  });
-  // No digits before the timeout: the same action, without Digits, counts as a failed try.
-  response.redirect({ method: 'POST' }, identifyUrl);
-  return response.toString();
 }
 
 function forLogs(to: string): string {
@@ -164,9 +75,7 @@ export function createTwilioTelephony(options: {
         call = await client.calls.create({
           to: req.to,
           from: req.from,
-          twiml: req.acd
-            ? acdGatherTwiml(acdIdentifyUrl(publicBaseUrl, req, 1), req.acd.welcomeMessageSeconds)
-            : conferenceTwiml(req, recordingStatusCallbackUrl(publicBaseUrl, req.key)),
+          twiml: answeredLegTwiml(publicBaseUrl, req),
           statusCallback: statusCallbackUrl(publicBaseUrl, req.key) + STATUS_CALLBACK_RETRY,
           statusCallbackEvent: STATUS_CALLBACK_EVENTS,
           statusCallbackMethod: 'POST',

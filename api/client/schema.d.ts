@@ -981,6 +981,8 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description true: only active agents; false: only deactivated ones; absent: both */
+          active?: 'true' | 'false';
           callEnabled?: 'true' | 'false';
           /** @description The previous page's nextCursor */
           cursor?: string;
@@ -1614,6 +1616,161 @@ export interface paths {
     };
     trace?: never;
   };
+  '/v1/agents/{id}/activate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Activate a deactivated agent again (#14.1): it can log in again (it starts logged out)
+     * @description Repeating it, or activating an active agent, changes nothing.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The agent, `active: true` */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Agent'];
+          };
+        };
+        /** @description INVALID_REQUEST */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'INVALID_REQUEST';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAUTHENTICATED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description FORBIDDEN */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'FORBIDDEN';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description NOT_FOUND */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'NOT_FOUND';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description PAYLOAD_TOO_LARGE */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'PAYLOAD_TOO_LARGE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description VALIDATION_FAILED */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'VALIDATION_FAILED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAVAILABLE */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAVAILABLE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agents/{id}/calls/{callbackId}/accept': {
     parameters: {
       query?: never;
@@ -1712,7 +1869,7 @@ export interface paths {
             };
           };
         };
-        /** @description INVALID_STATE */
+        /** @description INVALID_STATE, AGENT_INACTIVE */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1721,7 +1878,7 @@ export interface paths {
             'application/json': {
               error: {
                 /** @enum {string} */
-                code: 'INVALID_STATE';
+                code: 'INVALID_STATE' | 'AGENT_INACTIVE';
                 details?: components['schemas']['ErrorDetail'][];
                 message: string;
               };
@@ -1883,7 +2040,7 @@ export interface paths {
             };
           };
         };
-        /** @description INVALID_STATE */
+        /** @description INVALID_STATE, AGENT_INACTIVE */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1892,7 +2049,7 @@ export interface paths {
             'application/json': {
               error: {
                 /** @enum {string} */
-                code: 'INVALID_STATE';
+                code: 'INVALID_STATE' | 'AGENT_INACTIVE';
                 details?: components['schemas']['ErrorDetail'][];
                 message: string;
               };
@@ -1988,6 +2145,177 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['AgentPresence'];
+          };
+        };
+        /** @description INVALID_REQUEST */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'INVALID_REQUEST';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAUTHENTICATED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description FORBIDDEN */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'FORBIDDEN';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description NOT_FOUND */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'NOT_FOUND';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description INVALID_STATE, AGENT_INACTIVE */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'INVALID_STATE' | 'AGENT_INACTIVE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description PAYLOAD_TOO_LARGE */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'PAYLOAD_TOO_LARGE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description VALIDATION_FAILED */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'VALIDATION_FAILED';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description UNAVAILABLE */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @enum {string} */
+                code: 'UNAVAILABLE';
+                details?: components['schemas']['ErrorDetail'][];
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{id}/deactivate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Deactivate an agent (#14.1): its workflow is ended, a reservation it holds released
+     * @description The agent is kept (settings, history) but logged out and out of service: login and every presence change answer 409 AGENT_INACTIVE, no callback reserves it, and lists show `active: false`. Repeating it changes nothing. Refused (409 INVALID_STATE) while the agent is on a call.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The agent, `active: false` */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Agent'];
           };
         };
         /** @description INVALID_REQUEST */
@@ -2229,7 +2557,7 @@ export interface paths {
             };
           };
         };
-        /** @description INVALID_STATE */
+        /** @description INVALID_STATE, AGENT_INACTIVE */
         409: {
           headers: {
             [name: string]: unknown;
@@ -2238,7 +2566,7 @@ export interface paths {
             'application/json': {
               error: {
                 /** @enum {string} */
-                code: 'INVALID_STATE';
+                code: 'INVALID_STATE' | 'AGENT_INACTIVE';
                 details?: components['schemas']['ErrorDetail'][];
                 message: string;
               };
@@ -2400,7 +2728,7 @@ export interface paths {
             };
           };
         };
-        /** @description INVALID_STATE */
+        /** @description INVALID_STATE, AGENT_INACTIVE */
         409: {
           headers: {
             [name: string]: unknown;
@@ -2409,7 +2737,7 @@ export interface paths {
             'application/json': {
               error: {
                 /** @enum {string} */
-                code: 'INVALID_STATE';
+                code: 'INVALID_STATE' | 'AGENT_INACTIVE';
                 details?: components['schemas']['ErrorDetail'][];
                 message: string;
               };
@@ -2694,7 +3022,7 @@ export interface paths {
             };
           };
         };
-        /** @description INVALID_STATE */
+        /** @description INVALID_STATE, AGENT_INACTIVE */
         409: {
           headers: {
             [name: string]: unknown;
@@ -2703,7 +3031,7 @@ export interface paths {
             'application/json': {
               error: {
                 /** @enum {string} */
-                code: 'INVALID_STATE';
+                code: 'INVALID_STATE' | 'AGENT_INACTIVE';
                 details?: components['schemas']['ErrorDetail'][];
                 message: string;
               };
@@ -5009,6 +5337,8 @@ export interface components {
   schemas: {
     Agent: {
       acdIdentifier?: string;
+      /** @description #14.1: false while deactivated (no login, no calls) */
+      active: boolean;
       allowChatAndCall: boolean;
       /** @enum {string} */
       answerMode: 'DESK' | 'PHONE';
@@ -5019,6 +5349,8 @@ export interface components {
       autoAnswerEffective: boolean;
       callEnabled: boolean;
       createdAt: string;
+      /** @description When it was deactivated; absent while active */
+      deactivatedAt?: string;
       id: string;
       /** @enum {string} */
       kind: 'EMPLOYEE' | 'EXPERT';
@@ -5479,6 +5811,11 @@ export interface components {
           }[];
         };
       };
+      /**
+       * @default fr
+       * @enum {string}
+       */
+      language?: 'fr' | 'en';
       /** @default 120 */
       maxHandlingDelaySeconds?: number;
       /** @default {} */
@@ -5555,6 +5892,7 @@ export interface components {
           | 'DUPLICATE_CALLBACK'
           | 'NOT_CANCELLABLE'
           | 'INVALID_STATE'
+          | 'AGENT_INACTIVE'
           | 'PRECONDITION_FAILED'
           | 'PAYLOAD_TOO_LARGE'
           | 'UNSUPPORTED_MEDIA'

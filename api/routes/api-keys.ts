@@ -47,8 +47,32 @@ const listQuery = z.object({
 });
 const keyParams = z.object({ id: z.string().min(1).max(100) });
 
+/**
+ * The same body checked field by field first: the union alone answers `{ path: "", message:
+ * "Invalid input" }` for a missing or wrong `kind` or a publishable key without `projectId`
+ * (black-box API-client check). The OpenAPI document keeps the union.
+ */
+const createApiKeyBody = z
+  .strictObject({
+    name: keyName,
+    kind: z.enum(API_KEY_KINDS, { error: 'must be "secret" or "publishable"' }).default('secret'),
+    projectId: projectIdSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.kind === 'publishable' && body.projectId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['projectId'], message: 'is required for a publishable key' });
+    if (body.kind === 'secret' && body.projectId !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['projectId'],
+        message: 'only a publishable key has a project (a secret key serves the whole account)',
+      });
+  })
+  // The checks above are the union's: what passes them is one of its two shapes.
+  .transform((body) => body as z.output<typeof createApiKeySchema>);
+
 const list = { query: listQuery };
-const create = { body: createApiKeySchema };
+const create = { body: createApiKeyBody };
 const revoke = { params: keyParams };
 
 const tags = ['API keys'];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   AgentNotFoundError,
   AgentNumberRequiredError,
+  AgentInactiveError,
   AgentStateError,
   AgentWorkflowUnavailableError,
   createAgentWorkflowClient,
@@ -20,6 +21,7 @@ import { issueVoiceToken, type VoiceTokenConfig } from '../../src/desk/voice-tok
 import type { Db } from '../../src/infra/prisma';
 import type { Logger } from '../../src/logger';
 import { ApiError } from '../errors';
+import { requireJsonBody } from '../json-body';
 import { validate, type ValidRequest } from '../validate';
 
 export type DeskSoftphoneKind = 'twilio' | 'simulated' | 'none';
@@ -72,7 +74,8 @@ export function createDeskRouter(deps: DeskRouterDeps): {
       ? 'simulated'
       : 'none';
 
-  router.use('/desk/api', express.json({ limit: '4kb' }));
+  // JSON in (S59): another body is 400 INVALID_REQUEST, not parsed as nothing and answered 422.
+  router.use('/desk/api', requireJsonBody(), express.json({ limit: '4kb' }));
 
   router.post('/desk/api/session', validate(session), async (req: ValidRequest<typeof session>, res) => {
     const agentId = await agentOfToken(prisma, req.body.token, clock());
@@ -255,6 +258,8 @@ export function createDeskRouter(deps: DeskRouterDeps): {
 }
 
 const deskErrorsAsApiErrors: ErrorRequestHandler = (err, _req, res, next) => {
+  // #14.1: a deactivated agent's desk gets the same code as the agent API.
+  if (err instanceof AgentInactiveError) return next(new ApiError('AGENT_INACTIVE', err.message));
   if (err instanceof AgentStateError) {
     res.status(409).json({ error: { code: err.code, message: err.message } });
     return;

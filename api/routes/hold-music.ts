@@ -2,7 +2,7 @@
 // name or declared type) — uploaded here and served to Twilio as the conference wait audio.
 import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
-import { MAX_HOLD_MUSIC_BYTES, checkHoldMusic } from '../../activities/telephony/audio';
+import { MAX_HOLD_MUSIC_BYTES, checkHoldMusic } from '../../src/media/audio';
 import type { Db } from '../../src/infra/prisma';
 import { ownedProject } from '../auth';
 import { ApiError } from '../errors';

@@ -13,6 +13,7 @@ import { createApiKeysRouter } from './api-keys';
 import { createAvailabilityRouter } from './availability';
 import { createCallbacksRouter } from './callbacks';
 import { createSettingsRouter } from './settings';
+import { createCallbackWaker, wakeWaitingOfProject } from '../../src/callbacks/wake';
 
 export interface V1RouterDeps {
   prisma: Db;
@@ -41,7 +42,15 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
   const callbox = callboxDepsOf(config);
   return [
     createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
-    createSettingsRouter({ prisma }),
+    createSettingsRouter({
+      prisma,
+      // #11.2: best effort — the settings are saved; a waiting callback still looks by itself.
+      settingsChanged: async (projectId) => {
+        await wakeWaitingOfProject(prisma, createCallbackWaker(temporal), projectId).catch((err: unknown) =>
+          logger.warn({ err, projectId }, 'waking waiting callbacks after a settings change failed'),
+        );
+      },
+    }),
     createApiKeysRouter({ prisma }),
     createAvailabilityRouter({ prisma, clock }),
     createCallbacksRouter({

@@ -99,9 +99,14 @@ registerOperation({
   errors: ['FORBIDDEN', 'PRECONDITION_FAILED'],
 });
 
-export function createSettingsRouter(deps: { prisma: Db }): Router {
+export function createSettingsRouter(deps: {
+  prisma: Db;
+  /** #11.2: wakes the project's callbacks waiting for an agent once its settings changed. */
+  settingsChanged?: (projectId: string) => Promise<void>;
+}): Router {
   const { prisma } = deps;
   const router = Router();
+  const changed = (projectId: string) => deps.settingsChanged?.(projectId);
 
   async function settingsOf(projectId: string) {
     const settings = await loadCallSettings(prisma, projectId);
@@ -133,6 +138,7 @@ export function createSettingsRouter(deps: { prisma: Db }): Router {
     async (req: ValidRequest<typeof replace>, res) => {
       await current(res, req.params.projectId, req.validHeaders['If-Match']);
       await saveCallSettings(prisma, req.params.projectId, req.body);
+      await changed(req.params.projectId);
       send(res, await settingsOf(req.params.projectId));
     },
   );
@@ -146,6 +152,7 @@ export function createSettingsRouter(deps: { prisma: Db }): Router {
     const parsed = callSettingsSchema.safeParse(mergePatch(before, patch));
     if (!parsed.success) throw ApiError.validation(parsed.error);
     await saveCallSettings(prisma, req.params.projectId, parsed.data);
+    await changed(req.params.projectId);
     send(res, await settingsOf(req.params.projectId));
   });
 

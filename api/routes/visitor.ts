@@ -21,6 +21,7 @@ import { loadCallSettings } from '../../src/store/call-settings';
 import type { VisitorLinks } from '../../src/visitor/link';
 import { isCancellable } from '../../workflows/types';
 import { ApiError } from '../errors';
+import { requireJsonBody } from '../json-body';
 import { isoInstant, validate, type ValidRequest } from '../validate';
 
 const DAY_MS = 86_400_000;
@@ -58,7 +59,8 @@ const rebook = { body: rebookSchema };
 export function createVisitorRouter(deps: VisitorRouterDeps): Router {
   const { prisma, links, clock } = deps;
   const router = Router();
-  router.use('/visit/:token/api', express.json({ limit: '4kb' }));
+  // JSON in (S59): another body is 400 INVALID_REQUEST, not parsed as nothing and answered 422.
+  router.use('/visit/:token/api', requireJsonBody(), express.json({ limit: '4kb' }));
 
   async function callbackOf(req: Request) {
     const claims = links.verify(String(req.params.token ?? ''), clock());

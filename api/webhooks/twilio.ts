@@ -4,20 +4,14 @@
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import twilio from 'twilio';
 import type { Logger } from 'pino';
-import { mapTwilioStatus, UnknownCallError, type LegEvent } from '../../activities/telephony/port';
+import { UnknownCallError, type AcdDigits, type LegEvent } from '../../src/telephony/port';
+import { DEFAULT_LANGUAGE, type Language } from '../../src/telephony/prompts';
+import { mapTwilioStatus } from '../../src/telephony/twilio-status';
+import { holdMusicTwiml } from '../../src/telephony/twiml';
+import { holdMusicAudioUrl, STATUS_CALLBACK_RETRY } from '../../src/telephony/urls';
 import { ApiError } from '../errors';
-import { STATUS_CALLBACK_RETRY } from '../../activities/telephony/twilio';
-
-export { UnknownCallError };
 
 type WebhookLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
-
-/** S31: the wait URL's TwiML loops the audio until the second party starts the conference. */
-export function holdMusicTwiml(audioUrl: string): string {
-  const response = new twilio.twiml.VoiceResponse();
-  response.play({ loop: 0 }, audioUrl);
-  return response.toString();
-}
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 // Status callbacks are a few hundred bytes; anything near this is not Twilio.
@@ -33,16 +27,8 @@ export interface TwilioWebhookDeps {
   logger?: WebhookLogger;
   /** S42: answers the DTMF an ACD agent keyed in with the next TwiML. */
   acdIdentify?: (input: AcdDigits) => Promise<string>;
-}
-
-export interface AcdDigits {
-  key: string;
-  tryNumber: number;
-  /** Absent when the gather timed out with nothing keyed in. */
-  digits?: string;
-  /** The ACD leg was dialled first (it waits with hold music) / the conference is recorded. */
-  first: boolean;
-  record: boolean;
+  /** #14.7: the language of a project's hold message; default French. */
+  projectLanguage?: (projectId: string) => Promise<Language>;
 }
 
 function sendError(res: express.Response, error: ApiError) {
@@ -64,9 +50,7 @@ function flatForm(body: unknown): Record<string, string> | null {
 export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
   const { authToken, onLegEvent, logger } = deps;
   const publicBaseUrl = deps.publicBaseUrl.replace(/\/+$/, '');
-  const audioUrl =
-    deps.holdMusicAudioUrl ??
-    ((projectId: string) => `${publicBaseUrl}/media/hold-music/${encodeURIComponent(projectId)}`);
+  const audioUrl = deps.holdMusicAudioUrl ?? ((projectId: string) => holdMusicAudioUrl(publicBaseUrl, projectId));
 
   const router = express.Router();
   const parseForm = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 100 });
@@ -169,11 +153,18 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     }
   });
 
-  const holdMusic: RequestHandler = (req, res) => {
+  const holdMusic: RequestHandler = async (req, res) => {
     const projectId = req.params['projectId'];
     if (typeof projectId !== 'string' || !PROJECT_ID.test(projectId))
       return sendError(res, new ApiError('INVALID_REQUEST', 'invalid project id'));
-    res.type('text/xml').send(holdMusicTwiml(audioUrl(projectId)));
+    let language: Language = DEFAULT_LANGUAGE;
+    try {
+      if (deps.projectLanguage) language = await deps.projectLanguage(projectId);
+    } catch (err) {
+      // The caller waits on this answer: the music in the default language beats silence.
+      logger?.warn({ projectId, err }, 'hold message language unavailable; default used');
+    }
+    res.type('text/xml').send(holdMusicTwiml(audioUrl(projectId), language));
   };
   router.get('/twilio/hold-music/:projectId', requireSignature, holdMusic);
   router.post('/twilio/hold-music/:projectId', parseForm, requireForm, requireSignature, holdMusic);

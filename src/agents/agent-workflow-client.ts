@@ -99,6 +99,14 @@ export class AgentWorkflowUnavailableError extends Error {
   }
 }
 
+/** #14.1: a deactivated agent has no workflow: none is started for it (API: 409 AGENT_INACTIVE). */
+export class AgentInactiveError extends AgentStateError {
+  constructor(readonly agentId: string) {
+    super(`agent ${agentId} is deactivated: activate it first`);
+    this.name = 'AgentInactiveError';
+  }
+}
+
 export class AgentNotFoundError extends Error {
   constructor(agentId: string) {
     super(`agent ${agentId} not found`);
@@ -113,6 +121,8 @@ export class AgentNotFoundError extends Error {
 export async function ensureAgentWorkflow(deps: AgentWorkflowDeps, agentId: string): Promise<boolean> {
   const state = await loadAgentWorkflowState(deps.prisma, agentId);
   if (!state) throw new AgentNotFoundError(agentId);
+  const row = await deps.prisma.agent.findUnique({ where: { id: agentId }, select: { deactivatedAt: true } });
+  if (row?.deactivatedAt) throw new AgentInactiveError(agentId);
   const projectIds = (
     await deps.prisma.agentProject.findMany({
       where: { agentId },

@@ -7,14 +7,25 @@ import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:c
 
 const PREFIX = 'sealed:v1:';
 
+let sealingKey: Buffer | null = null;
+
 /**
- * The key: PHONE_SEALING_KEY (any secret of 32+ characters, the same for the API and the
- * worker; validated by src/config.ts), else a fixed development key — fine for the
- * simulated network, not for production with real numbers.
+ * The key, given once by each composition root (api/main.ts, workers/main.ts, the test
+ * setup) from the parsed config's `phoneSealingKey`: PHONE_SEALING_KEY (32+ characters,
+ * the same for the API and the worker), or the development key, which src/config.ts
+ * refuses in production.
  */
+export function setPhoneSealingKey(secret: string): void {
+  sealingKey = createHash('sha256').update(secret).digest();
+}
+
 function key(): Buffer {
-  const secret = process.env['PHONE_SEALING_KEY'] || 'development-only-phone-sealing-key-change-me';
-  return createHash('sha256').update(secret).digest();
+  if (!sealingKey) {
+    throw new Error(
+      "phone sealing key not set: the process's composition root calls setPhoneSealingKey(config.phoneSealingKey)",
+    );
+  }
+  return sealingKey;
 }
 
 export function isSealed(value: string): boolean {

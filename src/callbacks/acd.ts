@@ -1,18 +1,13 @@
 // S42 ACD identification: the digits an agent keyed in on the customer's ACD are matched
 // against the acdIdentifier of the project's agents; known -> the leg joins the attempt's
 // conference and the workflow records the agent; unknown -> ask again, up to the
-// project's identificationAttempts, then hang up (AGENT_NOT_IDENTIFIED).
-import twilio from 'twilio';
+// project's identificationAttempts, then hang up (AGENT_NOT_IDENTIFIED). Everything said
+// is in the project's language (#14.7).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { UnknownCallError } from '../../activities/telephony/port';
-import {
-  acdGatherTwiml,
-  acdIdentifyUrl,
-  conferenceTwiml,
-  holdMusicWaitUrl,
-  recordingStatusCallbackUrl,
-} from '../../activities/telephony/twilio';
-import type { AcdDigits } from '../../api/webhooks/twilio';
+import { UnknownCallError, type AcdDigits } from '../telephony/port';
+import { languageOf } from '../telephony/prompts';
+import { acdFailedTwiml, acdGatherTwiml, conferenceTwiml } from '../telephony/twiml';
+import { acdIdentifyUrl, conferenceName, holdMusicWaitUrl, recordingStatusCallbackUrl } from '../telephony/urls';
 import type { Db } from '../infra/prisma';
 import { acdIdentificationSignal } from '../../workflows/messages';
 import { callbackWorkflowId, parseLegKey } from '../../workflows/types';
@@ -44,6 +39,8 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
     });
     if (!callback) throw new UnknownCallError('unknown callback');
     const settings = callback.project.callSettings;
+    // #14.7: the project's language for what the ACD agent hears.
+    const language = languageOf(settings?.language);
     const agent = input.digits
       ? await prisma.agent.findFirst({
           where: {
@@ -58,7 +55,7 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
       await tell(callbackId, input.key, agent.id);
       return conferenceTwiml(
         {
-          conference: `cb-${callbackId}-${attempt}`,
+          conference: conferenceName(callbackId, attempt),
           startConferenceOnEnter: !input.first,
           record: input.record,
           ...(input.first && callback.project.holdMusic
@@ -75,12 +72,9 @@ export function createAcdIdentifier(deps: { prisma: Db; temporal: Client; public
         { key: input.key, startConferenceOnEnter: !input.first, record: input.record },
         input.tryNumber + 1,
       );
-      return acdGatherTwiml(next, 0, 'Identifier not recognised. Please key in your identifier, then the hash key.');
+      return acdGatherTwiml(next, 0, { language, retry: true });
     }
     await tell(callbackId, input.key, null);
-    const response = new twilio.twiml.VoiceResponse();
-    response.say('Identification failed. Goodbye.');
-    response.hangup();
-    return response.toString();
+    return acdFailedTwiml(language);
   };
 }

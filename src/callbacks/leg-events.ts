@@ -1,7 +1,7 @@
 // Telephony status events (Twilio webhooks or the simulated network) become signals to
 // the callback's workflow; the leg key names it, so no lookup is needed.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { UnknownCallError, type LegEvent } from '../../activities/telephony/port';
+import { UnknownCallError, type LegEvent } from '../telephony/port';
 import { legEventSignal } from '../../workflows/messages';
 import { callbackWorkflowId, isPhaseStatus, parseLegKey } from '../../workflows/types';
 

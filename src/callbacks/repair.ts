@@ -12,6 +12,7 @@ import { callbackWorkflowId, isTerminal, type CallbackStatus } from '../../workf
 import type { Db } from '../infra/prisma';
 import type { Logger } from '../logger';
 import { lockCallbackRow } from './reconcile';
+import { createCallbackWaker, wakeOldestWaiting } from './wake';
 
 /** Statuses of an open row whose workflow has run (SCHEDULED may still be starting). */
 const ACTIVE_STATUSES: RowStatus[] = ['WAITING_AGENT', 'DIALING', 'CONNECTED', 'RETRY_WAIT'];
@@ -58,6 +59,8 @@ export interface RepairOptions {
   /** The agent workflows' client: a held agent is released as the callback would have. */
   agents: {
     callEnded(agentId: string, input: { callbackId: string; talked: boolean; requestId: string }): Promise<unknown>;
+    /** The agent workflow's own view (a query); given, held agents' read model is checked against it. */
+    presence?(agentId: string): Promise<{ state: string; since: string; callbackId?: string; inChat: boolean }>;
   };
   /** Hangs up a leg still up (the telephony port); best effort. */
   hangup?: (callSid: string) => Promise<void>;
@@ -260,6 +263,83 @@ async function releaseAgents(
   return released;
 }
 
+/** A held agent's read model is compared with its workflow only once it is this old. */
+const HELD_RESYNC_AFTER_MS = 60_000;
+
+export interface HeldAgentResync {
+  agentId: string;
+  /** What the read model said, and what the agent workflow says. */
+  was: { state: string; callbackId: string | null };
+  now: { state: string; callbackId: string | null };
+}
+
+/**
+ * #11.1 An agent's read model ahead of its workflow. The agent workflow writes its
+ * agent_presence row from a local activity inside the workflow task that changed it, and a
+ * write lands only with a newer revision. When that task is lost (worker killed, task timed
+ * out) the write stays while the replayed workflow never made the change — its update was
+ * lost with the task, or answered otherwise — and its next write carries the same revision
+ * and is refused. The row then shows the agent RESERVED or ON_CALL for a callback it does not
+ * serve: availability never offers the agent again, and the callback named there asks that
+ * agent only, so both wait until the next change, which may never come. (Seen in the chaos
+ * suite's (b): a callback WAITING_AGENT for 3 minutes with 11 agents free.)
+ *
+ * Rows held for a callback that has no unfinished attempt with that agent, unchanged for
+ * `olderThanMs`, are compared with the workflow's own view (a query); one that disagrees is
+ * rewritten from it one revision lower, so the workflow's next write lands again, and an
+ * agent found free wakes the oldest waiting callback.
+ */
+export async function resyncHeldAgents(options: {
+  prisma: Db;
+  presence: NonNullable<RepairOptions['agents']['presence']>;
+  wake?: (agentId: string) => Promise<void>;
+  olderThanMs?: number;
+  now?: Date;
+  logger?: Logger;
+}): Promise<HeldAgentResync[]> {
+  const { prisma } = options;
+  const before = new Date((options.now ?? new Date()).getTime() - (options.olderThanMs ?? HELD_RESYNC_AFTER_MS));
+  const suspects = await prisma.$queryRaw<
+    { agent_id: string; state: string; callback_id: string | null; revision: number; updated_at: Date }[]
+  >`
+    SELECT p.agent_id, p.state::text AS state, p.callback_id, p.revision, p.updated_at FROM agent_presence p
+     WHERE p.state IN ('RESERVED', 'ON_CALL') AND p.updated_at < ${before}
+       AND NOT EXISTS (SELECT 1 FROM attempts a
+                        WHERE a.callback_id = p.callback_id AND a.agent_id = p.agent_id AND a.ended_at IS NULL)
+     ORDER BY p.updated_at LIMIT 200`;
+  const fixed: HeldAgentResync[] = [];
+  for (const row of suspects) {
+    let view;
+    try {
+      view = await options.presence(row.agent_id);
+    } catch (err) {
+      options.logger?.warn(
+        { agentId: row.agent_id, err },
+        'held agent: its workflow did not answer the presence query',
+      );
+      continue;
+    }
+    const callbackId = view.callbackId ?? null;
+    if (view.state === row.state && callbackId === row.callback_id) continue;
+    // Only the row as it was read: a write of the workflow meanwhile wins.
+    const written = await prisma.$executeRaw`
+      UPDATE agent_presence
+         SET state = ${view.state}::"PresenceState", since = ${view.since}::timestamptz, callback_id = ${callbackId}::uuid,
+             in_chat = ${view.inChat}, revision = revision - 1, updated_at = now()
+       WHERE agent_id = ${row.agent_id}::uuid AND revision = ${row.revision} AND updated_at = ${row.updated_at}`;
+    if (written === 0) continue;
+    const change = {
+      agentId: row.agent_id,
+      was: { state: row.state, callbackId: row.callback_id },
+      now: { state: view.state, callbackId },
+    };
+    options.logger?.warn(change, "an agent's read model was ahead of its workflow; rewritten from the workflow");
+    fixed.push(change);
+    if (view.state === 'AVAILABLE') await options.wake?.(row.agent_id).catch(() => undefined);
+  }
+  return fixed;
+}
+
 export interface RepairLoopOptions extends Omit<RepairOptions, 'closedSince' | 'now' | 'quietMs'> {
   intervalMs: number;
   /**
@@ -282,8 +362,19 @@ export function startRepairLoop(options: RepairLoopOptions): { stop(): void } {
     if (running) return;
     running = true;
     repairClosedCallbacks({ ...options, quietMs, closedSince })
-      .then((result) => {
+      .then(async (result) => {
         closedSince = result.nextClosedSince;
+        const presence = options.agents.presence?.bind(options.agents);
+        if (presence) {
+          const waker = createCallbackWaker(options.temporal);
+          await resyncHeldAgents({
+            prisma: options.prisma,
+            presence,
+            wake: (agentId) => wakeOldestWaiting(options.prisma, waker, { agentId }),
+            olderThanMs: Math.max(HELD_RESYNC_AFTER_MS, 2 * options.intervalMs),
+            logger: options.logger,
+          });
+        }
       })
       .catch((err: unknown) => options.logger?.error({ err }, 'callback repair pass failed'))
       .finally(() => {

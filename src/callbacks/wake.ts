@@ -10,7 +10,7 @@ import { callbackWorkflowId } from '../../workflows/types';
 
 /**
  * #11.1: how long a waiting row's lease lasts. Its workflow refreshes it at every look, and
- * looks at least every 15 minutes (SAFETY_POLL_MS in workflows/callback.ts): two polls
+ * looks at least every 15 minutes (LAST_LOOK_MS in workflows/safety-look.ts): two looks
  * missed plus margin mean the workflow is gone.
  */
 export const WAITING_LEASE = '35 minutes';
@@ -79,4 +79,31 @@ export async function wakeOldestWaiting(
     if ((await wake(id)) !== false) return;
     await dropWaitingLease(prisma, id);
   }
+}
+
+/** How many waiting callbacks of a project one settings change wakes, oldest first. */
+export const SETTINGS_WAKE_LIMIT = 100;
+
+/**
+ * #11.2: a project's call settings changed: its callbacks waiting without an agent get the
+ * wake-up an agent becoming free sends (they ask for an agent again under the new settings).
+ * Callbacks whose workflow is gone lose their lease. Returns how many were woken.
+ */
+export async function wakeWaitingOfProject(
+  prisma: Db,
+  wake: CallbackWaker,
+  projectId: string,
+  limit = SETTINGS_WAKE_LIMIT,
+): Promise<number> {
+  const waiting = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT c.id FROM callbacks c
+     WHERE c.project_id = ${projectId} AND ${freshWaitingRow}
+       AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
+     ORDER BY c.waiting_since, c.id LIMIT ${limit}`;
+  let woken = 0;
+  for (const { id } of waiting) {
+    if ((await wake(id)) !== false) woken++;
+    else await dropWaitingLease(prisma, id);
+  }
+  return woken;
 }

@@ -3,8 +3,7 @@
 // desk_softphone_calls (its trigger wakes the desk through NOTIFY), then waits for the desk's
 // answer or decline (the API updates the row). No open desk (no heartbeat within `freshMs`):
 // null, and the simulated network answers by itself as before.
-import type { DialRequest } from '../../activities/telephony/port';
-import type { SimulatedDeskPhone } from '../../activities/telephony/simulated';
+import type { DialRequest, SimulatedDeskPhone } from '../telephony/port';
 import type { Db } from '../infra/prisma';
 
 export function createSimulatedSoftphone(options: {

@@ -3,6 +3,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { checkDialableE164 } from './phone';
 import { RETRY_CLASSES } from './retry';
 import { isValidIsoDate, isValidTimeZone, parseWallTime, type Weekday } from './time';
+import { DEFAULT_LANGUAGE, LANGUAGES } from '../telephony/prompts';
 
 export type { Weekday } from './time';
 
@@ -228,6 +229,8 @@ export const callSettingsSchema = z.strictObject({
     .prefault(() => ({})),
   ringTimeoutSeconds: intBetween(1, 120).default(30),
   talkTimeSeconds: intBetween(1, 3600).default(5),
+  /** #14.7: the language spoken on the project's calls (ACD prompts, hold message); the product is French. */
+  language: z.enum(LANGUAGES).default(DEFAULT_LANGUAGE),
 });
 
 export type CallSettings = z.output<typeof callSettingsSchema>;

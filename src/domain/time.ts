@@ -1,8 +1,12 @@
+// Wall-clock arithmetic in a project's time zone. Below settings.ts (which validates hours
+// with these functions): it imports nothing of the domain, so the two form no cycle (#12).
 import { DateTime, IANAZone } from 'luxon';
-import type { WeeklyHours } from './settings';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Time ranges per weekday plus `holiday`, as wall times `HH:MM` (settings' WeeklyHours fits). */
+export type HoursByDay = Partial<Record<Weekday | 'holiday', readonly { start: string; end: string }[]>>;
 
 export const MINUTES_PER_DAY = 1440;
 const MS_PER_MINUTE = 60_000;
@@ -170,7 +174,7 @@ function formatWithLuxon(at: Date, timezone: string): string {
  * weekday's (none: closed), as for the planning (S11); both runs of a repeated hour count.
  */
 export function isWithinWeeklyHours(
-  hours: Partial<WeeklyHours>,
+  hours: HoursByDay,
   timezone: string,
   at: Date,
   holidays: readonly string[] = [],

@@ -186,6 +186,7 @@ function documentOf(
     recording: { enabled: row.recordingEnabled, ratio: row.recordingRatio },
     ringTimeoutSeconds: row.ringTimeoutSeconds,
     talkTimeSeconds: row.talkTimeSeconds,
+    language: row.language,
   };
   // Rows are only ever written from a validated document, and `document` is typed as the
   // parsed output: no second parse (it cost ~3 ms of CPU per booking and availability read).
@@ -221,6 +222,7 @@ export async function saveCallSettings(prisma: Db, projectId: string, settings: 
       recordingRatio: settings.recording.ratio,
       ringTimeoutSeconds: settings.ringTimeoutSeconds,
       talkTimeSeconds: settings.talkTimeSeconds,
+      language: settings.language,
     };
     await tx.callSettings.upsert({ where: { projectId }, create: { projectId, ...scalars }, update: scalars });
 

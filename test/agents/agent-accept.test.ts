@@ -8,9 +8,11 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { AgentStateError, createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
 import { callbackWorkflowId } from '../../workflows/types';
-import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { agentFixture, newAgentWorker, saveAgentHistory, startAgentWorkflow, workflowDeps } from './agent-harness';
+import { createAgent } from '../helpers/agents';
+import { createProjectFixture, testPrisma } from '../helpers/db';
+import { createTestWorker, workerActivities } from '../helpers/worker';
+import { saveAgentHistory, startAgentWorkflow, workflowDeps } from './agent-harness';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -31,10 +33,17 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/** An expert (auto-answer off by default, S45) answering on their phone, in a project of its own. */
+async function expertAgent() {
+  const { account, project } = await createProjectFixture(prisma);
+  const owner = { accountId: account.id, projectId: project.id };
+  return createAgent(prisma, owner, { kind: 'EXPERT', answerMode: 'PHONE', phoneNumber: '+33612345678' });
+}
+
 test('S45: accept signals the callback workflow once; the presence shows the acceptance', async () => {
   const taskQueue = `agents-${randomUUID()}`;
-  const { agent } = await agentFixture(prisma, { kind: 'EXPERT' });
-  const worker = await newAgentWorker(env, bundle, prisma, taskQueue);
+  const agent = await expertAgent();
+  const worker = await createTestWorker(env, { taskQueue, bundle, activities: workerActivities.presence(prisma) });
   await worker.runUntil(async () => {
     const handle = await startAgentWorkflow(env, prisma, taskQueue, agent.id);
     const agents = createAgentWorkflowClient(workflowDeps(env, prisma, taskQueue));
@@ -69,8 +78,8 @@ test('S45: accept signals the callback workflow once; the presence shows the acc
 
 test('S45: accepting a call whose callback workflow is gone is refused and leaves the reservation', async () => {
   const taskQueue = `agents-${randomUUID()}`;
-  const { agent } = await agentFixture(prisma, { kind: 'EXPERT' });
-  const worker = await newAgentWorker(env, bundle, prisma, taskQueue);
+  const agent = await expertAgent();
+  const worker = await createTestWorker(env, { taskQueue, bundle, activities: workerActivities.presence(prisma) });
   await worker.runUntil(async () => {
     await startAgentWorkflow(env, prisma, taskQueue, agent.id);
     const agents = createAgentWorkflowClient(workflowDeps(env, prisma, taskQueue));

@@ -3,8 +3,8 @@
 import { createPresenceActivities } from '../../activities/presence';
 import type { Db } from '../../src/infra/prisma';
 import type { PresenceProjection } from '../../workflows/agent-types';
-import { testPrisma } from '../helpers/db';
-import { agentFixture } from './agent-harness';
+import { createAgent } from '../helpers/agents';
+import { createProjectFixture, testPrisma } from '../helpers/db';
 
 let prisma: Db;
 
@@ -14,6 +14,12 @@ beforeAll(() => {
 afterAll(async () => {
   await prisma?.$disconnect();
 });
+
+/** An agent of a project of its own, logged out at revision 0 (as POST /v1/agents makes it). */
+async function anAgent() {
+  const { account, project } = await createProjectFixture(prisma);
+  return createAgent(prisma, { accountId: account.id, projectId: project.id });
+}
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 2, 30, 9, 0, seconds)).toISOString();
 
@@ -32,7 +38,7 @@ function projection(agentId: string, revision: number, fields: Partial<PresenceP
 }
 
 test('a newer revision lands; an older or equal one never overwrites it', async () => {
-  const { agent } = await agentFixture(prisma);
+  const agent = await anAgent();
   const { projectPresence } = createPresenceActivities({ prisma });
   const callbackId = '6f0c1f4e-8a53-4c62-9a55-0a3a2a4e0c11';
 
@@ -64,7 +70,7 @@ test('a newer revision lands; an older or equal one never overwrites it', async 
 });
 
 test('an agent without a presence row gets one from its first projection', async () => {
-  const { agent } = await agentFixture(prisma);
+  const agent = await anAgent();
   await prisma.agentPresence.delete({ where: { agentId: agent.id } });
   const { projectPresence } = createPresenceActivities({ prisma });
   expect(await projectPresence(projection(agent.id, 0, { state: 'LOGGED_OUT' }))).toBe(true);
@@ -75,7 +81,7 @@ test('an agent without a presence row gets one from its first projection', async
 });
 
 test('concurrent projections of many revisions leave the newest', async () => {
-  const { agent } = await agentFixture(prisma);
+  const agent = await anAgent();
   const { projectPresence } = createPresenceActivities({ prisma });
   const revisions = Array.from({ length: 20 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
   await Promise.all(revisions.map((r) => projectPresence(projection(agent.id, r, { inChat: r % 2 === 0 }))));

@@ -1,51 +1,27 @@
 // GET /v1/projects/{id}/availability (S5–S7): window defaults and bounds, remaining places,
 // immediate by agent presence, deferred offered per S6.
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../src/infra/prisma';
-import {
-  availability,
-  book,
-  createAgent,
-  createTenant,
-  dailySlotSettings,
-  putSettings,
-  startApi,
-  type ApiHarness,
-} from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { availability, book, createTenant, dailySlotSettings, putSettings } from '../helpers/api';
+import { createAgent } from '../helpers/agents';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let harness: ApiHarness;
 /** The API's clock: a Monday noon in Paris, so no test depends on when it runs (#16 started slots). */
 const MONDAY_NOON = new Date('2027-02-15T12:00:00+01:00');
 let now = MONDAY_NOON;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}`, clock: () => now });
-});
+// Bookings here start their workflow (no worker runs them).
+const t = useApi({ temporal: 'time-skipping', clock: () => now });
 
 beforeEach(() => {
   now = MONDAY_NOON;
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
 });
 
 const THREE_PER_HOUR = { start: '09:00', end: '10:00', capacity: 3 };
 const availabilityPath = (projectId: string) => `/v1/projects/${projectId}/availability`;
 
 test('defaults to now … now + 7 days: one slot a day, each in the project offset', async () => {
-  const tenant = await createTenant(prisma);
-  await putSettings(harness, tenant, dailySlotSettings(THREE_PER_HOUR));
-  const body = await availability(harness, tenant);
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, dailySlotSettings(THREE_PER_HOUR));
+  const body = await availability(t.harness, tenant);
   expect(body.immediate).toEqual({ available: false });
   expect(body.deferred.available).toBe(true);
   // Monday noon + 7 days: Tuesday … Monday, one 09:00 slot each.
@@ -59,26 +35,26 @@ test('defaults to now … now + 7 days: one slot a day, each in the project offs
 });
 
 test('remaining goes down with each booking, to 0 when full (full slots stay listed)', async () => {
-  const tenant = await createTenant(prisma);
-  await putSettings(harness, tenant, dailySlotSettings(THREE_PER_HOUR));
-  const slotStart = (await availability(harness, tenant)).deferred.slots[1]!.start;
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, dailySlotSettings(THREE_PER_HOUR));
+  const slotStart = (await availability(t.harness, tenant)).deferred.slots[1]!.start;
   const remaining = async () =>
-    (await availability(harness, tenant)).deferred.slots.find((s) => s.start === slotStart)!.remaining;
+    (await availability(t.harness, tenant)).deferred.slots.find((s) => s.start === slotStart)!.remaining;
   expect(await remaining()).toBe(3);
   for (const expected of [2, 1, 0]) {
-    expect((await book(harness, tenant, { mode: 'deferred', slotStart })).status).toBe(201);
+    expect((await book(t.harness, tenant, { mode: 'deferred', slotStart })).status).toBe(201);
     expect(await remaining()).toBe(expected);
   }
   // Other days are untouched.
-  const others = (await availability(harness, tenant)).deferred.slots.filter((s) => s.start !== slotStart);
+  const others = (await availability(t.harness, tenant)).deferred.slots.filter((s) => s.start !== slotStart);
   expect(others.every((s) => s.remaining === 3)).toBe(true);
 });
 
 test('an explicit window lists only the slots starting in it', async () => {
-  const tenant = await createTenant(prisma);
-  await putSettings(harness, tenant, dailySlotSettings(THREE_PER_HOUR));
-  const all = (await availability(harness, tenant)).deferred.slots;
-  const body = await availability(harness, tenant, { from: all[1]!.start, to: all[3]!.start });
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, dailySlotSettings(THREE_PER_HOUR));
+  const all = (await availability(t.harness, tenant)).deferred.slots;
+  const body = await availability(t.harness, tenant, { from: all[1]!.start, to: all[3]!.start });
   expect(body.deferred.slots.map((s) => s.start)).toEqual([all[1]!.start, all[2]!.start]);
 });
 
@@ -88,48 +64,48 @@ test.each([
   ['to before from', { from: '2030-01-02T00:00:00Z', to: '2030-01-01T00:00:00Z' }, 'query.to'],
   ['a window over 31 days', { from: '2030-01-01T00:00:00Z', to: '2030-02-02T00:00:00Z' }, 'query.to'],
 ])('%s is 422 VALIDATION_FAILED', async (_name, query, path) => {
-  const tenant = await createTenant(prisma);
-  const res = await harness.api().get(availabilityPath(tenant.projectId)).query(query).set(tenant.auth);
+  const tenant = await createTenant(t.prisma);
+  const res = await t.harness.api().get(availabilityPath(tenant.projectId)).query(query).set(tenant.auth);
   expect(res.status).toBe(422);
   expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path }] });
 });
 
 test('S5: immediate by presence needs a call-enabled AVAILABLE agent free of a chat it may not mix', async () => {
-  const tenant = await createTenant(prisma);
+  const tenant = await createTenant(t.prisma);
   await putSettings(
-    harness,
+    t.harness,
     tenant,
     dailySlotSettings(THREE_PER_HOUR, {
       immediate: { enabled: true, availability: 'AGENT_PRESENCE' },
       deferred: { enabled: true, offer: 'WHEN_IMMEDIATE_UNAVAILABLE', planning: { mon: [THREE_PER_HOUR] } },
     }),
   );
-  const now = async () => availability(harness, tenant);
+  const now = async () => availability(t.harness, tenant);
   expect((await now()).immediate.available).toBe(false);
   // S6: deferred only when immediate is unavailable.
   expect((await now()).deferred.available).toBe(true);
 
-  await createAgent(prisma, tenant, { state: 'UNAVAILABLE' });
-  await createAgent(prisma, tenant, { state: 'AVAILABLE' }, { callEnabled: false });
-  await createAgent(prisma, tenant, { state: 'AVAILABLE', inChat: true }, { allowChatAndCall: false });
+  await createAgent(t.prisma, tenant, { presence: { state: 'UNAVAILABLE' } });
+  await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE' }, callEnabled: false });
+  await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE', inChat: true }, allowChatAndCall: false });
   expect((await now()).immediate.available).toBe(false);
 
   // An agent of another project does not count.
-  const elsewhere = await createTenant(prisma);
-  await createAgent(prisma, elsewhere, { state: 'AVAILABLE' });
+  const elsewhere = await createTenant(t.prisma);
+  await createAgent(t.prisma, elsewhere, { presence: { state: 'AVAILABLE' } });
   expect((await now()).immediate.available).toBe(false);
 
-  await createAgent(prisma, tenant, { state: 'AVAILABLE', inChat: true }, { allowChatAndCall: true });
+  await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE', inChat: true }, allowChatAndCall: true });
   const body = await now();
   expect(body.immediate.available).toBe(true);
   expect(body.deferred).toEqual({ available: false, slots: [] });
 });
 
 test('S5: immediate by opening hours ignores presence', async () => {
-  const tenant = await createTenant(prisma);
+  const tenant = await createTenant(t.prisma);
   const allDay = [{ start: '00:00', end: '24:00' }];
   await putSettings(
-    harness,
+    t.harness,
     tenant,
     dailySlotSettings(THREE_PER_HOUR, {
       immediate: {
@@ -139,14 +115,14 @@ test('S5: immediate by opening hours ignores presence', async () => {
       },
     }),
   );
-  expect((await availability(harness, tenant)).immediate.available).toBe(true);
+  expect((await availability(t.harness, tenant)).immediate.available).toBe(true);
 });
 
 test('404 for an unknown project, 403 for one of another account', async () => {
-  const tenant = await createTenant(prisma);
-  const other = await createTenant(prisma);
-  expect((await harness.api().get(availabilityPath('nope')).set(tenant.auth)).status).toBe(404);
-  const forbidden = await harness.api().get(availabilityPath(other.projectId)).set(tenant.auth);
+  const tenant = await createTenant(t.prisma);
+  const other = await createTenant(t.prisma);
+  expect((await t.harness.api().get(availabilityPath('nope')).set(tenant.auth)).status).toBe(404);
+  const forbidden = await t.harness.api().get(availabilityPath(other.projectId)).set(tenant.auth);
   expect(forbidden.status).toBe(403);
   expect(forbidden.body.error.code).toBe('FORBIDDEN');
 });
@@ -156,15 +132,15 @@ describe('#16: a slot that has started offers the positions still ahead', () => 
   const nine = '2027-02-15T09:00:00+01:00';
   const at = (time: string) => new Date(`2027-02-15T${time}+01:00`);
   const startedSlot = async (tenant: Awaited<ReturnType<typeof createTenant>>) =>
-    (await availability(harness, tenant)).deferred.slots.find((slot) => slot.start === nine);
+    (await availability(t.harness, tenant)).deferred.slots.find((slot) => slot.start === nine);
 
   test.each<[string, number, string | undefined]>([
     ['09:01', 5, '09:10'],
     ['09:29:59', 2, '09:40'],
     ['09:59', 0, undefined],
   ])('at %s the started 09:00 slot has %i places left (default lead time 60 s)', async (time, remaining, next) => {
-    const tenant = await createTenant(prisma);
-    await putSettings(harness, tenant, dailySlotSettings(SIX_PER_HOUR));
+    const tenant = await createTenant(t.prisma);
+    await putSettings(t.harness, tenant, dailySlotSettings(SIX_PER_HOUR));
     now = at(time.length === 5 ? `${time}:00` : time);
     const slot = await startedSlot(tenant);
     if (remaining === 0) {
@@ -179,19 +155,21 @@ describe('#16: a slot that has started offers the positions still ahead', () => 
       });
     }
     // The next day's slot is whole either way.
-    const tomorrow = (await availability(harness, tenant)).deferred.slots.find((s) => s.start.startsWith('2027-02-16'));
+    const tomorrow = (await availability(t.harness, tenant)).deferred.slots.find((s) =>
+      s.start.startsWith('2027-02-16'),
+    );
     expect(tomorrow).toMatchObject({ remaining: 6 });
   });
 
   test('bookings of the positions ahead count down to 0; one booked behind does not count', async () => {
-    const tenant = await createTenant(prisma);
-    await putSettings(harness, tenant, dailySlotSettings(SIX_PER_HOUR));
+    const tenant = await createTenant(t.prisma);
+    await putSettings(t.harness, tenant, dailySlotSettings(SIX_PER_HOUR));
     now = at('08:59:00'); // 09:00 is still bookable one minute ahead.
-    expect((await book(harness, tenant, { mode: 'deferred', slotStart: nine })).body.position).toBe(0);
+    expect((await book(t.harness, tenant, { mode: 'deferred', slotStart: nine })).body.position).toBe(0);
     now = at('09:01:00');
     expect((await startedSlot(tenant))?.remaining).toBe(5);
     for (const remaining of [4, 3, 2, 1, 0]) {
-      expect((await book(harness, tenant, { mode: 'deferred', slotStart: nine })).status).toBe(201);
+      expect((await book(t.harness, tenant, { mode: 'deferred', slotStart: nine })).status).toBe(201);
       expect((await startedSlot(tenant))?.remaining).toBe(remaining);
     }
     expect(await startedSlot(tenant)).toEqual({
@@ -203,9 +181,9 @@ describe('#16: a slot that has started offers the positions still ahead', () => 
   });
 
   test('minimumLeadSeconds 0: at 09:29:59 the 09:30 position is still offered', async () => {
-    const tenant = await createTenant(prisma);
+    const tenant = await createTenant(t.prisma);
     await putSettings(
-      harness,
+      t.harness,
       tenant,
       dailySlotSettings(SIX_PER_HOUR, {
         deferred: { enabled: true, offer: 'ALWAYS', minimumLeadSeconds: 0, planning: { mon: [SIX_PER_HOUR] } },
@@ -216,10 +194,10 @@ describe('#16: a slot that has started offers the positions still ahead', () => 
   });
 
   test('holiday opening hours (API.md) open immediate on a holiday instead of the weekday hours', async () => {
-    const tenant = await createTenant(prisma);
+    const tenant = await createTenant(t.prisma);
     const weekday = [{ start: '08:00', end: '18:00' }];
     await putSettings(
-      harness,
+      t.harness,
       tenant,
       dailySlotSettings(SIX_PER_HOUR, {
         immediate: {
@@ -231,10 +209,10 @@ describe('#16: a slot that has started offers the positions still ahead', () => 
       }),
     );
     now = at('10:30:00');
-    expect((await availability(harness, tenant)).immediate.available).toBe(true);
+    expect((await availability(t.harness, tenant)).immediate.available).toBe(true);
     now = at('12:00:00'); // Monday hours would be open; the holiday's are not.
-    expect((await availability(harness, tenant)).immediate.available).toBe(false);
+    expect((await availability(t.harness, tenant)).immediate.available).toBe(false);
     now = new Date('2027-02-16T12:00:00+01:00'); // Tuesday, not a holiday.
-    expect((await availability(harness, tenant)).immediate.available).toBe(true);
+    expect((await availability(t.harness, tenant)).immediate.available).toBe(true);
   });
 });

@@ -1,51 +1,34 @@
 // POST /v1/callbacks against real PostgreSQL and the real Temporal test server (no worker:
 // started workflows just stay scheduled). S14, S20, S21, S22, S50/S51, S5, S12.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createPrisma, type Db } from '../../src/infra/prisma';
 import { callbackWorkflowId } from '../../workflows/types';
 import {
   availability,
   book,
-  createAgent,
   createTenant,
   dailySlotSettings,
   frenchMobile,
   putSettings,
-  startApi,
   type ApiHarness,
   type Tenant,
 } from '../helpers/api';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { createAgent } from '../helpers/agents';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let harness: ApiHarness;
-const taskQueue = `q-${randomUUID()}`;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = createPrisma(process.env.DATABASE_URL!, 10);
-  harness = await startApi({ prisma, temporal: env.client, taskQueue });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+// Bookings start their workflow; no worker runs them (they stay scheduled).
+const t = useApi({ temporal: 'time-skipping', pool: 10 });
 
 const SIX_PER_HOUR = { start: '09:00', end: '10:00', capacity: 6 };
 
 async function tenantWithSlots(slot = SIX_PER_HOUR, overrides = {}): Promise<Tenant> {
-  const tenant = await createTenant(prisma);
-  await putSettings(harness, tenant, dailySlotSettings(slot, overrides));
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, dailySlotSettings(slot, overrides));
   return tenant;
 }
 
 /** Tomorrow's slot or later: never one that starts while the test runs. */
 async function aComingSlot(tenant: Tenant) {
-  const { deferred } = await availability(harness, tenant);
+  const { deferred } = await availability(t.harness, tenant);
   const slot = deferred.slots[1];
   if (!slot) throw new Error('no slot offered');
   return slot;
@@ -58,7 +41,7 @@ describe('S20: positions in a slot', () => {
     expect(slot.start).toMatch(/T09:00:00\+0[12]:00$/);
 
     for (let i = 0; i < 6; i++) {
-      const res = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+      const res = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         projectId: tenant.projectId,
@@ -72,21 +55,21 @@ describe('S20: positions in a slot', () => {
       });
       expect(res.body.phone).toMatch(/^\+336\d{8}$/);
     }
-    const seventh = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+    const seventh = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
     expect(seventh.status).toBe(409);
     expect(seventh.body.error.code).toBe('SLOT_FULL');
-    expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(6);
+    expect(await t.prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(6);
   });
 
   test('the workflow callback-<id> is started with the booked position as due time', async () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
-    const res = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+    const res = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
     expect(res.status).toBe(201);
-    const description = await env.client.workflow.getHandle(callbackWorkflowId(res.body.id)).describe();
+    const description = await t.env.client.workflow.getHandle(callbackWorkflowId(res.body.id)).describe();
     expect(description.status.name).toBe('RUNNING');
-    expect(description.taskQueue).toBe(taskQueue);
-    const row = await prisma.callback.findUniqueOrThrow({ where: { id: res.body.id } });
+    expect(description.taskQueue).toBe(t.taskQueue);
+    const row = await t.prisma.callback.findUniqueOrThrow({ where: { id: res.body.id } });
     expect(row.dueAt.toISOString()).toBe(new Date(slot.start).toISOString());
   });
 });
@@ -96,7 +79,7 @@ describe('S14: capacity under concurrency', () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
     const responses = await Promise.all(
-      Array.from({ length: 200 }, () => book(harness, tenant, { mode: 'deferred', slotStart: slot.start })),
+      Array.from({ length: 200 }, () => book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start })),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(6);
@@ -104,7 +87,7 @@ describe('S14: capacity under concurrency', () => {
     expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'SLOT_FULL')).toBe(true);
     const positions = responses.filter((r) => r.status === 201).map((r) => r.body.position as number);
     expect(positions.sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(await prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(6);
+    expect(await t.prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(6);
   });
 });
 
@@ -112,14 +95,18 @@ describe('S22: duplicates and idempotency', () => {
   test('a second open callback for the same number, in any format, is DUPLICATE_CALLBACK', async () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
-    const first = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start, phone: '06 12 34 56 78' });
+    const first = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start, phone: '06 12 34 56 78' });
     expect(first.status).toBe(201);
     expect(first.body.phone).toBe('+33612345678');
-    const again = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start, phone: '+33 6 12 34 56 78' });
+    const again = await book(t.harness, tenant, {
+      mode: 'deferred',
+      slotStart: slot.start,
+      phone: '+33 6 12 34 56 78',
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('DUPLICATE_CALLBACK');
     // Refused before a position was taken: one booking only.
-    expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
+    expect(await t.prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
   });
 
   test('simultaneous requests for one number create one callback', async () => {
@@ -127,13 +114,13 @@ describe('S22: duplicates and idempotency', () => {
     const slot = await aComingSlot(tenant);
     const phone = frenchMobile();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => book(harness, tenant, { mode: 'deferred', slotStart: slot.start, phone })),
+      Array.from({ length: 10 }, () => book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start, phone })),
     );
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'DUPLICATE_CALLBACK')).toBe(
       true,
     );
-    expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
+    expect(await t.prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
   });
 
   test('an Idempotency-Key replay returns the same callback (200, Idempotent-Replayed)', async () => {
@@ -141,9 +128,9 @@ describe('S22: duplicates and idempotency', () => {
     const slot = await aComingSlot(tenant);
     const key = { 'Idempotency-Key': `k-${randomUUID()}` };
     const body = { mode: 'deferred', slotStart: slot.start, phone: frenchMobile() };
-    const first = await book(harness, tenant, body, key);
+    const first = await book(t.harness, tenant, body, key);
     expect(first.status).toBe(201);
-    const replay = await book(harness, tenant, body, key);
+    const replay = await book(t.harness, tenant, body, key);
     expect(replay.status).toBe(200);
     expect(replay.get('Idempotent-Replayed')).toBe('true');
     expect(replay.body).toEqual(first.body);
@@ -154,7 +141,7 @@ describe('S22: duplicates and idempotency', () => {
     const slot = await aComingSlot(tenant);
     const key = { 'Idempotency-Key': `k-${randomUUID()}` };
     const body = { mode: 'deferred', slotStart: slot.start, phone: frenchMobile() };
-    const responses = await Promise.all(Array.from({ length: 8 }, () => book(harness, tenant, body, key)));
+    const responses = await Promise.all(Array.from({ length: 8 }, () => book(t.harness, tenant, body, key)));
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
   });
@@ -163,8 +150,8 @@ describe('S22: duplicates and idempotency', () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
     const key = { 'Idempotency-Key': `k-${randomUUID()}` };
-    expect((await book(harness, tenant, { mode: 'deferred', slotStart: slot.start }, key)).status).toBe(201);
-    const other = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start }, key);
+    expect((await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start }, key)).status).toBe(201);
+    const other = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start }, key);
     expect(other.status).toBe(422);
     expect(other.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'Idempotency-Key' }] });
   });
@@ -173,7 +160,7 @@ describe('S22: duplicates and idempotency', () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
     const res = await book(
-      harness,
+      t.harness,
       tenant,
       { mode: 'deferred', slotStart: slot.start },
       { 'Idempotency-Key': 'k'.repeat(201) },
@@ -193,10 +180,10 @@ describe('S21: phone numbers', () => {
   ])('%s → 422 PHONE_NOT_ALLOWED', async (_name, phone) => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
-    const res = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start, phone });
+    const res = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start, phone });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'PHONE_NOT_ALLOWED', details: [{ path: 'phone' }] });
-    expect(await prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(0);
+    expect(await t.prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(0);
   });
 });
 
@@ -209,7 +196,7 @@ describe('booking request validation', () => {
     ['recordingOptOut not a boolean', { mode: 'immediate', recordingOptOut: 'yes' }, ['recordingOptOut']],
   ])('%s → 422 naming each path', async (_name, body, paths) => {
     const tenant = await tenantWithSlots();
-    const res = await book(harness, tenant, body);
+    const res = await book(t.harness, tenant, body);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([...paths].sort());
@@ -220,7 +207,7 @@ describe('S5/S6: what may be booked', () => {
   test('a time that is not a slot start is SLOT_UNAVAILABLE', async () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
-    const res = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start.replace('T09:00', 'T09:05') });
+    const res = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start.replace('T09:00', 'T09:05') });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('SLOT_UNAVAILABLE');
   });
@@ -228,8 +215,8 @@ describe('S5/S6: what may be booked', () => {
   test('deferred switched off is SLOT_UNAVAILABLE', async () => {
     const tenant = await tenantWithSlots();
     const slot = await aComingSlot(tenant);
-    await putSettings(harness, tenant, dailySlotSettings(SIX_PER_HOUR, { deferred: { enabled: false } }));
-    const res = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+    await putSettings(t.harness, tenant, dailySlotSettings(SIX_PER_HOUR, { deferred: { enabled: false } }));
+    const res = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('SLOT_UNAVAILABLE');
   });
@@ -238,14 +225,14 @@ describe('S5/S6: what may be booked', () => {
     const tenant = await tenantWithSlots(SIX_PER_HOUR, {
       immediate: { enabled: true, availability: 'AGENT_PRESENCE' },
     });
-    await createAgent(prisma, tenant, { state: 'ON_CALL' });
-    const refused = await book(harness, tenant, { mode: 'immediate' });
+    await createAgent(t.prisma, tenant, { presence: { state: 'ON_CALL' } });
+    const refused = await book(t.harness, tenant, { mode: 'immediate' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('IMMEDIATE_UNAVAILABLE');
 
-    await createAgent(prisma, tenant, { state: 'AVAILABLE' });
+    await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE' } });
     const before = Date.now();
-    const res = await book(harness, tenant, { mode: 'immediate' });
+    const res = await book(t.harness, tenant, { mode: 'immediate' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ mode: 'immediate', status: 'SCHEDULED' });
     expect(res.body).not.toHaveProperty('slotStart');
@@ -272,21 +259,21 @@ describe('S5/S6: what may be booked', () => {
       },
     });
     const slot = await aComingSlot(tenant);
-    await createAgent(prisma, tenant, { state: 'AVAILABLE' });
-    const refused = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+    await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE' } });
+    const refused = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('SLOT_UNAVAILABLE');
-    await prisma.agentPresence.updateMany({
+    await t.prisma.agentPresence.updateMany({
       where: { agent: { accountId: tenant.accountId } },
       data: { state: 'UNAVAILABLE' },
     });
-    expect((await book(harness, tenant, { mode: 'deferred', slotStart: slot.start })).status).toBe(201);
+    expect((await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start })).status).toBe(201);
   });
 
   test('immediate switched off is IMMEDIATE_UNAVAILABLE even with a free agent', async () => {
     const tenant = await tenantWithSlots();
-    await createAgent(prisma, tenant, { state: 'AVAILABLE' });
-    const res = await book(harness, tenant, { mode: 'immediate' });
+    await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE' } });
+    const res = await book(t.harness, tenant, { mode: 'immediate' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('IMMEDIATE_UNAVAILABLE');
   });
@@ -296,24 +283,24 @@ describe('S50/S51: recording decided once at booking', () => {
   test('ratio 1 records, the visitor opt-out never does', async () => {
     const tenant = await tenantWithSlots(SIX_PER_HOUR, { recording: { enabled: true, ratio: 1 } });
     const slot = await aComingSlot(tenant);
-    const recorded = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+    const recorded = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
     expect(recorded.body).toMatchObject({ recorded: true, recordingOptOut: false });
-    const optedOut = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start, recordingOptOut: true });
+    const optedOut = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start, recordingOptOut: true });
     expect(optedOut.body).toMatchObject({ recorded: false, recordingOptOut: true });
-    const row = await prisma.callback.findUniqueOrThrow({ where: { id: optedOut.body.id } });
+    const row = await t.prisma.callback.findUniqueOrThrow({ where: { id: optedOut.body.id } });
     expect(row).toMatchObject({ recorded: false, recordingOptOut: true });
   });
 });
 
 describe('S12: daylight-saving days (Europe/Paris)', () => {
   async function dstHarness(nowIso: string) {
-    return startApi({ prisma, temporal: env.client, taskQueue, clock: () => new Date(nowIso) });
+    return t.startApi({ clock: () => new Date(nowIso) });
   }
 
   test('2026-03-29: a slot planned at 02:30 (skipped hour) is not offered and is SLOT_UNAVAILABLE', async () => {
     const dst = await dstHarness('2026-03-20T12:00:00Z');
     try {
-      const tenant = await createTenant(prisma);
+      const tenant = await createTenant(t.prisma);
       await putSettings(dst, tenant, {
         timezone: 'Europe/Paris',
         immediate: { enabled: false },
@@ -353,7 +340,7 @@ describe('S12: daylight-saving days (Europe/Paris)', () => {
   test('2026-10-25: a slot at 02:30 (repeated hour) is offered once, at its first occurrence', async () => {
     const dst = await dstHarness('2026-10-20T12:00:00Z');
     try {
-      const tenant = await createTenant(prisma);
+      const tenant = await createTenant(t.prisma);
       await putSettings(dst, tenant, {
         timezone: 'Europe/Paris',
         immediate: { enabled: false },
@@ -381,14 +368,11 @@ describe('#16: booking a slot that has started (API clock at a fixed day, real P
   let started: ApiHarness;
 
   beforeAll(async () => {
-    started = await startApi({ prisma, temporal: env.client, taskQueue, clock: () => now });
-  });
-  afterAll(async () => {
-    await started?.close();
+    started = await t.startApi({ clock: () => now });
   });
 
   async function sixPerHour(): Promise<Tenant> {
-    const tenant = await createTenant(prisma);
+    const tenant = await createTenant(t.prisma);
     await putSettings(started, tenant, dailySlotSettings(SIX_PER_HOUR));
     return tenant;
   }
@@ -405,7 +389,7 @@ describe('#16: booking a slot that has started (API clock at a fixed day, real P
     const full = await bookNine(tenant);
     expect(full.status).toBe(409);
     expect(full.body.error.code).toBe('SLOT_FULL');
-    const rows = await prisma.slotBooking.findMany({ where: { projectId: tenant.projectId } });
+    const rows = await t.prisma.slotBooking.findMany({ where: { projectId: tenant.projectId } });
     expect(rows.map((row) => row.position).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -414,7 +398,7 @@ describe('#16: booking a slot that has started (API clock at a fixed day, real P
     now = at('09:29:59');
     const first = await bookNine(tenant);
     expect(first.body).toMatchObject({ position: 4, scheduledAt: '2027-02-15T09:40:00+01:00' });
-    const row = await prisma.callback.findUniqueOrThrow({ where: { id: first.body.id } });
+    const row = await t.prisma.callback.findUniqueOrThrow({ where: { id: first.body.id } });
     expect(row.dueAt.toISOString()).toBe('2027-02-15T08:40:00.000Z');
     expect((await bookNine(tenant)).body).toMatchObject({ position: 5, scheduledAt: '2027-02-15T09:50:00+01:00' });
     expect((await bookNine(tenant)).body.error.code).toBe('SLOT_FULL');
@@ -439,8 +423,8 @@ describe('#16: booking a slot that has started (API clock at a fixed day, real P
     expect(created[0]!.body).toMatchObject({ position: 5, scheduledAt: '2027-02-15T09:50:00+01:00' });
     const refused = responses.filter((r) => r.status !== 201);
     expect(refused.every((r) => r.status === 409 && r.body.error.code === 'SLOT_FULL')).toBe(true);
-    expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
-    expect(await prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(1);
+    expect(await t.prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(1);
+    expect(await t.prisma.callback.count({ where: { projectId: tenant.projectId } })).toBe(1);
   });
 
   test('a race at 09:29:59 on the two positions ahead: exactly 09:40 and 09:50, the free ones behind untouched', async () => {
@@ -450,7 +434,7 @@ describe('#16: booking a slot that has started (API clock at a fixed day, real P
     const positions = responses.filter((r) => r.status === 201).map((r) => r.body.position as number);
     expect(positions.sort()).toEqual([4, 5]);
     expect(responses.filter((r) => r.status === 409)).toHaveLength(28);
-    const rows = await prisma.slotBooking.findMany({ where: { projectId: tenant.projectId } });
+    const rows = await t.prisma.slotBooking.findMany({ where: { projectId: tenant.projectId } });
     expect(rows.map((row) => row.position).sort()).toEqual([4, 5]);
   });
 
@@ -461,7 +445,7 @@ describe('#16: booking a slot that has started (API clock at a fixed day, real P
     for (let i = 0; i < 5; i++) ids.push((await bookNine(tenant)).body.id as string);
     now = at('09:25:00'); // 09:10 and 09:20 are behind now.
     // What a cancel leaves (S23, tested with a worker in callbacks.test.ts): the positions freed.
-    await prisma.slotBooking.deleteMany({ where: { callbackId: { in: [ids[0]!, ids[3]!] } } }); // 09:10, 09:40
+    await t.prisma.slotBooking.deleteMany({ where: { callbackId: { in: [ids[0]!, ids[3]!] } } }); // 09:10, 09:40
     const again = await bookNine(tenant);
     expect(again.body).toMatchObject({ position: 4, scheduledAt: '2027-02-15T09:40:00+01:00' });
     expect((await bookNine(tenant)).body.error.code).toBe('SLOT_FULL');

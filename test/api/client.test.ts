@@ -2,30 +2,12 @@
 // compiles against the document and works against the running API; the checked-in types are
 // what `npm run client:generate` makes today.
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import { createCallbackClient, type components } from '../../api/client';
-import type { Db } from '../../src/infra/prisma';
-import { createTenant, startApi, type ApiHarness, type Tenant } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
+import { useApi } from '../helpers/use-api';
 
-let prisma: Db;
-let harness: ApiHarness;
-let tenant: Tenant;
-let baseUrl: string;
-
-beforeAll(async () => {
-  prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: {} as Client, taskQueue: `q-${randomUUID()}` });
-  const { port } = harness.server.address() as { port: number };
-  baseUrl = `http://127.0.0.1:${port}`;
-  tenant = await createTenant(prisma);
-});
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-});
+// None of these routes reaches a workflow.
+const t = useApi({ temporal: 'none', tenant: true });
 
 test('the checked-in client types are those the document generates (npm run client:generate)', () => {
   // In a child process: openapi-typescript is an ES module jest does not load.
@@ -38,8 +20,8 @@ test('the checked-in client types are those the document generates (npm run clie
 });
 
 test('settings read, patched with If-Match and refused when stale, through the typed client', async () => {
-  const api = createCallbackClient({ baseUrl, apiKey: tenant.apiKey });
-  const path = { projectId: tenant.projectId };
+  const api = createCallbackClient({ baseUrl: t.base, apiKey: t.tenant.apiKey });
+  const path = { projectId: t.tenant.projectId };
   const read = await api.GET('/v1/projects/{projectId}/call-settings', { params: { path } });
   expect(read.response.status).toBe(200);
   const settings: components['schemas']['CallSettings'] | undefined = read.data;
@@ -61,18 +43,18 @@ test('settings read, patched with If-Match and refused when stale, through the t
 });
 
 test('availability, the agent list and the keys answer typed bodies; a wrong key is a typed 401', async () => {
-  const api = createCallbackClient({ baseUrl, apiKey: tenant.apiKey });
+  const api = createCallbackClient({ baseUrl: t.base, apiKey: t.tenant.apiKey });
   const availability = await api.GET('/v1/projects/{projectId}/availability', {
-    params: { path: { projectId: tenant.projectId } },
+    params: { path: { projectId: t.tenant.projectId } },
   });
   expect(availability.data?.immediate.available).toEqual(expect.any(Boolean));
-  const agents = await api.GET('/v1/agents', { params: { query: { projectId: tenant.projectId, limit: 10 } } });
+  const agents = await api.GET('/v1/agents', { params: { query: { projectId: t.tenant.projectId, limit: 10 } } });
   expect(agents.data?.items).toEqual([]);
   const created = await api.POST('/v1/api-keys', { body: { name: 'from the typed client' } });
   expect(created.response.status).toBe(201);
   expect(created.data?.key).toMatch(/^sk_/);
 
-  const anonymous = createCallbackClient({ baseUrl, apiKey: 'wrong' });
+  const anonymous = createCallbackClient({ baseUrl: t.base, apiKey: 'wrong' });
   const refused = await anonymous.GET('/v1/agents', { params: { query: {} } });
   expect(refused.response.status).toBe(401);
   expect(refused.error?.error.code).toBe('UNAUTHENTICATED');

@@ -1,29 +1,9 @@
 // S59: bad input on the issue #3 routes gets a clear 4xx in API.md's error format, never a 5xx.
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { JSON_BODY_LIMIT } from '../../api/app';
-import type { Db } from '../../src/infra/prisma';
-import { createTenant, startApi, type ApiHarness, type Tenant } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let harness: ApiHarness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}` });
-  tenant = await createTenant(prisma);
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+// Every answer here is refused before a workflow could start: no Temporal server.
+const t = useApi({ temporal: 'none', tenant: true });
 
 const WRITES = [
   ['POST', '/v1/callbacks'],
@@ -31,32 +11,32 @@ const WRITES = [
 ] as const;
 
 function send(method: 'POST' | 'PUT', path: string) {
-  const url = path.replace('{p}', tenant.projectId);
-  return method === 'POST' ? harness.api().post(url) : harness.api().put(url);
+  const url = path.replace('{p}', t.tenant.projectId);
+  return method === 'POST' ? t.harness.api().post(url) : t.harness.api().put(url);
 }
 
 test.each(WRITES)('%s %s: malformed JSON is 400 INVALID_REQUEST', async (method, path) => {
-  const res = await send(method, path).set(tenant.auth).set('Content-Type', 'application/json').send('{"phone": ');
+  const res = await send(method, path).set(t.tenant.auth).set('Content-Type', 'application/json').send('{"phone": ');
   expect(res.status).toBe(400);
   expect(res.body).toEqual({ error: { code: 'INVALID_REQUEST', message: expect.any(String) } });
 });
 
 test.each(WRITES)('%s %s: a body that is not JSON is 400 INVALID_REQUEST', async (method, path) => {
-  const res = await send(method, path).set(tenant.auth).set('Content-Type', 'text/plain').send('phone=0612345678');
+  const res = await send(method, path).set(t.tenant.auth).set('Content-Type', 'text/plain').send('phone=0612345678');
   expect(res.status).toBe(400);
   expect(res.body.error.code).toBe('INVALID_REQUEST');
 });
 
 test.each(WRITES)(`%s %s: a body over ${JSON_BODY_LIMIT} is 413 PAYLOAD_TOO_LARGE`, async (method, path) => {
   const res = await send(method, path)
-    .set(tenant.auth)
-    .send({ projectId: tenant.projectId, padding: 'x'.repeat(40_000) });
+    .set(t.tenant.auth)
+    .send({ projectId: t.tenant.projectId, padding: 'x'.repeat(40_000) });
   expect(res.status).toBe(413);
   expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
 });
 
 test.each(WRITES)('%s %s: a JSON body that is not an object is 422 VALIDATION_FAILED', async (method, path) => {
-  const res = await send(method, path).set(tenant.auth).send([1, 2]);
+  const res = await send(method, path).set(t.tenant.auth).send([1, 2]);
   expect(res.status).toBe(422);
   expect(res.body.error.code).toBe('VALIDATION_FAILED');
 });
@@ -70,25 +50,25 @@ test.each([
   ['GET', '/v1/projects/p/call-settings'],
   ['PUT', '/v1/projects/p/call-settings'],
 ])('%s %s without an API key is 401 UNAUTHENTICATED', async (method, path) => {
-  const res = await harness.api()[method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'post'](path).send({});
+  const res = await t.harness.api()[method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'post'](path).send({});
   expect(res.status).toBe(401);
   expect(res.body.error.code).toBe('UNAUTHENTICATED');
 });
 
 test("booking into another account's project is 403 FORBIDDEN; into an unknown one 404", async () => {
-  const other = await createTenant(prisma);
+  const other = await t.newTenant();
   const body = { phone: '0612345678', mode: 'immediate' };
-  const forbidden = await harness
+  const forbidden = await t.harness
     .api()
     .post('/v1/callbacks')
-    .set(tenant.auth)
+    .set(t.tenant.auth)
     .send({ ...body, projectId: other.projectId });
   expect(forbidden.status).toBe(403);
   expect(forbidden.body.error.code).toBe('FORBIDDEN');
-  const missing = await harness
+  const missing = await t.harness
     .api()
     .post('/v1/callbacks')
-    .set(tenant.auth)
+    .set(t.tenant.auth)
     .send({ ...body, projectId: 'no-such-project' });
   expect(missing.status).toBe(404);
   expect(missing.body.error.code).toBe('NOT_FOUND');

@@ -3,39 +3,23 @@
 // can neither see nor change anything of the first on any route of the OpenAPI document;
 // a revoked key is refused by the very next request.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openApiDocument } from '../../api/openapi';
 import { runAdmin } from '../../scripts/admin';
 import { ensureAgentWorkflow } from '../../src/agents/agent-workflow-client';
-import type { Db } from '../../src/infra/prisma';
 import { agentWorkflowId } from '../../workflows/agent-types';
-import { startApi, type ApiHarness } from '../helpers/api';
-import { createCallbackRow, testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { createAgent } from '../helpers/agents';
+import { createCallbackRow } from '../helpers/db';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let harness: ApiHarness;
-const taskQueue = `onboarding-${randomUUID()}`;
-
-beforeAll(async () => {
-  // No worker: agent workflows are only started and terminated here.
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: env.client, taskQueue });
-});
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+// No worker: agent workflows are only started and terminated here.
+const t = useApi({ temporal: 'time-skipping' });
 
 /** `npm run admin -- …args --json`, in-process; returns the printed JSON. */
 async function admin<T = Record<string, string>>(...args: string[]): Promise<T> {
   let printed: unknown;
   await runAdmin([...args, '--json'], {
-    prisma,
-    temporal: async () => env.client,
+    prisma: t.prisma,
+    temporal: async () => t.env.client,
     out: (value) => {
       printed = value;
     },
@@ -68,10 +52,10 @@ async function onboard(name: string): Promise<Customer> {
 test('the CLI onboards an account: project with default settings, a key shown once and stored hashed', async () => {
   const customer = await onboard('Acme');
   expect(customer.key).toMatch(/^sk_[A-Za-z0-9_-]{43}$/);
-  const row = await prisma.apiKey.findUniqueOrThrow({ where: { id: customer.keyId } });
+  const row = await t.prisma.apiKey.findUniqueOrThrow({ where: { id: customer.keyId } });
   expect(row).toMatchObject({ kind: 'secret', label: 'backend', prefix: customer.key.slice(0, 12) });
   expect(row.hash).not.toContain(customer.key);
-  const settings = await harness.api().get(`/v1/projects/${customer.projectId}/call-settings`).set(customer.auth);
+  const settings = await t.harness.api().get(`/v1/projects/${customer.projectId}/call-settings`).set(customer.auth);
   expect(settings.status).toBe(200);
   expect(settings.body.timezone).toBe('Europe/Paris');
 
@@ -90,7 +74,7 @@ test('a publishable key needs a project of the account; keys through the API are
   await expect(
     admin('keys', 'create', '--account', customer.accountId, '--name', 'x', '--kind', 'publishable'),
   ).rejects.toThrow(/projectId/);
-  const created = await harness
+  const created = await t.harness
     .api()
     .post('/v1/api-keys')
     .set(customer.auth)
@@ -101,11 +85,11 @@ test('a publishable key needs a project of the account; keys through the API are
     projectId: customer.projectId,
     key: expect.stringMatching(/^pk_/),
   });
-  const list = await harness.api().get('/v1/api-keys').set(customer.auth);
+  const list = await t.harness.api().get('/v1/api-keys').set(customer.auth);
   expect(list.body.items.map((k: { name: string }) => k.name).sort()).toEqual(['backend', 'widget']);
   expect(JSON.stringify(list.body)).not.toContain(created.body.key);
   // Publishable keys do not manage keys.
-  const byPublishable = await harness
+  const byPublishable = await t.harness
     .api()
     .get('/v1/api-keys')
     .set({ Authorization: `Bearer ${created.body.key}` });
@@ -115,27 +99,27 @@ test('a publishable key needs a project of the account; keys through the API are
 test('a revoked key is refused by the next request (CLI and API); last use is recorded', async () => {
   const customer = await onboard('Initech');
   const path = `/v1/projects/${customer.projectId}/call-settings`;
-  expect((await harness.api().get(path).set(customer.auth)).status).toBe(200);
+  expect((await t.harness.api().get(path).set(customer.auth)).status).toBe(200);
   // Recorded without delaying the request: wait for the write.
   let lastUsedAt: Date | null = null;
   for (let i = 0; i < 50 && !lastUsedAt; i += 1) {
-    lastUsedAt = (await prisma.apiKey.findUniqueOrThrow({ where: { id: customer.keyId } })).lastUsedAt;
+    lastUsedAt = (await t.prisma.apiKey.findUniqueOrThrow({ where: { id: customer.keyId } })).lastUsedAt;
     if (!lastUsedAt) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   expect(lastUsedAt).toBeInstanceOf(Date);
   await admin('keys', 'revoke', '--id', customer.keyId);
-  const refused = await harness.api().get(path).set(customer.auth);
+  const refused = await t.harness.api().get(path).set(customer.auth);
   expect(refused.status).toBe(401);
   expect(refused.body.error.code).toBe('UNAUTHENTICATED');
 
   const second = await admin('keys', 'create', '--account', customer.accountId, '--name', 'second');
-  const third = await harness
+  const third = await t.harness
     .api()
     .post('/v1/api-keys')
     .set({ Authorization: `Bearer ${second.key}` })
     .send({ name: 'third' });
   expect(third.status).toBe(201);
-  const revoked = await harness
+  const revoked = await t.harness
     .api()
     .post(`/v1/api-keys/${third.body.id}/revoke`)
     .set({ Authorization: `Bearer ${second.key}` });
@@ -143,7 +127,7 @@ test('a revoked key is refused by the next request (CLI and API); last use is re
   expect(revoked.body.revokedAt).toEqual(expect.any(String));
   expect(
     (
-      await harness
+      await t.harness
         .api()
         .get(path)
         .set({ Authorization: `Bearer ${third.body.key}` })
@@ -153,37 +137,30 @@ test('a revoked key is refused by the next request (CLI and API); last use is re
 
 test('an agent is deleted: its workflow terminated, its attempts kept without it; refused while on a call', async () => {
   const customer = await onboard('Umbrella');
-  const agent = await prisma.agent.create({
-    data: {
-      accountId: customer.accountId,
-      name: 'to delete',
-      kind: 'EMPLOYEE',
-      callEnabled: true,
-      answerMode: 'DESK',
-      projects: { create: { projectId: customer.projectId } },
-      presence: { create: { state: 'LOGGED_OUT', since: new Date() } },
-    },
-  });
-  await ensureAgentWorkflow({ temporal: env.client, prisma, taskQueue }, agent.id);
-  const callback = await createCallbackRow(prisma, customer.projectId, { dueAt: new Date() });
-  await prisma.attempt.create({
+  const agent = await createAgent(t.prisma, customer, { name: 'to delete' });
+  await ensureAgentWorkflow({ temporal: t.env.client, prisma: t.prisma, taskQueue: t.taskQueue }, agent.id);
+  const callback = await createCallbackRow(t.prisma, customer.projectId, { dueAt: new Date() });
+  await t.prisma.attempt.create({
     data: { callbackId: callback.id, number: 1, startedAt: new Date(), agentId: agent.id },
   });
 
-  await prisma.agentPresence.update({
+  await t.prisma.agentPresence.update({
     where: { agentId: agent.id },
     data: { state: 'ON_CALL', callbackId: callback.id },
   });
-  const busy = await harness.api().delete(`/v1/agents/${agent.id}`).set(customer.auth);
+  const busy = await t.harness.api().delete(`/v1/agents/${agent.id}`).set(customer.auth);
   expect(busy.status).toBe(409);
   expect(busy.body.error.code).toBe('INVALID_STATE');
 
-  await prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'LOGGED_OUT', callbackId: null } });
-  expect((await harness.api().delete(`/v1/agents/${agent.id}`).set(customer.auth)).status).toBe(204);
-  expect((await harness.api().get(`/v1/agents/${agent.id}`).set(customer.auth)).status).toBe(404);
-  const description = await env.client.workflow.getHandle(agentWorkflowId(agent.id)).describe();
+  await t.prisma.agentPresence.update({
+    where: { agentId: agent.id },
+    data: { state: 'LOGGED_OUT', callbackId: null },
+  });
+  expect((await t.harness.api().delete(`/v1/agents/${agent.id}`).set(customer.auth)).status).toBe(204);
+  expect((await t.harness.api().get(`/v1/agents/${agent.id}`).set(customer.auth)).status).toBe(404);
+  const description = await t.env.client.workflow.getHandle(agentWorkflowId(agent.id)).describe();
   expect(description.status.name).toBe('TERMINATED');
-  const attempt = await prisma.attempt.findFirstOrThrow({ where: { callbackId: callback.id } });
+  const attempt = await t.prisma.attempt.findFirstOrThrow({ where: { callbackId: callback.id } });
   expect(attempt.agentId).toBeNull();
 });
 
@@ -195,17 +172,8 @@ describe('tenancy: a second account made with the CLI, on every route of the doc
   beforeAll(async () => {
     first = await onboard('First');
     second = await onboard('Second');
-    const agent = await prisma.agent.create({
-      data: {
-        accountId: first.accountId,
-        name: 'first agent',
-        kind: 'EMPLOYEE',
-        callEnabled: true,
-        answerMode: 'DESK',
-        projects: { create: { projectId: first.projectId } },
-      },
-    });
-    const callback = await createCallbackRow(prisma, first.projectId, { dueAt: new Date(Date.now() + 3_600_000) });
+    const agent = await createAgent(t.prisma, first, { name: 'first agent', presence: null });
+    const callback = await createCallbackRow(t.prisma, first.projectId, { dueAt: new Date(Date.now() + 3_600_000) });
     ids = { projectId: first.projectId, id: agent.id, callbackId: callback.id };
   });
 
@@ -244,9 +212,9 @@ describe('tenancy: a second account made with the CLI, on every route of the doc
 
   test('every route: 403/404 on the first account’s resources, lists and "me" show only the second’s own', async () => {
     const before = {
-      settings: (await harness.api().get(`/v1/projects/${first.projectId}/call-settings`).set(first.auth)).body,
-      agent: (await harness.api().get(`/v1/agents/${ids['id']}`).set(first.auth)).body,
-      autoAnswer: (await harness.api().get('/v1/accounts/me/auto-answer').set(first.auth)).body,
+      settings: (await t.harness.api().get(`/v1/projects/${first.projectId}/call-settings`).set(first.auth)).body,
+      agent: (await t.harness.api().get(`/v1/agents/${ids['id']}`).set(first.auth)).body,
+      autoAnswer: (await t.harness.api().get('/v1/accounts/me/auto-answer').set(first.auth)).body,
     };
     const ops = operations();
     expect(ops.length).toBeGreaterThanOrEqual(25);
@@ -259,7 +227,7 @@ describe('tenancy: a second account made with the CLI, on every route of the doc
         raw === undefined
           ? undefined
           : JSON.parse(JSON.stringify(raw).replace('"PROJECT"', JSON.stringify(first.projectId)));
-      let req = harness.api()[method as 'get'](path).set(second.auth);
+      let req = t.harness.api()[method as 'get'](path).set(second.auth);
       if (template.endsWith('/hold-music'))
         req = req.set('Content-Type', 'audio/wav').send(Buffer.from('RIFF0000WAVEfmt '));
       else if (body !== undefined) req = req.send(body as object);
@@ -282,14 +250,14 @@ describe('tenancy: a second account made with the CLI, on every route of the doc
       }
     }
     // Nothing of the first account changed.
-    expect((await harness.api().get(`/v1/projects/${first.projectId}/call-settings`).set(first.auth)).body).toEqual(
+    expect((await t.harness.api().get(`/v1/projects/${first.projectId}/call-settings`).set(first.auth)).body).toEqual(
       before.settings,
     );
-    expect((await harness.api().get(`/v1/agents/${ids['id']}`).set(first.auth)).body).toEqual(before.agent);
-    expect((await harness.api().get('/v1/accounts/me/auto-answer').set(first.auth)).body).toEqual(before.autoAnswer);
-    expect((await prisma.callback.findUniqueOrThrow({ where: { id: ids['callbackId'] } })).status).toBe('SCHEDULED');
-    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: first.keyId } })).revokedAt).toBeNull();
-    expect(await prisma.holdMusic.findUnique({ where: { projectId: first.projectId } })).toBeNull();
+    expect((await t.harness.api().get(`/v1/agents/${ids['id']}`).set(first.auth)).body).toEqual(before.agent);
+    expect((await t.harness.api().get('/v1/accounts/me/auto-answer').set(first.auth)).body).toEqual(before.autoAnswer);
+    expect((await t.prisma.callback.findUniqueOrThrow({ where: { id: ids['callbackId'] } })).status).toBe('SCHEDULED');
+    expect((await t.prisma.apiKey.findUniqueOrThrow({ where: { id: first.keyId } })).revokedAt).toBeNull();
+    expect(await t.prisma.holdMusic.findUnique({ where: { projectId: first.projectId } })).toBeNull();
     expect(answers.length).toBe(ops.length);
   });
 });

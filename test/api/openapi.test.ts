@@ -1,14 +1,8 @@
 // GET /v1/openapi.json: served without auth, OpenAPI 3.1, every route of the app documented
 // (the routes express knows are compared with the document's paths), generated from the
 // request schemas, with each route's error codes by status.
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { Db } from '../../src/infra/prisma';
-import { startApi, type ApiHarness } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
+import { useApi } from '../helpers/use-api';
 
-let prisma: Db;
-let harness: ApiHarness;
 let doc: {
   openapi: string;
   paths: Record<string, Record<string, { responses: Record<string, { description: string }>; parameters?: unknown[] }>>;
@@ -21,18 +15,13 @@ let doc: {
   };
 };
 
+// No route reached here talks to Temporal.
+const t = useApi({ temporal: 'none' });
+
 beforeAll(async () => {
-  prisma = testPrisma();
-  // No route reached here talks to Temporal.
-  harness = await startApi({ prisma, temporal: {} as Client, taskQueue: `q-${randomUUID()}` });
-  const res = await harness.api().get('/v1/openapi.json');
+  const res = await t.api().get('/v1/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body;
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
 });
 
 test('an OpenAPI 3.1 document listing every route of API.md with its methods', () => {
@@ -79,6 +68,8 @@ test('an OpenAPI 3.1 document listing every route of API.md with its methods', (
       'POST /v1/agents/{id}/chats/end',
       'POST /v1/agents/{id}/calls/{callbackId}/accept',
       'DELETE /v1/agents/{id}',
+      'POST /v1/agents/{id}/deactivate',
+      'POST /v1/agents/{id}/activate',
       'GET /v1/api-keys',
       'POST /v1/api-keys',
       'POST /v1/api-keys/{id}/revoke',
@@ -114,7 +105,9 @@ test('booking documents its headers, every error code by status and both key sco
 });
 
 test('409 INVALID_STATE on presence changes, 412 on settings writes, 503 wherever a part can be down', () => {
-  expect(doc.paths['/v1/agents/{id}/status']!['put']!.responses['409']!.description).toBe('INVALID_STATE');
+  expect(doc.paths['/v1/agents/{id}/status']!['put']!.responses['409']!.description).toBe(
+    'INVALID_STATE, AGENT_INACTIVE',
+  );
   expect(doc.paths['/v1/projects/{projectId}/call-settings']!['put']!.responses['412']!.description).toBe(
     'PRECONDITION_FAILED',
   );
@@ -135,12 +128,12 @@ test('the response schemas leave unset fields out instead of null', () => {
 });
 
 test('GET /docs renders the document with Swagger UI served from the package (works offline)', async () => {
-  const page = await harness.api().get('/docs');
+  const page = await t.api().get('/docs');
   expect(page.status).toBe(200);
   expect(page.text).toContain('/docs/assets/swagger-ui-bundle.js');
-  const init = await harness.api().get('/docs/init.js');
+  const init = await t.api().get('/docs/init.js');
   expect(init.text).toContain("url: '/v1/openapi.json'");
-  const bundle = await harness.api().get('/docs/assets/swagger-ui-bundle.js');
+  const bundle = await t.api().get('/docs/assets/swagger-ui-bundle.js');
   expect(bundle.status).toBe(200);
   expect(bundle.text.length).toBeGreaterThan(100_000);
 });

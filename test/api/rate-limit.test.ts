@@ -1,45 +1,25 @@
 // Booking rate limits: per API key and per visitor number (429 RATE_LIMITED, API.md format).
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../src/infra/prisma';
 import {
   availability,
   book,
-  createTenant,
   dailySlotSettings,
   frenchMobile,
   putSettings,
-  startApi,
   type ApiHarness,
   type Tenant,
 } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-const harnesses: ApiHarness[] = [];
-const taskQueue = `q-${randomUUID()}`;
+// Bookings start their workflow (no worker runs them); each test makes an app with its limits.
+const t = useApi({ temporal: 'time-skipping' });
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-});
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.close()));
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
-
-async function api(rateLimits: { perApiKeyPerMinute?: number; perPhonePerHour?: number }) {
-  const harness = await startApi({ prisma, temporal: env.client, taskQueue, rateLimits });
-  harnesses.push(harness);
-  return harness;
+function api(rateLimits: { perApiKeyPerMinute?: number; perPhonePerHour?: number }) {
+  return t.startApi({ rateLimits });
 }
 
 async function tenantWithSlot(harness: ApiHarness): Promise<{ tenant: Tenant; slotStart: string }> {
-  const tenant = await createTenant(prisma);
+  const tenant = await t.newTenant();
   await putSettings(harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 60 }));
   return { tenant, slotStart: (await availability(harness, tenant)).deferred.slots[1]!.start };
 }
@@ -77,8 +57,9 @@ test('per phone number, per project: created callbacks count; refusals and repla
   );
 
   // The first booking ends (completed): the number may be booked again in the same project.
-  const end = (id: string) => prisma.callback.update({ where: { id }, data: { status: 'COMPLETED', openPhone: null } });
-  await end((await prisma.callback.findFirstOrThrow({ where: { projectId: first.tenant.projectId } })).id);
+  const end = (id: string) =>
+    t.prisma.callback.update({ where: { id }, data: { status: 'COMPLETED', openPhone: null } });
+  await end((await t.prisma.callback.findFirstOrThrow({ where: { projectId: first.tenant.projectId } })).id);
   const again = await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart, phone });
   expect(again.status).toBe(201);
   await end(again.body.id as string);
@@ -96,7 +77,7 @@ test('per phone number, per project: created callbacks count; refusals and repla
   expect((await book(harness, second.tenant, { mode: 'deferred', slotStart: second.slotStart, phone })).status).toBe(
     201,
   );
-  expect(await prisma.callback.count({ where: { projectId: first.tenant.projectId } })).toBe(2);
+  expect(await t.prisma.callback.count({ where: { projectId: first.tenant.projectId } })).toBe(2);
   // Other numbers are still welcome.
   expect((await book(harness, first.tenant, { mode: 'deferred', slotStart: first.slotStart })).status).toBe(201);
 });

@@ -2,61 +2,45 @@
 // and URL against the callback and the attempt; GET /v1/callbacks/{id} lists them; the
 // simulated network (S57) reports a fake recording for each recorded conversation.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import twilio from 'twilio';
 import {
   createRecordingEmitter,
   createSimulatedTelephony,
   type SimulatedRecording,
 } from '../../activities/telephony/simulated';
-import { recordingStatusCallbackUrl } from '../../activities/telephony/twilio';
+import { recordingStatusCallbackUrl } from '../../src/telephony/urls';
 import { createRecordingWebhookRouter } from '../../api/webhooks/recordings';
-import type { Db } from '../../src/infra/prisma';
 import { legKeyOf } from '../../workflows/types';
-import { createTenant, startApi, type ApiHarness, type Tenant } from '../helpers/api';
-import { createCallbackRow, testPrisma } from '../helpers/db';
+import { createCallbackRow } from '../helpers/db';
+import { useApi } from '../helpers/use-api';
 
 const AUTH_TOKEN = 'recording-test-token';
 /** The address the provider is given (and signs); requests come to the test server. */
 const PUBLIC_BASE_URL = 'https://callbacks.example';
-let prisma: Db;
-let harness: ApiHarness;
-let base: string;
-let tenant: Tenant;
 
-beforeAll(async () => {
-  prisma = testPrisma();
-  harness = await startApi({
-    prisma,
-    temporal: {} as Client, // no route here reaches a workflow
-    taskQueue: `q-${randomUUID()}`,
-    publicRouters: [
-      createRecordingWebhookRouter({
-        prisma,
-        authToken: AUTH_TOKEN,
-        publicBaseUrl: PUBLIC_BASE_URL,
-        provider: 'simulated',
-      }),
-    ],
-  });
-  const { port } = harness.server.address() as { port: number };
-  base = `http://127.0.0.1:${port}`;
-  tenant = await createTenant(prisma);
-});
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
+// No route here reaches a workflow.
+const t = useApi({
+  temporal: 'none',
+  tenant: true,
+  publicRouters: (prisma) => [
+    createRecordingWebhookRouter({
+      prisma,
+      authToken: AUTH_TOKEN,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      provider: 'simulated',
+    }),
+  ],
 });
 
 async function recordedAttempt() {
-  const callback = await createCallbackRow(prisma, tenant.projectId, { dueAt: new Date() });
-  await prisma.attempt.create({ data: { callbackId: callback.id, number: 1, startedAt: new Date() } });
+  const callback = await createCallbackRow(t.prisma, t.tenant.projectId, { dueAt: new Date() });
+  await t.prisma.attempt.create({ data: { callbackId: callback.id, number: 1, startedAt: new Date() } });
   return callback;
 }
 
 function post(key: string, form: Record<string, string>, signature?: string) {
   const url = recordingStatusCallbackUrl(PUBLIC_BASE_URL, key);
-  return harness
+  return t.harness
     .api()
     .post(url.slice(PUBLIC_BASE_URL.length))
     .type('form')
@@ -75,9 +59,9 @@ test('a signed recording callback is stored against the callback and attempt, on
   };
   expect((await post(key, form)).status).toBe(204);
   expect((await post(key, form)).status).toBe(204); // a redelivery changes nothing
-  expect(await prisma.recording.count({ where: { callbackId: callback.id } })).toBe(1);
+  expect(await t.prisma.recording.count({ where: { callbackId: callback.id } })).toBe(1);
 
-  const res = await harness.api().get(`/v1/callbacks/${callback.id}`).set(tenant.auth);
+  const res = await t.harness.api().get(`/v1/callbacks/${callback.id}`).set(t.tenant.auth);
   expect(res.status).toBe(200);
   expect(res.body.recordings).toEqual([
     {
@@ -98,7 +82,7 @@ test('unsigned or badly signed: 403 INVALID_SIGNATURE, nothing stored; a bad for
   const forged = await post(key, form, 'forged');
   expect(forged.status).toBe(403);
   expect(forged.body.error.code).toBe('INVALID_SIGNATURE');
-  expect(await prisma.recording.count({ where: { callbackId: callback.id } })).toBe(0);
+  expect(await t.prisma.recording.count({ where: { callbackId: callback.id } })).toBe(0);
   expect((await post('not-a-leg-key', form)).status).toBe(400);
   expect((await post(key, { ...form, RecordingStatus: 'weird' })).status).toBe(400);
   // A recording of a callback that is gone is acknowledged and ignored.
@@ -109,7 +93,7 @@ test('the simulated network reports a fake recording when a recorded conversatio
   const callback = await recordedAttempt();
   const reported: SimulatedRecording[] = [];
   const emitRecording = createRecordingEmitter({
-    baseUrl: base,
+    baseUrl: t.base,
     publicBaseUrl: PUBLIC_BASE_URL,
     authToken: AUTH_TOKEN,
   });
@@ -149,7 +133,7 @@ test('the simulated network reports a fake recording when a recorded conversatio
   for (let i = 0; i < 100 && reported.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
   telephony.close();
   expect(reported).toHaveLength(1);
-  const res = await harness.api().get(`/v1/callbacks/${callback.id}`).set(tenant.auth);
+  const res = await t.harness.api().get(`/v1/callbacks/${callback.id}`).set(t.tenant.auth);
   expect(res.body.recordings).toEqual([
     expect.objectContaining({ id: reported[0]!.recordingSid, attempt: 1, status: 'completed', durationSeconds: 2 }),
   ]);

@@ -1,36 +1,11 @@
 // GET|PUT /v1/projects/{id}/call-settings: round trip, precise 422 paths (S13), tenancy, and
 // the rule that a planning change never moves or drops existing bookings.
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { callSettingsSchema, type CallSettingsInput } from '../../src/domain/settings';
-import type { Db } from '../../src/infra/prisma';
-import {
-  availability,
-  book,
-  createTenant,
-  dailySlotSettings,
-  putSettings,
-  startApi,
-  type ApiHarness,
-} from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { availability, book, createTenant, dailySlotSettings, putSettings } from '../helpers/api';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}` });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+// Bookings start their workflow (no worker runs them).
+const t = useApi({ temporal: 'time-skipping' });
 
 /** API.md's example document. */
 const API_MD_EXAMPLE: CallSettingsInput = {
@@ -61,19 +36,19 @@ const API_MD_EXAMPLE: CallSettingsInput = {
 const settingsPath = (projectId: string) => `/v1/projects/${projectId}/call-settings`;
 
 test('a new project reads the defaults with its own zone and countries', async () => {
-  const tenant = await createTenant(prisma, { timezone: 'America/New_York', countries: ['US', 'CA'] });
-  const res = await harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth);
+  const tenant = await createTenant(t.prisma, { timezone: 'America/New_York', countries: ['US', 'CA'] });
+  const res = await t.harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth);
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ ...callSettingsSchema.parse({}), timezone: 'America/New_York', countries: ['US', 'CA'] });
 });
 
 test('PUT then GET round-trips the whole document (defaults filled in)', async () => {
-  const tenant = await createTenant(prisma);
-  const put = await harness.api().put(settingsPath(tenant.projectId)).set(tenant.auth).send(API_MD_EXAMPLE);
+  const tenant = await createTenant(t.prisma);
+  const put = await t.harness.api().put(settingsPath(tenant.projectId)).set(tenant.auth).send(API_MD_EXAMPLE);
   expect(put.status).toBe(200);
   const expected = callSettingsSchema.parse(API_MD_EXAMPLE);
   expect(put.body).toEqual(expected);
-  const get = await harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth);
+  const get = await t.harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth);
   expect(get.body).toEqual(expected);
 
   // Every field changed, including ACD distribution and the holiday column, survives a round trip.
@@ -100,14 +75,14 @@ test('PUT then GET round-trips the whole document (defaults filled in)', async (
   };
   changed.immediate.openingHours = { ...changed.immediate.openingHours, holiday: [{ start: '10:00', end: '11:00' }] };
   changed.deferred.minimumLeadSeconds = 0;
-  await putSettings(harness, tenant, changed);
-  expect((await harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth)).body).toEqual(changed);
+  await putSettings(t.harness, tenant, changed);
+  expect((await t.harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth)).body).toEqual(changed);
 });
 
 test('an invalid document is 422 VALIDATION_FAILED with one detail per bad path, and nothing is stored', async () => {
-  const tenant = await createTenant(prisma);
-  await putSettings(harness, tenant, API_MD_EXAMPLE);
-  const res = await harness
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, API_MD_EXAMPLE);
+  const res = await t.harness
     .api()
     .put(settingsPath(tenant.projectId))
     .set(tenant.auth)
@@ -153,22 +128,22 @@ test('an invalid document is 422 VALIDATION_FAILED with one detail per bad path,
   const capacity = res.body.error.details.find((d: { path: string }) => d.path === 'deferred.planning.mon.0.capacity');
   expect(capacity.message).toMatch(/at most 60/);
   // Atomic: the earlier document is untouched.
-  const get = await harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth);
+  const get = await t.harness.api().get(settingsPath(tenant.projectId)).set(tenant.auth);
   expect(get.body).toEqual(callSettingsSchema.parse(API_MD_EXAMPLE));
 });
 
 test('a planning change keeps existing bookings at their position and time', async () => {
-  const tenant = await createTenant(prisma);
-  await putSettings(harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 6 }));
-  const slot = (await availability(harness, tenant)).deferred.slots[1]!;
+  const tenant = await createTenant(t.prisma);
+  await putSettings(t.harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 6 }));
+  const slot = (await availability(t.harness, tenant)).deferred.slots[1]!;
   const booked = [];
   for (let i = 0; i < 3; i++)
-    booked.push((await book(harness, tenant, { mode: 'deferred', slotStart: slot.start })).body);
+    booked.push((await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start })).body);
 
   // Capacity cut to 2 and the slot moved: the three bookings stay as they were.
-  await putSettings(harness, tenant, dailySlotSettings({ start: '14:00', end: '15:00', capacity: 2 }));
+  await putSettings(t.harness, tenant, dailySlotSettings({ start: '14:00', end: '15:00', capacity: 2 }));
   for (const callback of booked) {
-    const res = await harness.api().get(`/v1/callbacks/${callback.id}`).set(tenant.auth);
+    const res = await t.harness.api().get(`/v1/callbacks/${callback.id}`).set(tenant.auth);
     expect(res.body).toMatchObject({
       status: 'SCHEDULED',
       slotStart: slot.start,
@@ -176,39 +151,39 @@ test('a planning change keeps existing bookings at their position and time', asy
       scheduledAt: callback.scheduledAt,
     });
   }
-  expect(await prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(3);
+  expect(await t.prisma.slotBooking.count({ where: { projectId: tenant.projectId } })).toBe(3);
 
   // Back to 09:00 with capacity 4: positions 0–2 are still held, the next booking gets 3.
-  await putSettings(harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 4 }));
-  const sameSlot = (await availability(harness, tenant)).deferred.slots.find((s) => s.start === slot.start)!;
+  await putSettings(t.harness, tenant, dailySlotSettings({ start: '09:00', end: '10:00', capacity: 4 }));
+  const sameSlot = (await availability(t.harness, tenant)).deferred.slots.find((s) => s.start === slot.start)!;
   expect(sameSlot).toMatchObject({ capacity: 4, remaining: 1 });
-  const next = await book(harness, tenant, { mode: 'deferred', slotStart: slot.start });
+  const next = await book(t.harness, tenant, { mode: 'deferred', slotStart: slot.start });
   expect(next.body).toMatchObject({ position: 3, scheduledAt: slot.start.replace('T09:00', 'T09:45') });
 });
 
 describe('tenancy', () => {
   test('401 without or with an unknown API key', async () => {
-    const tenant = await createTenant(prisma);
-    const none = await harness.api().get(settingsPath(tenant.projectId));
+    const tenant = await createTenant(t.prisma);
+    const none = await t.harness.api().get(settingsPath(tenant.projectId));
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('UNAUTHENTICATED');
-    const unknown = await harness.api().get(settingsPath(tenant.projectId)).set('Authorization', 'Bearer not-a-key');
+    const unknown = await t.harness.api().get(settingsPath(tenant.projectId)).set('Authorization', 'Bearer not-a-key');
     expect(unknown.status).toBe(401);
   });
 
   test("403 on another account's project, for read and write", async () => {
-    const owner = await createTenant(prisma);
-    const other = await createTenant(prisma);
-    const read = await harness.api().get(settingsPath(owner.projectId)).set(other.auth);
+    const owner = await createTenant(t.prisma);
+    const other = await createTenant(t.prisma);
+    const read = await t.harness.api().get(settingsPath(owner.projectId)).set(other.auth);
     expect(read.status).toBe(403);
     expect(read.body.error.code).toBe('FORBIDDEN');
-    const write = await harness.api().put(settingsPath(owner.projectId)).set(other.auth).send(API_MD_EXAMPLE);
+    const write = await t.harness.api().put(settingsPath(owner.projectId)).set(other.auth).send(API_MD_EXAMPLE);
     expect(write.status).toBe(403);
   });
 
   test('404 on a project that does not exist', async () => {
-    const tenant = await createTenant(prisma);
-    const res = await harness.api().get(settingsPath('no-such-project')).set(tenant.auth);
+    const tenant = await createTenant(t.prisma);
+    const res = await t.harness.api().get(settingsPath('no-such-project')).set(tenant.auth);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });

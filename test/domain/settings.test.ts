@@ -73,6 +73,7 @@ describe('defaultCallSettings', () => {
       recording: { enabled: false, ratio: 0.7 },
       ringTimeoutSeconds: 30,
       talkTimeSeconds: 5,
+      language: 'fr',
     } satisfies CallSettings);
   });
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PROJECT_ID, DEMO_PUBLISHABLE_KEY } from '../../prisma/seed';
 import { createPrisma } from '../../src/infra/prisma';
+import { stopAll, stopOnSignals } from '../helpers/stack';
 import { E2E_API_KEY, startStack, type Stack } from './stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -322,8 +323,9 @@ async function main(): Promise<number> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const budget = setTimeout(() => {
     say(`over the ${BUDGET_MS / 1000} s budget: stopping`);
-    process.exit(1);
+    void stopAll(say).finally(() => process.exit(1));
   }, BUDGET_MS);
+  stopOnSignals(say);
   const stack = await startStack(say);
   let browser: Browser | null = null;
   try {
@@ -362,8 +364,8 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close();
     const failed = results.filter((r) => !r.ok);
-    if (failed.length) for (const line of stack.logs.slice(-40)) say(line);
-    await stack.stop();
+    if (failed.length) say(stack.logTails(20));
+    await stack.stop(failed.length === 0);
     clearTimeout(budget);
   }
   const failed = results.filter((r) => !r.ok).length;

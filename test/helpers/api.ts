@@ -1,5 +1,6 @@
 // The HTTP API under test: createApp with the issue #3 routers, listening on a loopback port
 // (one server for many concurrent supertest requests), and tenants with their API keys.
+// Test files set it up through useApi (./use-api.ts); startApi is for more apps beside it.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -11,10 +12,12 @@ import { hashApiKey } from '../../src/auth/api-keys';
 import type { BookingRateLimits } from '../../api/rate-limit';
 import { createOpenApiRouter, createV1Routers } from '../../api/routes';
 import { loadConfig } from '../../src/config';
-import type { CallSettingsInput } from '../../src/domain/settings';
 import type { Db } from '../../src/infra/prisma';
 import { createLogger } from '../../src/logger';
 import { createProjectFixture } from './db';
+
+// The settings fixture lives in ./settings; re-exported here for the files that import it from here.
+export { dailySlotSettings, putSettings } from './settings';
 
 export interface ApiHarness {
   api: () => ReturnType<typeof request>;
@@ -65,15 +68,18 @@ export async function startApi(options: {
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    await (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
+    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  };
   return {
     api: () => request(base),
     server,
     app,
     base,
-    close: async () => {
-      await (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
+    // Once, however often it is called (a test may close an app useApi closes again).
+    close: () => (closing ??= close()),
   };
 }
 
@@ -95,34 +101,12 @@ export async function createTenant(
   return { accountId: account.id, projectId: project.id, apiKey, auth: { Authorization: `Bearer ${apiKey}` } };
 }
 
-/** A planning of one slot every day (holidays included), immediate off unless asked. */
-export function dailySlotSettings(
-  slot: { start: string; end: string; capacity: number },
-  overrides: Partial<CallSettingsInput> = {},
-): CallSettingsInput {
-  const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'] as const;
-  return {
-    timezone: 'Europe/Paris',
-    countries: ['FR'],
-    immediate: { enabled: false },
-    deferred: { enabled: true, offer: 'ALWAYS', planning: Object.fromEntries(days.map((d) => [d, [slot]])) },
-    ...overrides,
-  };
-}
-
 // 06 12 xx xx xx: inside the ranges libphonenumber knows as mobile (some 06 ranges are not).
 let nextMobile = 12_000_000 + Math.floor(Math.random() * 900_000);
 /** A distinct valid French mobile number per call (+33 6 …). */
 export function frenchMobile(): string {
   nextMobile += 1;
   return `+336${nextMobile}`;
-}
-
-/** PUT the settings document; fails the test unless stored. */
-export async function putSettings(harness: ApiHarness, tenant: Tenant, settings: CallSettingsInput) {
-  const res = await harness.api().put(`/v1/projects/${tenant.projectId}/call-settings`).set(tenant.auth).send(settings);
-  if (res.status !== 200) throw new Error(`settings not stored: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as unknown;
 }
 
 export interface AvailabilityBody {
@@ -147,25 +131,4 @@ export function book(
     .post('/v1/callbacks')
     .set({ ...tenant.auth, ...headers })
     .send({ projectId: tenant.projectId, phone: frenchMobile(), ...body });
-}
-
-/** A call-enabled agent of the project with the given presence (the read model #5 keeps). */
-export async function createAgent(
-  prisma: Db,
-  tenant: Tenant,
-  presence: { state: 'AVAILABLE' | 'UNAVAILABLE' | 'ON_CALL'; inChat?: boolean },
-  agent: { callEnabled?: boolean; allowChatAndCall?: boolean } = {},
-) {
-  return prisma.agent.create({
-    data: {
-      accountId: tenant.accountId,
-      name: `agent ${randomUUID()}`,
-      kind: 'EMPLOYEE',
-      callEnabled: agent.callEnabled ?? true,
-      answerMode: 'DESK',
-      allowChatAndCall: agent.allowChatAndCall ?? false,
-      projects: { create: { projectId: tenant.projectId } },
-      presence: { create: { state: presence.state, since: new Date(), inChat: presence.inChat ?? false } },
-    },
-  });
 }

@@ -14,7 +14,7 @@ import { createActivities } from '../../activities';
 import { createAcdKeypad, createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
 import { createAcdIdentifier } from '../../src/callbacks/acd';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
-import type { TelephonyPort } from '../../activities/telephony/port';
+import type { TelephonyPort } from '../../src/telephony/port';
 import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
 import { createLegEventDelivery } from '../../src/callbacks/leg-events';
 import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';

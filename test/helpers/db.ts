@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createPrisma, type Db } from '../../src/infra/prisma';
 
-export function testPrisma(): Db {
+/** A client of the run's database; `pool` connections (5; more for tests of concurrency). */
+export function testPrisma(pool = 5): Db {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is set by test/global-setup.ts');
-  return createPrisma(url, 5);
+  return createPrisma(url, pool);
 }
 
 /** An account and a project of its own, so tests never share rows. */

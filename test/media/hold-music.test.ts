@@ -1,6 +1,5 @@
 // S31 / API.md hold-music: WAV or MP3 by content, at most 200 KB, tenancy-checked, then served.
 import request from 'supertest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
 import { hashApiKey } from '../../src/auth/api-keys';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from '../../api/routes/hold-music';
@@ -8,18 +7,16 @@ import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/infra/prisma';
 import { createLogger } from '../../src/logger';
 import { createProjectFixture, testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { noTemporal } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
 let prisma: Db;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
+// No route here reaches Temporal: no server is started.
+beforeAll(() => {
   prisma = testPrisma();
 });
 afterAll(async () => {
   await prisma?.$disconnect();
-  await env?.teardown();
 });
 
 function wav(bytes: number): Buffer {
@@ -36,7 +33,7 @@ async function setup() {
   await prisma.apiKey.create({ data: { accountId: account.id, hash: hashApiKey(key) } });
   const app = createApp({
     prisma,
-    temporal: env.client,
+    temporal: noTemporal(),
     config: loadConfig({}),
     logger: createLogger({ level: 'silent' }),
     v1Routers: [createHoldMusicRouter({ prisma })],

@@ -1,5 +1,5 @@
 // S31 / API.md hold-music: WAV and MP3 recognised by their bytes, anything else refused.
-import { checkHoldMusic, detectAudio, MAX_HOLD_MUSIC_BYTES } from '../../activities/telephony/audio';
+import { checkHoldMusic, detectAudio, MAX_HOLD_MUSIC_BYTES } from '../../src/media/audio';
 
 /** A real PCM WAV: RIFF header, fmt chunk (mono, 8 kHz, 16 bit), data chunk. */
 function wav(samples = 800): Buffer {

@@ -1,7 +1,7 @@
 // Telephony status events become signals only when they change a leg's phase: progress
 // statuses (initiated, ringing) cost the workflow nothing.
 import type { Client } from '@temporalio/client';
-import type { LegEvent } from '../../activities/telephony/port';
+import type { LegEvent } from '../../src/telephony/port';
 import { createLegEventDelivery } from '../../src/callbacks/leg-events';
 import { legKeyOf } from '../../workflows/types';
 

@@ -1,7 +1,7 @@
 // Twilio status callbacks as LegEvents (S32: machines count as answered), and the
 // simulated network's Twilio-shaped form, which must map back to the same event (S57).
-import { mapTwilioStatus, type LegEvent } from '../../activities/telephony/port';
-import { twilioStatusForm } from '../../activities/telephony/simulated';
+import type { LegEvent } from '../../src/telephony/port';
+import { mapTwilioStatus, twilioStatusForm } from '../../src/telephony/twilio-status';
 
 const base = {
   CallSid: 'CA0123456789abcdef0123456789abcdef',

@@ -1,6 +1,6 @@
 // S57: the simulated network's event sequences and timings by the number's last digit,
 // driven by jest's fake timers (the adapter reads the clock through the globals).
-import type { DialRequest, LegEvent } from '../../activities/telephony/port';
+import type { DialRequest, LegEvent } from '../../src/telephony/port';
 import {
   createSimulatedTelephony,
   simulatedOutcome,

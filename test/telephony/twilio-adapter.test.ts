@@ -4,8 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { PermanentDialError, type DialRequest } from '../../activities/telephony/port';
-import { createTwilioClient, createTwilioTelephony, holdMusicWaitUrl } from '../../activities/telephony/twilio';
+import { PermanentDialError, type DialRequest } from '../../src/telephony/port';
+import { createTwilioClient, createTwilioTelephony } from '../../activities/telephony/twilio';
+import { holdMusicWaitUrl } from '../../src/telephony/urls';
 
 const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 const AUTH_TOKEN = 'test-auth-token';

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import twilio from 'twilio';
-import { createTwilioWebhookRouter, holdMusicTwiml, UnknownCallError } from '../../api/webhooks/twilio';
-import type { DialRequest, LegEvent } from '../../activities/telephony/port';
+import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
+import { holdMusicTwiml } from '../../src/telephony/twiml';
+import { UnknownCallError, type DialRequest, type LegEvent } from '../../src/telephony/port';
 import { createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
 
 const AUTH_TOKEN = 'webhook-test-auth-token';
@@ -213,10 +214,38 @@ describe('POST /twilio/status', () => {
 });
 
 describe('hold music (S31)', () => {
-  test('holdMusicTwiml loops the audio', () => {
+  test('holdMusicTwiml says the hold message (French by default), then loops the audio', () => {
     expect(holdMusicTwiml('https://callbacks.example.com/media/hold-music/demo')).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Play loop="0">https://callbacks.example.com/media/hold-music/demo</Play></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="fr-FR">Merci de patienter, nous vous mettons en relation.</Say>' +
+        '<Play loop="0">https://callbacks.example.com/media/hold-music/demo</Play></Response>',
     );
+  });
+
+  test("#14.7: the hold message is in the project's language; French when it cannot be read", async () => {
+    const languages: Record<string, 'fr' | 'en'> = { demo: 'en' };
+    const app = express();
+    app.use(
+      createTwilioWebhookRouter({
+        authToken: AUTH_TOKEN,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        onLegEvent: async () => undefined,
+        projectLanguage: async (projectId) => {
+          const language = languages[projectId];
+          if (!language) throw new Error('database down');
+          return language;
+        },
+      }),
+    );
+    const english = '/twilio/hold-music/demo';
+    const res = await request(app).get(english).set('X-Twilio-Signature', sign(english, {}));
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(holdMusicTwiml(`${PUBLIC_BASE_URL}/media/hold-music/demo`, 'en'));
+    expect(res.text).toContain('<Say language="en-US">Please hold, we are connecting your call.</Say>');
+
+    const unknown = '/twilio/hold-music/other';
+    const fallback = await request(app).get(unknown).set('X-Twilio-Signature', sign(unknown, {}));
+    expect(fallback.status).toBe(200);
+    expect(fallback.text).toContain('<Say language="fr-FR">');
   });
 
   test('GET with a valid signature → TwiML pointing at the project audio', async () => {

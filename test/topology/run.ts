@@ -1,20 +1,24 @@
 // `npm run test:topology` (issue #10, Done-when #1): the production topology on one machine.
-// PostgreSQL (embedded) and a Temporal dev server run as independent services; two workers
+// PostgreSQL (embedded) and a Temporal dev server run as independent services (started by
+// test/helpers/stack.ts); two workers
 // and two APIs run the BUILT code (`node dist/…`, NODE_ENV=production, TEMPORAL_EXTERNAL=true)
 // with no manual search-attribute registration. Callbacks are booked through both APIs, one
 // worker is killed with -9 mid-run, and every callback must end COMPLETED with no leg dialled
 // twice. Bounded (4 minutes); prints `topology: N passed, M failed`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../../src/infra/postgres';
-import { ensureTemporalBinary, PROJECT_ROOT } from '../../src/infra/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import {
+  createStack,
+  freePort,
+  PROJECT_ROOT,
+  stopAll,
+  stopOnSignals,
+  waitFor as until,
+  type Service,
+} from '../helpers/stack';
 
 const BUDGET_MS = 4 * 60_000;
 const CALLBACKS = Number(process.env.TOPOLOGY_CALLBACKS ?? 30);
@@ -24,64 +28,18 @@ const say = (line: string) =>
   process.stdout.write(`[topology ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(250);
-  }
-}
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  log: string;
-}
-
 async function main(): Promise<number> {
-  const procs: Proc[] = [];
-  let postgres: RunningPostgres | undefined;
-  const work = mkdtempSync(path.join(os.tmpdir(), 'callbacks-topology-'));
-  chmodSync(work, 0o755); // as root, the embedded server's `postgres` user must reach it
+  stopOnSignals(say);
+  const stack = createStack({ name: 'topology', say });
   let stopping = false;
+  let passed = false;
   let budget: NodeJS.Timeout | undefined;
   const startBudget = () =>
     (budget = setTimeout(() => {
       say(`over the ${BUDGET_MS / 1000} s budget: giving up`);
       process.stdout.write('topology: 0 passed, 1 failed\n');
-      for (const p of procs) p.child.kill('SIGKILL');
-      process.exit(1);
+      void stopAll(say).finally(() => process.exit(1));
     }, BUDGET_MS));
-  const cleanup = async () => {
-    stopping = true;
-    clearTimeout(budget);
-    for (const p of [...procs].reverse()) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        const exited = new Promise((resolve) => p.child.once('exit', resolve));
-        p.child.kill('SIGTERM');
-        await Promise.race([exited, sleep(10_000)]);
-        p.child.kill('SIGKILL');
-      }
-    }
-    await postgres?.stop().catch(() => undefined);
-  };
 
   try {
     // 1. The build: plain node runs what `npm run build` produced.
@@ -96,49 +54,15 @@ async function main(): Promise<number> {
     startBudget();
 
     // 2. Independent services: PostgreSQL and a Temporal dev server without our search attributes.
-    const pgPort = await freePort();
-    postgres = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port: pgPort, ephemeral: true });
-    const databaseUrl = postgres.urlFor('callbacks');
-    await ensureDatabase(databaseUrl);
-    const cli = ensureTemporalBinary('cli', say);
-    if (!cli) throw new Error('the temporal CLI is unavailable (npm ci installs it into .tools)');
-    const temporalPort = await freePort();
-    const temporalAddress = `127.0.0.1:${temporalPort}`;
-    const spawnLogged = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv) => {
-      const log = path.join(work, `${name}.log`);
-      const out = createWriteStream(log);
-      const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout!.pipe(out);
-      child.stderr!.pipe(out);
-      const proc = { name, child, log };
-      procs.push(proc);
-      return proc;
-    };
-    spawnLogged(
-      'temporal',
-      cli,
-      [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(temporalPort),
-        '--ui-port',
-        String(await freePort()),
-        '--headless',
-        '--log-level',
-        'warn',
-      ],
-      process.env,
-    );
-    const temporal = await until('Temporal dev server', 60_000, () =>
-      Connection.connect({ address: temporalAddress, connectTimeout: 1000 }),
-    );
+    const postgres = await stack.startPostgres();
+    const databaseUrl = postgres.url;
+    const temporalHandle = await stack.startTemporal({ searchAttributes: false, logLevel: 'warn' });
+    const temporalAddress = temporalHandle.address;
+    const temporal = temporalHandle.connection;
     const before = await temporal.operatorService.listSearchAttributes({ namespace: 'default' });
     const preRegistered = ALL_SEARCH_ATTRIBUTES.filter((key) => key.name in (before.customAttributes ?? {}));
     if (preRegistered.length) throw new Error(`the dev server already has ${preRegistered.map((k) => k.name)}`);
-    say(`PostgreSQL on ${pgPort}, Temporal on ${temporalPort} (no Callback* search attributes)`);
+    say(`PostgreSQL and Temporal (${temporalAddress}) up, no Callback* search attributes; logs in ${stack.logsDir}`);
 
     // 3. Production configuration: secrets of its own, no development default.
     const secret = () => randomBytes(18).toString('base64url');
@@ -166,28 +90,38 @@ async function main(): Promise<number> {
       if (run.status !== 0) throw new Error(`node dist/${script} failed:\n${run.stdout}\n${run.stderr}`);
     }
     const apiPorts = [await freePort(), await freePort()];
-    const workers: Proc[] = [];
+    const workers: Service[] = [];
+    const services: Service[] = [];
     const workerPorts = [await freePort(), await freePort()];
     for (const [i, apiPort] of apiPorts.entries()) {
       workers.push(
-        spawnLogged(`worker-${i + 1}`, process.execPath, node('workers/main.js'), {
-          ...base,
-          // Each worker's simulated network posts its call events to "its" API.
-          PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-          WORKER_METRICS_PORT: String(workerPorts[i]),
-        }),
+        stack.node(
+          `worker-${i + 1}`,
+          'workers/main.ts',
+          {
+            ...base,
+            // Each worker's simulated network posts its call events to "its" API.
+            PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+            WORKER_METRICS_PORT: String(workerPorts[i]),
+          },
+          { built: true },
+        ),
       );
     }
     for (const [i, apiPort] of apiPorts.entries()) {
-      spawnLogged(`api-${i + 1}`, process.execPath, node('api/main.js'), {
-        ...base,
-        PORT: String(apiPort),
-        PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-      });
+      services.push(
+        stack.node(
+          `api-${i + 1}`,
+          'api/main.ts',
+          { ...base, PORT: String(apiPort), PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}` },
+          { built: true },
+        ),
+      );
     }
-    for (const proc of procs) {
-      proc.child.once('exit', (code, signal) => {
-        if (!stopping && proc.name !== 'worker-1') say(`${proc.name} exited (${code ?? signal}); log: ${proc.log}`);
+    for (const service of [...workers, ...services]) {
+      service.child.once('exit', (code, signal) => {
+        if (!stopping && service.name !== 'worker-1')
+          say(`${service.name} exited (${code ?? signal}); log: ${service.log}`);
       });
     }
     const apis = apiPorts.map((port) => `http://127.0.0.1:${port}`);
@@ -209,7 +143,6 @@ async function main(): Promise<number> {
     if ((await fetch(`${apis[0]}/metrics`)).status !== 401) throw new Error('the API /metrics is not protected');
     const after = await temporal.operatorService.listSearchAttributes({ namespace: 'default' });
     const registered = ALL_SEARCH_ATTRIBUTES.filter((key) => key.name in (after.customAttributes ?? {}));
-    await temporal.close();
     say(
       `2 workers, 2 APIs ready (/readyz, worker /readyz /livez, /metrics behind its token); search attributes registered by them: ${registered.map((k) => k.name).join(', ')}`,
     );
@@ -274,7 +207,7 @@ async function main(): Promise<number> {
     let killedAt: number | undefined;
     for (let i = 0; i < CALLBACKS; i++) {
       if (i === KILL_AFTER) {
-        workers[0]!.child.kill('SIGKILL');
+        workers[0]!.signal('SIGKILL');
         killedAt = Date.now();
         say(`killed worker-1 (-9) after ${i} bookings`);
       }
@@ -338,21 +271,20 @@ async function main(): Promise<number> {
         `topology ${((Date.now() - topologyStart) / 1000).toFixed(1)} s`,
     );
     for (const failure of failures.slice(0, 10)) say(`FAIL ${failure}`);
-    if (failures.length) {
-      for (const p of procs)
-        say(`log of ${p.name}: ${p.log}\n${readFileSync(p.log, 'utf8').split('\n').slice(-15).join('\n')}`);
-    }
+    if (failures.length) say(`the services' last lines:\n${stack.logTails(15)}`);
     const failed = ids.length - completed.length + doubled.length + (leg.sids !== leg.distinct_sids ? 1 : 0);
     process.stdout.write(`topology: ${completed.length} passed, ${failed} failed\n`);
-    return failed === 0 && completed.length === CALLBACKS ? 0 : 1;
+    passed = failed === 0 && completed.length === CALLBACKS;
+    return passed ? 0 : 1;
   } catch (err) {
-    for (const p of procs) {
-      say(`log of ${p.name}:\n${readFileSync(p.log, 'utf8').split('\n').slice(-20).join('\n')}`);
-    }
+    say(`the services' last lines:\n${stack.logTails(20)}`);
     throw err;
   } finally {
-    await cleanup();
-    if (process.env.TOPOLOGY_KEEP !== '1') rmSync(work, { recursive: true, force: true });
+    stopping = true;
+    clearTimeout(budget);
+    await stack.stop();
+    // The logs of a passing run are removed (TOPOLOGY_KEEP=1 keeps them).
+    if (passed && process.env.TOPOLOGY_KEEP !== '1') stack.discardLogs();
   }
 }
 

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { acdGatherTwiml, acdIdentifyUrl } from '../../activities/telephony/twilio';
 import type { Db } from '../../src/infra/prisma';
 import { isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
@@ -58,17 +57,6 @@ async function acdProject(identificationAttempts: number) {
   });
   return { ...fixture, agent };
 }
-
-test('the ACD leg waits out the welcome message, then gathers the identifier ending with #', () => {
-  const twiml = acdGatherTwiml(
-    acdIdentifyUrl('https://cb.example', { key: 'k', startConferenceOnEnter: false, record: true }, 1),
-    5,
-  );
-  expect(twiml).toContain('<Pause length="5"/>');
-  expect(twiml).toMatch(
-    /<Gather input="dtmf" finishOnKey="#" timeout="10" action="https:\/\/cb\.example\/twilio\/acd\/identify\?key=k&amp;try=1&amp;first=1&amp;rec=1" method="POST"\/>/,
-  );
-});
 
 test('S42: an identified ACD agent is recorded on the attempt and the call completes', async () => {
   const taskQueue = `q-${randomUUID()}`;

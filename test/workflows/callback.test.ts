@@ -11,9 +11,11 @@ import { cancelCallbackUpdate } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
 import { testPrisma } from '../helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { Worker } from '@temporalio/worker';
+import { toHistory, withLateLocalActivityResults } from './late-local-activity';
 import {
   addAgent,
-  bookCallback,
+  bookCallback as bookCallbackRow,
   newWorker,
   projectWith,
   recordHistory,
@@ -31,13 +33,8 @@ const taskQueue = `q-${randomUUID()}`;
 let worker: Awaited<ReturnType<typeof newWorker>>;
 let running: Promise<void>;
 
-// KNOWN ISSUE (open, see the stop note of 2026-11-26): about one run in two of the whole
-// suite, one test here fails a query with "Non-deprecated patch marker encountered for
-// change skip-sleep-when-due, but there is no corresponding change command" — a replay of a
-// live history in which the patch marker follows the row check's local activity. The
-// committed histories replay; the live shape that does not is not pinned down yet. A test
-// that fails twice in a row still fails the suite.
-jest.retryTimes(1, { logErrorsBeforeRetry: true });
+/** Every callback this file runs: their live histories must replay (last test). */
+const booked: string[] = [];
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
@@ -57,24 +54,46 @@ afterAll(async () => {
 
 const saveHistory = (workflowId: string, scenario: string) => recordHistory(env, workflowId, `callback-${scenario}`);
 
+const bookCallback: typeof bookCallbackRow = async (...args) => {
+  const booking = await bookCallbackRow(...args);
+  booked.push(booking.handle.workflowId);
+  return booking;
+};
+
 const attemptsOf = (callbackId: string) =>
   prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
 
-test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLETED; agent dialled first', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340005' });
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765435' });
+describe('an immediate callback, an agent free, a visitor who answers', () => {
+  const phone = '+33698765435';
+  const agentPhone = '+33612340005';
+  let row: Awaited<ReturnType<typeof bookCallback>>['row'];
+  let handle: Awaited<ReturnType<typeof bookCallback>>['handle'];
+  let agentId: string;
+  let projectId: string;
+  beforeAll(async () => {
+    const { account, project } = await projectWith(prisma, {});
+    projectId = project.id;
+    agentId = (await addAgent(prisma, account.id, project.id, { phone: agentPhone })).id;
+    ({ row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone }));
     await waitForStatus(handle, isTerminal);
+    await saveHistory(handle.workflowId, 'completed');
+  });
+
+  test('S2/S32: one attempt, CONNECTED by the agent, then COMPLETED', async () => {
     expect(await handle.result()).toBe('COMPLETED');
     const attempts = await attemptsOf(row.id);
     expect(attempts).toHaveLength(1);
-    expect(attempts[0]).toMatchObject({ number: 1, outcome: 'CONNECTED', agentId: agent.id });
+    expect(attempts[0]).toMatchObject({ number: 1, outcome: 'CONNECTED', agentId });
+  });
+
+  test('S30: AGENT_FIRST (the default) dials the agent, then the visitor', () => {
     const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
     expect(legs.map((l) => l.key.split(':')[2])).toEqual(['agent', 'visitor']);
-    // S45: an employee auto-answers, so a 20 s wrap-up follows the call. Skipped time may
-    // already have ended it: then the agent is AVAILABLE since exactly its end.
-    const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+  });
+
+  test('S45: an employee auto-answers, so a 20 s wrap-up follows the call', async () => {
+    // Skipped time may already have ended it: then the agent is AVAILABLE since exactly its end.
+    const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId } });
     expect(presence.lastCallEndedAt).not.toBeNull();
     if (presence.state === 'AVAILABLE') {
       const wrapUpMs = presence.since.getTime() - presence.lastCallEndedAt!.getTime();
@@ -83,16 +102,16 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
     } else {
       expect(presence.state).toBe('WRAP_UP');
     }
-    await saveHistory(handle.workflowId, 'completed');
+  });
 
-    // S2: an immediate callback is due at once, so no timer (the server fires even a 1 ms
-    // timer about a second late) stands between the start and the first dial.
+  test('S2: due at once, so no timer (the server fires even a 1 ms timer about a second late) before the first dial', async () => {
     const events = (await handle.fetchHistory()).events ?? [];
     const firstDial = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'dialLeg');
     expect(firstDial).toBeGreaterThan(0);
     expect(events.slice(0, firstDial).filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+  });
 
-    // S55: no phone number in the workflow id, search attributes, memo or anywhere in history.
+  test('S55: no phone number in the workflow id, search attributes, memo or anywhere in history', async () => {
     const description = await handle.describe();
     // Payloads are bytes: decode them so a number inside any input or result would show.
     const visible = JSON.stringify(
@@ -110,129 +129,112 @@ test('S2/S30/S32: agent free, visitor answers -> one attempt, CONNECTED, COMPLET
       },
     );
     expect(visible).toContain('maxHandlingDelaySeconds'); // the decoding works: the input's fields show
-    for (const phone of ['+33698765435', '698765435', '+33612340005', '612340005'])
-      expect(visible).not.toContain(phone);
-    expect(description.searchAttributes).toMatchObject({
-      CallbackProject: [project.id],
-      CallbackStatus: ['COMPLETED'],
-    });
-  })();
+    for (const number of [phone, phone.slice(3), agentPhone, agentPhone.slice(3)])
+      expect(visible).not.toContain(number);
+    expect(description.searchAttributes).toMatchObject({ CallbackProject: [projectId], CallbackStatus: ['COMPLETED'] });
+  });
 });
 
 test('S30: VISITOR_FIRST dials the visitor before the agent', async () => {
   const { account, project } = await projectWith(prisma, { callOrder: 'VISITOR_FIRST' });
   await addAgent(prisma, account.id, project.id);
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765436' });
-    await waitForStatus(handle, isTerminal);
-    expect(await handle.result()).toBe('COMPLETED');
-    const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
-    expect(legs.map((l) => l.key.split(':')[2])).toEqual(['visitor', 'agent']);
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765436' });
+  await waitForStatus(handle, isTerminal);
+  expect(await handle.result()).toBe('COMPLETED');
+  const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
+  expect(legs.map((l) => l.key.split(':')[2])).toEqual(['visitor', 'agent']);
 });
 
 test('S32: a voicemail (number ending in 2) counts as answered', async () => {
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id);
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765432' });
-    await waitForStatus(handle, isTerminal);
-    expect(await handle.result()).toBe('COMPLETED');
-    expect((await attemptsOf(row.id))[0]!.outcome).toBe('CONNECTED');
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765432' });
+  await waitForStatus(handle, isTerminal);
+  expect(await handle.result()).toBe('COMPLETED');
+  expect((await attemptsOf(row.id))[0]!.outcome).toBe('CONNECTED');
 });
 
 test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +25 min, then FAILED', async () => {
   const { account, project } = await projectWith(prisma, {});
   const agent = await addAgent(prisma, account.id, project.id);
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765430' });
-    const dueMs = row.dueAt.getTime();
-    for (let retry = 1; retry <= 5; retry++) {
-      await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
-      // Skip exactly to the next attempt's due time.
-      await env.sleep(dueMs + retry * 300_000 - (await env.currentTimeMs()));
-      await waitForStatus(handle, (s) => s !== 'RETRY_WAIT');
-    }
-    await waitForStatus(handle, isTerminal);
-    expect(await handle.result()).toBe('FAILED');
-    const attempts = await attemptsOf(row.id);
-    expect(attempts.map((a) => a.outcome)).toEqual(Array(6).fill('VISITOR_NO_ANSWER'));
-    attempts.forEach((a, i) => {
-      const offset = a.startedAt.getTime() - dueMs;
-      expect(offset).toBeGreaterThanOrEqual(i * 300_000);
-      expect(offset).toBeLessThan(i * 300_000 + 2000);
-    });
-    // S41/S44: the one agent served all six attempts and is free again afterwards (each
-    // attempt's release counts, not only the first).
-    expect(new Set(attempts.map((a) => a.agentId))).toEqual(new Set([agent.id]));
-    const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
-    expect(presence).toMatchObject({ state: 'AVAILABLE', callbackId: null });
-    await saveHistory(handle.workflowId, 'failed-after-retries');
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765430' });
+  const dueMs = row.dueAt.getTime();
+  for (let retry = 1; retry <= 5; retry++) {
+    await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
+    // Skip exactly to the next attempt's due time.
+    await env.sleep(dueMs + retry * 300_000 - (await env.currentTimeMs()));
+    await waitForStatus(handle, (s) => s !== 'RETRY_WAIT');
+  }
+  await waitForStatus(handle, isTerminal);
+  expect(await handle.result()).toBe('FAILED');
+  const attempts = await attemptsOf(row.id);
+  expect(attempts.map((a) => a.outcome)).toEqual(Array(6).fill('VISITOR_NO_ANSWER'));
+  attempts.forEach((a, i) => {
+    const offset = a.startedAt.getTime() - dueMs;
+    expect(offset).toBeGreaterThanOrEqual(i * 300_000);
+    expect(offset).toBeLessThan(i * 300_000 + 2000);
+  });
+  // S41/S44: the one agent served all six attempts and is free again afterwards (each
+  // attempt's release counts, not only the first).
+  expect(new Set(attempts.map((a) => a.agentId))).toEqual(new Set([agent.id]));
+  const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+  expect(presence).toMatchObject({ state: 'AVAILABLE', callbackId: null });
+  await saveHistory(handle.workflowId, 'failed-after-retries');
 });
 
 test('S33: a busy agent (number ending in 1) is AGENT_BUSY and the visitor is not dialled', async () => {
   const { account, project } = await projectWith(prisma, { retry: { maxRetries: 0, intervalSeconds: 60 } });
   await addAgent(prisma, account.id, project.id, { phone: '+33612340001' });
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765437' });
-    await waitForStatus(handle, isTerminal);
-    expect(await handle.result()).toBe('FAILED');
-    expect((await attemptsOf(row.id)).map((a) => a.outcome)).toEqual(['AGENT_BUSY']);
-    expect(harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual(['agent']);
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765437' });
+  await waitForStatus(handle, isTerminal);
+  expect(await handle.result()).toBe('FAILED');
+  expect((await attemptsOf(row.id)).map((a) => a.outcome)).toEqual(['AGENT_BUSY']);
+  expect(harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual(['agent']);
 });
 
 test('S4: with no agent free, the callback EXPIRES after maxHandlingDelaySeconds and nobody is dialled', async () => {
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
-      phone: '+33698765438',
-      dueInMs: 3600_000,
-      maxHandlingDelaySeconds: 120,
-    });
-    // Nothing here needs telephony events: let the server skip time freely.
-    expect(await handle.result()).toBe('EXPIRED');
-    const stored = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
-    const expectedEnd = row.dueAt.getTime() + 120_000;
-    expect(stored.endedAt!.getTime()).toBeGreaterThanOrEqual(expectedEnd);
-    expect(stored.endedAt!.getTime()).toBeLessThan(expectedEnd + 6000);
-    expect(stored.openPhone).toBeNull();
-    expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
-    await saveHistory(handle.workflowId, 'expired');
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+    phone: '+33698765438',
+    dueInMs: 3600_000,
+    maxHandlingDelaySeconds: 120,
+  });
+  // Nothing here needs telephony events: let the server skip time freely.
+  expect(await handle.result()).toBe('EXPIRED');
+  const stored = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+  const expectedEnd = row.dueAt.getTime() + 120_000;
+  expect(stored.endedAt!.getTime()).toBeGreaterThanOrEqual(expectedEnd);
+  expect(stored.endedAt!.getTime()).toBeLessThan(expectedEnd + 6000);
+  expect(stored.openPhone).toBeNull();
+  expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
+  await saveHistory(handle.workflowId, 'expired');
 });
 
 test('S23: cancelling while scheduled ends CANCELLED and frees the slot position (S20)', async () => {
   const { project } = await projectWith(prisma, {});
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
-      phone: '+33698765439',
-      dueInMs: 86_400_000,
-    });
-    await prisma.slotBooking.create({
-      data: { projectId: project.id, slotStart: row.dueAt, position: 0, capacity: 6, callbackId: row.id },
-    });
-    expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
-    expect(await handle.result()).toBe('CANCELLED');
-    await saveHistory(handle.workflowId, 'cancelled-while-scheduled');
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+    phone: '+33698765439',
+    dueInMs: 86_400_000,
+  });
+  await prisma.slotBooking.create({
+    data: { projectId: project.id, slotStart: row.dueAt, position: 0, capacity: 6, callbackId: row.id },
+  });
+  expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
+  expect(await handle.result()).toBe('CANCELLED');
+  await saveHistory(handle.workflowId, 'cancelled-while-scheduled');
   expect(await prisma.slotBooking.count({ where: { projectId: project.id } })).toBe(0);
 });
 
 test('S23: cancelling during the retry wait ends CANCELLED without another dial', async () => {
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id);
-  await (async () => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765410' });
-    await waitForStatus(handle, (s) => s === 'RETRY_WAIT');
-    expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
-    expect(await handle.result()).toBe('CANCELLED');
-    expect(await attemptsOf(row.id)).toHaveLength(1);
-    await saveHistory(handle.workflowId, 'cancelled-during-retry-wait');
-  })();
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765410' });
+  await waitForStatus(handle, (s) => s === 'RETRY_WAIT');
+  expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
+  expect(await handle.result()).toBe('CANCELLED');
+  expect(await attemptsOf(row.id)).toHaveLength(1);
+  await saveHistory(handle.workflowId, 'cancelled-during-retry-wait');
 });
 
 test('S35: a retried dial that finds its leg row without a call id refuses to dial again', async () => {
@@ -274,4 +276,22 @@ test('S35: a retried dial that finds its leg row without a call id refuses to di
     }),
   ).rejects.toMatchObject({ type: 'DialOutcomeUnknown', nonRetryable: true });
   expect(harness.placed.length).toBe(placedBefore);
+});
+
+// #11: the live runs above replay, as they were written and with each local activity's result
+// one workflow task late (the shape that broke replay on queries after eviction).
+test('#11: every live history of this file replays, also with local-activity results one task late', async () => {
+  expect(booked.length).toBeGreaterThanOrEqual(8);
+  const histories = [];
+  for (const workflowId of booked) {
+    const json = JSON.parse(JSON.stringify(await env.client.workflow.getHandle(workflowId).fetchHistory()));
+    histories.push({ workflowId, history: toHistory(json) });
+    const late = withLateLocalActivityResults(json);
+    if (late) histories.push({ workflowId: `${workflowId} (late local-activity results)`, history: toHistory(late) });
+  }
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
 });

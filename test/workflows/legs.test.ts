@@ -1,6 +1,6 @@
 // #12: the callback workflow's leg bookkeeping on its own: status events folded into a
 // leg's phase, whatever their order, repetition or lateness (S32, S35).
-import type { LegEvent } from '../../activities/telephony/port';
+import type { LegEvent } from '../../src/telephony/port';
 import { LegBook, nextLegPhase } from '../../workflows/legs';
 
 const KEY = '00000000-0000-4000-8000-000000000001:1:visitor';

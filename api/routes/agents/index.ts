@@ -10,7 +10,7 @@ import {
   refreshAgentSettings,
   type AgentWorkflowDeps,
 } from '../../../src/agents/agent-workflow-client';
-import { AgentBusyError, deleteAgent } from '../../../src/admin/agents';
+import { activateAgent, AgentBusyError, deactivateAgent, deleteAgent } from '../../../src/admin/agents';
 import type { Db } from '../../../src/infra/prisma';
 import type { Logger } from '../../../src/logger';
 import { authOf } from '../../auth';
@@ -20,6 +20,7 @@ import { pageOf } from '../../pagination';
 import { validate, type ValidRequest } from '../../validate';
 import {
   acdIdentifierTaken,
+  activeAgent,
   agentNumber,
   callbackIdOf,
   checkAgentFields,
@@ -122,6 +123,31 @@ registerOperation({
   errors: ['FORBIDDEN', 'INVALID_STATE'],
 });
 registerOperation({
+  method: 'post',
+  path: '/v1/agents/{id}/deactivate',
+  summary: 'Deactivate an agent (#14.1): its workflow is ended, a reservation it holds released',
+  description:
+    'The agent is kept (settings, history) but logged out and out of service: login and every presence ' +
+    'change answer 409 AGENT_INACTIVE, no callback reserves it, and lists show `active: false`. ' +
+    'Repeating it changes nothing. Refused (409 INVALID_STATE) while the agent is on a call.',
+  tags,
+  scope: 'secret',
+  request: { params: agentParamsSchema },
+  responses: ok(agentSchema, 'The agent, `active: false`'),
+  errors: ['FORBIDDEN', 'INVALID_STATE'],
+});
+registerOperation({
+  method: 'post',
+  path: '/v1/agents/{id}/activate',
+  summary: 'Activate a deactivated agent again (#14.1): it can log in again (it starts logged out)',
+  description: 'Repeating it, or activating an active agent, changes nothing.',
+  tags,
+  scope: 'secret',
+  request: { params: agentParamsSchema },
+  responses: ok(agentSchema, 'The agent, `active: true`'),
+  errors: ['FORBIDDEN'],
+});
+registerOperation({
   method: 'get',
   path: '/v1/agents/{id}/presence',
   summary: "The agent's presence (S44)",
@@ -144,7 +170,12 @@ const presenceChange = (path: string, summary: string, body?: typeof loginSchema
       ...(body ? { body, bodyRequired: body !== loginSchema } : {}),
     },
     responses: ok(presenceSchema, 'The presence after the change'),
-    errors: ['FORBIDDEN', 'INVALID_STATE', ...(body === loginSchema ? (['PHONE_NOT_ALLOWED'] as const) : [])],
+    errors: [
+      'FORBIDDEN',
+      'INVALID_STATE',
+      'AGENT_INACTIVE',
+      ...(body === loginSchema ? (['PHONE_NOT_ALLOWED'] as const) : []),
+    ],
   });
 presenceChange('/v1/agents/{id}/login', 'Log in, optionally with the number to call (S43)', loginSchema);
 presenceChange('/v1/agents/{id}/logout', 'Log out (S44)');
@@ -227,13 +258,14 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
   });
 
   router.get('/agents', validate(list), async (req: ValidRequest<typeof list>, res) => {
-    const { projectId: onlyProject, callEnabled, limit, cursor } = req.query;
+    const { projectId: onlyProject, callEnabled, active, limit, cursor } = req.query;
     if (onlyProject) await ownedProjects(prisma, res, [onlyProject]);
     const rows = await prisma.agent.findMany({
       where: {
         accountId: authOf(res).accountId,
         ...(onlyProject ? { projects: { some: { projectId: onlyProject } } } : {}),
         ...(callEnabled !== undefined ? { callEnabled } : {}),
+        ...(active !== undefined ? { deactivatedAt: active ? null : { not: null } } : {}),
         ...(cursor ? { OR: [{ name: { gt: cursor[0] } }, { name: cursor[0], id: { gt: cursor[1] } }] } : {}),
       },
       include: agentInclude,
@@ -292,13 +324,32 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
     res.status(204).end();
   });
 
+  const lifecycleDeps = { prisma, temporal: deps.temporal, taskQueue: deps.taskQueue, logger };
+
+  router.post('/agents/:id/deactivate', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
+    const agent = await ownedAgent(prisma, res, req.params.id);
+    try {
+      await deactivateAgent(lifecycleDeps, agent.id);
+    } catch (err) {
+      if (err instanceof AgentBusyError) throw new ApiError('INVALID_STATE', err.message);
+      throw err;
+    }
+    res.json(agentView(await ownedAgent(prisma, res, agent.id)));
+  });
+
+  router.post('/agents/:id/activate', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
+    const agent = await ownedAgent(prisma, res, req.params.id);
+    await activateAgent(lifecycleDeps, agent.id);
+    res.json(agentView(await ownedAgent(prisma, res, agent.id)));
+  });
+
   router.get('/agents/:id/presence', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
     const agent = await ownedAgent(prisma, res, req.params.id);
     res.json(presenceView(agent.presence, agent.allowChatAndCall));
   });
 
   router.post('/agents/:id/login', validate(loginRequest), async (req: ValidRequest<typeof loginRequest>, res) => {
-    const agent = await ownedAgent(prisma, res, req.params.id);
+    const agent = await activeAgent(prisma, res, req.params.id);
     // S43: asked at each login → the login carries a number.
     if (agent.askNumberAtLogin && !req.body.phoneNumber)
       throw invalid('phoneNumber', 'this agent must give a phone number at login');
@@ -312,22 +363,22 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
   });
 
   router.post('/agents/:id/logout', validate(change), async (req: ValidRequest<typeof change>, res) => {
-    const agent = await ownedAgent(prisma, res, req.params.id);
+    const agent = await activeAgent(prisma, res, req.params.id);
     res.json(await viaWorkflow(agents.logout(agent.id, requestIdOf(req))));
   });
 
   router.put('/agents/:id/status', validate(statusRequest), async (req: ValidRequest<typeof statusRequest>, res) => {
-    const agent = await ownedAgent(prisma, res, req.params.id);
+    const agent = await activeAgent(prisma, res, req.params.id);
     res.json(await viaWorkflow(agents.setStatus(agent.id, { ...requestIdOf(req), status: req.body.status })));
   });
 
   router.post('/agents/:id/chats/start', validate(change), async (req: ValidRequest<typeof change>, res) => {
-    const agent = await ownedAgent(prisma, res, req.params.id);
+    const agent = await activeAgent(prisma, res, req.params.id);
     res.json(await viaWorkflow(agents.startChat(agent.id, requestIdOf(req))));
   });
 
   router.post('/agents/:id/chats/end', validate(change), async (req: ValidRequest<typeof change>, res) => {
-    const agent = await ownedAgent(prisma, res, req.params.id);
+    const agent = await activeAgent(prisma, res, req.params.id);
     res.json(await viaWorkflow(agents.endChat(agent.id, requestIdOf(req))));
   });
 
@@ -335,7 +386,7 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
     '/agents/:id/calls/:callbackId/accept',
     validate(acceptRequest),
     async (req: ValidRequest<typeof acceptRequest>, res) => {
-      const agent = await ownedAgent(prisma, res, req.params.id);
+      const agent = await activeAgent(prisma, res, req.params.id);
       const callbackId = callbackIdOf(req.params.callbackId);
       res.json(await viaWorkflow(agents.acceptCall(agent.id, { ...requestIdOf(req), callbackId })));
     },

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { Prisma, type Agent } from '../../../generated/prisma/client';
 import {
+  AgentInactiveError,
   AgentNotFoundError,
   AgentNumberRequiredError,
   AgentStateError,
@@ -25,6 +26,17 @@ export async function ownedAgent(prisma: Db, res: Response, id: string): Promise
   if (!agent) throw new ApiError('NOT_FOUND', `agent ${id} not found`);
   if (agent.accountId !== authOf(res).accountId) throw new ApiError('FORBIDDEN', 'agent of another account');
   return agent;
+}
+
+/** #14.1: presence changes (login, status, chats, accept) need an active agent: 409 AGENT_INACTIVE. */
+export async function activeAgent(prisma: Db, res: Response, id: string): Promise<AgentWithContext> {
+  const agent = await ownedAgent(prisma, res, id);
+  if (agent.deactivatedAt) throw agentInactive(agent.id);
+  return agent;
+}
+
+function agentInactive(agentId: string): ApiError {
+  return new ApiError('AGENT_INACTIVE', `agent ${agentId} is deactivated: activate it first`);
 }
 
 export function callbackIdOf(id: string): string {
@@ -102,6 +114,7 @@ export async function defaultCountryOf(prisma: Db, projectIds: string[]): Promis
 
 /** The agent workflow's refusals in API.md's format (409 INVALID_STATE, 422, 503, 404). */
 export function workflowErrorAsApiError(err: unknown): unknown {
+  if (err instanceof AgentInactiveError) return agentInactive(err.agentId);
   if (err instanceof AgentStateError) return new ApiError('INVALID_STATE', err.message);
   if (err instanceof AgentNumberRequiredError) return invalid('phoneNumber', err.message);
   if (err instanceof AgentWorkflowUnavailableError) return new ApiError('UNAVAILABLE', err.message);

@@ -58,6 +58,11 @@ export const agentListQuerySchema = z.object({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description: 'true: only active agents; false: only deactivated ones; absent: both' }),
   limit: limitSchema,
   cursor: agentCursorSchema.optional(),
 });
@@ -97,6 +102,8 @@ export const agentSchema = z
     autoAnswerEffective: z.boolean().meta({ description: "S45: after the account switch and the kind's default" }),
     acdIdentifier: z.string().optional(),
     createdAt: z.string(),
+    active: z.boolean().meta({ description: '#14.1: false while deactivated (no login, no calls)' }),
+    deactivatedAt: z.string().optional().meta({ description: 'When it was deactivated; absent while active' }),
     presence: presenceSchema,
   })
   .meta({ id: 'Agent' });

@@ -41,6 +41,8 @@ export function agentView(agent: AgentWithContext): z.output<typeof agentSchema>
     }),
     ...(agent.acdIdentifier !== null ? { acdIdentifier: agent.acdIdentifier } : {}),
     createdAt: agent.createdAt.toISOString(),
+    active: agent.deactivatedAt === null,
+    ...(agent.deactivatedAt !== null ? { deactivatedAt: agent.deactivatedAt.toISOString() } : {}),
     presence: presenceView(agent.presence, agent.allowChatAndCall),
   };
 }

@@ -1,4 +1,5 @@
 // S31 / API.md hold-music: WAV or MP3 of at most 200 KB, recognised by content, not by name.
+// A leaf module (#12): the API checks uploads with it; it imports nothing of the project.
 
 export const MAX_HOLD_MUSIC_BYTES = 200 * 1024;
 

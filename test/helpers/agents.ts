@@ -1,0 +1,65 @@
+// The agent factory (#12): ONE way for tests to make an agent row, the way POST /v1/agents
+// makes it (its project links, a LOGGED_OUT presence at revision 0), with any field and
+// presence overridden. Tests OF the agent routes post through the API instead (agents-api).
+//
+//   const agent = await createAgent(prisma, tenant);                                   // desk agent, logged out
+//   await createAgent(prisma, tenant, { presence: { state: 'AVAILABLE' } });           // in the read model
+//   await createAgent(prisma, tenant, { answerMode: 'PHONE', phoneNumber: '+33612345678', kind: 'EXPERT' });
+import { randomUUID } from 'node:crypto';
+import type { PresenceState } from '../../src/domain/presence';
+import type { Db } from '../../src/infra/prisma';
+
+export interface AgentFields {
+  name?: string;
+  kind?: 'EMPLOYEE' | 'EXPERT';
+  callEnabled?: boolean;
+  answerMode?: 'DESK' | 'PHONE';
+  phoneNumber?: string | null;
+  priority?: boolean;
+  askNumberAtLogin?: boolean;
+  allowChatAndCall?: boolean;
+  /** null: the kind's default (S45). */
+  autoAnswer?: boolean | null;
+  acdIdentifier?: string | null;
+  /** The read model's row (default LOGGED_OUT, revision 0); null: no row (an agent never seen). */
+  presence?: { state: PresenceState; inChat?: boolean; since?: Date; revision?: number; callbackId?: string } | null;
+}
+
+/** Who owns the agent: any tenant or project fixture (`createTenant`, `createProjectFixture`). */
+export interface AgentOwner {
+  accountId: string;
+  projectId: string;
+}
+
+export async function createAgent(prisma: Db, owner: AgentOwner, fields: AgentFields = {}) {
+  const presence = fields.presence === undefined ? { state: 'LOGGED_OUT' as const } : fields.presence;
+  return prisma.agent.create({
+    data: {
+      accountId: owner.accountId,
+      name: fields.name ?? `agent ${randomUUID().slice(0, 8)}`,
+      kind: fields.kind ?? 'EMPLOYEE',
+      callEnabled: fields.callEnabled ?? true,
+      answerMode: fields.answerMode ?? 'DESK',
+      phoneNumber: fields.phoneNumber ?? null,
+      priority: fields.priority ?? false,
+      askNumberAtLogin: fields.askNumberAtLogin ?? false,
+      allowChatAndCall: fields.allowChatAndCall ?? false,
+      autoAnswer: fields.autoAnswer ?? null,
+      acdIdentifier: fields.acdIdentifier ?? null,
+      projects: { create: { projectId: owner.projectId } },
+      ...(presence
+        ? {
+            presence: {
+              create: {
+                state: presence.state,
+                since: presence.since ?? new Date(),
+                inChat: presence.inChat ?? false,
+                revision: presence.revision ?? 0,
+                callbackId: presence.callbackId ?? null,
+              },
+            },
+          }
+        : {}),
+    },
+  });
+}
