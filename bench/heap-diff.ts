@@ -155,7 +155,9 @@ function main(): void {
   }
   // Who holds the new objects of the top grown object constructors.
   const tree = retainerTree(after);
-  const wanted = rows.filter((r) => r.key.startsWith('object:') && r.count > 0).slice(0, opt('paths', 5));
+  const wanted = rows
+    .filter((r) => (r.key.startsWith('object:') || r.key.startsWith('native:')) && r.count > 0)
+    .slice(0, opt('paths', 5));
   for (const row of wanted) {
     const samples: number[] = [];
     for (let i = 0; i < after.count && samples.length < 2; i++) {
