@@ -214,6 +214,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     METRICS_TOKEN: metricsToken,
   });
   const workerEnv: NodeJS.ProcessEnv = {
+    // As the Dockerfile and `npm start` run it (an explicit MALLOC_ARENA_MAX wins).
+    MALLOC_ARENA_MAX: '2',
     ...env,
     ...(Object.keys(options.workerOptions).length
       ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) }
