@@ -24,7 +24,10 @@ COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# MALLOC_ARENA_MAX: glibc's per-thread malloc arenas (the worker's Rust core and V8 threads)
+# kept 120–165 MB more RSS with 2,000 sleeping callbacks (docs/benchmarks.md, P4).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     HOST=0.0.0.0 \
     PORT=3000 \
     WORKER_METRICS_PORT=9464

@@ -32,6 +32,8 @@ export interface BenchOptions {
   prebuiltBundle: boolean;
   /** Children run with --cpu-prof (profiles in the run's logs folder). */
   profile: ('api' | 'worker')[];
+  /** P4 writes a heap snapshot of the worker's main thread idle and with N sleeping (--heap-snapshots). */
+  heapSnapshots: boolean;
   /** Dynamic config of the Temporal dev server (`--dynamic-config-value KEY=VALUE`), for experiments. */
   temporalConfig: string[];
   /** Restart the worker before P4 so its memory is that of the 10,000 sleeping callbacks only. */
@@ -40,7 +42,15 @@ export interface BenchOptions {
 
 const FULL: Omit<
   BenchOptions,
-  'quick' | 'only' | 'workerOptions' | 'prebuiltBundle' | 'dbPool' | 'p4FreshWorker' | 'temporalConfig' | 'profile'
+  | 'quick'
+  | 'only'
+  | 'workerOptions'
+  | 'prebuiltBundle'
+  | 'dbPool'
+  | 'p4FreshWorker'
+  | 'temporalConfig'
+  | 'profile'
+  | 'heapSnapshots'
 > = {
   p1: 200,
   p1Rate: 2,
@@ -77,6 +87,8 @@ export const USAGE = `npm run bench [-- options]
   --worker-options=JSON   extra Worker.create options, e.g. '{"maxCachedWorkflows":500}'
   --prebuilt-bundle       the worker loads a prebuilt workflow bundle instead of bundling at start
   --profile=api,worker    run these children with --cpu-prof (.cpuprofile files next to the logs)
+  --heap-snapshots        P4: heap snapshots of the worker's main thread, idle and with N sleeping
+                          (logs/profiles/*.heapsnapshot; compare them with bench/heap-diff.ts)
   --temporal-config='K=V;K2=V2'
                           dynamic config of the Temporal dev server, e.g. 'history.timerProcessorMaxTimeShift="100ms"'
 `;
@@ -108,6 +120,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     p4FreshWorker: true,
     temporalConfig: [],
     profile: [],
+    heapSnapshots: false,
   };
   const numeric: Record<string, keyof BenchOptions> = {
     p1: 'p1',
@@ -143,6 +156,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       base.profile = names as ('api' | 'worker')[];
     } else if (name === 'temporal-config') {
       base.temporalConfig = value.split(';').filter(Boolean);
+    } else if (name === 'heap-snapshots') {
+      base.heapSnapshots = true;
     } else if (name === 'no-p4-fresh-worker') {
       base.p4FreshWorker = false;
     } else {

@@ -54,6 +54,7 @@ async function main(options: BenchOptions): Promise<void> {
     dbPool: options.dbPool,
     temporalConfig: options.temporalConfig,
     profile: options.profile,
+    heapSnapshots: options.heapSnapshots,
     workerOptions: options.workerOptions,
     workflowBundlePath,
     logsDir,

@@ -6,7 +6,7 @@
 // their event loop, and the worker's RSS is its own (P4).
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
@@ -14,7 +14,7 @@ import { createPrisma, type Db } from '../src/infra/prisma';
 import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpers/stack';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
-import { sleep } from './stats';
+import { sleep, waitFor } from './stats';
 
 export { freePort };
 export const NAMESPACE = 'default';
@@ -25,6 +25,8 @@ export interface StackOptions {
   dbPool: number;
   temporalConfig: string[];
   profile: ('api' | 'worker')[];
+  /** The worker runs with --heapsnapshot-signal=SIGWINCH (not SIGUSR2: the Temporal Runtime shuts down on it). */
+  heapSnapshots?: boolean;
   workerOptions: Record<string, unknown>;
   /** Path of a prebuilt workflow bundle the worker loads instead of bundling. */
   workflowBundlePath?: string;
@@ -59,6 +61,8 @@ export interface Stack {
   apiProcess(): ChildProcess;
   restartWorker(): Promise<number>;
   workerMemory(): Promise<MemorySample>;
+  /** Writes a heap snapshot of the worker's main thread (needs `heapSnapshots`); resolves to its path. */
+  workerHeapSnapshot(label: string): Promise<string>;
   apiMemoryMb(): number;
   workerMetricsText(): Promise<string>;
   workflowBacklog(): Promise<number | undefined>;
@@ -213,6 +217,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     METRICS_TOKEN: metricsToken,
   });
   const workerEnv: NodeJS.ProcessEnv = {
+    // As the Dockerfile and `npm start` run it (an explicit MALLOC_ARENA_MAX wins).
+    MALLOC_ARENA_MAX: '2',
     ...env,
     ...(Object.keys(options.workerOptions).length
       ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) }
@@ -224,7 +230,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.profile.includes(name)
       ? ['--cpu-prof', '--cpu-prof-dir', path.join(logsDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`]
       : [];
-  const workerArgs = [...profiling('worker'), '--require', preload];
+  const snapshotsDir = path.join(logsDir, 'profiles');
+  const workerArgs = [
+    ...profiling('worker'),
+    ...(options.heapSnapshots ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${snapshotsDir}`] : []),
+    '--require',
+    preload,
+  ];
 
   const watchExit = (service: Service) =>
     service.child.once('exit', (code, signal) => {
@@ -284,6 +296,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         procRssMb: Math.round(proc.rss * 10) / 10,
         procPeakRssMb: Math.round(proc.peak * 10) / 10,
       };
+    },
+    async workerHeapSnapshot(label) {
+      if (!options.heapSnapshots) throw new Error('workerHeapSnapshot: start the stack with heapSnapshots');
+      mkdirSync(snapshotsDir, { recursive: true });
+      const before = new Set(readdirSync(snapshotsDir));
+      worker.child.kill('SIGWINCH');
+      // Node names it Heap.<date>.<time>.<pid>.<tid>.<seq>.heapsnapshot; done when its size stops moving.
+      const file = await waitFor(
+        'the worker to write its heap snapshot',
+        600_000,
+        async () => {
+          const name = readdirSync(snapshotsDir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+          if (!name) return undefined;
+          const size = statSync(path.join(snapshotsDir, name)).size;
+          await sleep(2000);
+          return size > 0 && statSync(path.join(snapshotsDir, name)).size === size ? name : undefined;
+        },
+        1000,
+      );
+      const target = path.join(snapshotsDir, `worker-${label}.heapsnapshot`);
+      renameSync(path.join(snapshotsDir, file), target);
+      return target;
     },
     async temporalRequests() {
       const text = await getText(`http://127.0.0.1:${temporalMetricsPort}/metrics`);

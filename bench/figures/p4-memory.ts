@@ -58,6 +58,7 @@ export async function runP4(stack: Stack, options: BenchOptions, say: (line: str
   const settings = callSettingsSchema.parse(benchSettings());
   await sleep(5000);
   const memoryIdle = await stack.workerMemory();
+  if (options.heapSnapshots) say(`P4: heap snapshot ${await stack.workerHeapSnapshot('idle')}`);
 
   const dueAt = new Date(Date.now() + 30 * 86_400_000);
   const rows = Array.from({ length: n }, () => {
@@ -98,6 +99,7 @@ export async function runP4(stack: Stack, options: BenchOptions, say: (line: str
   if (untouched.some((u) => u)) say(`!! P4: ${untouched.filter((u) => u).length} sampled workflows have no timer yet`);
   await sleep(2000);
   const memorySleeping = await stack.workerMemory();
+  if (options.heapSnapshots) say(`P4: heap snapshot ${await stack.workerHeapSnapshot(`sleeping-${n}`)}`);
 
   const scheduledRows = await stack.prisma.callback.count({ where: { projectId: P4_PROJECT, status: 'SCHEDULED' } });
   const runningQuery = `CallbackProject = "${P4_PROJECT}" AND ExecutionStatus = "Running"`;

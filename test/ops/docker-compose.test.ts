@@ -63,6 +63,8 @@ test('the app runs from the image built by the Dockerfile, with the built entry 
   expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2); // multi-stage
   expect(dockerfile).toMatch(/^USER node$/m); // not root
   expect(dockerfile).toContain('npm run build');
+  // #15 P4: two glibc arenas, not one per thread (120–165 MB less worker RSS, docs/benchmarks.md).
+  expect(dockerfile).toMatch(/MALLOC_ARENA_MAX=2\b/);
 });
 
 test.each(appServices)('%s only sets variables the code reads, and they parse in production', (name) => {
