@@ -199,6 +199,11 @@ async function repairOne(options: RepairOptions, callbackId: string, now: Date):
         where: { callbackId, endedAt: null },
         select: { id: true, agentId: true },
       });
+      // The attempt cut short says how far it got: bridged (the row CONNECTED) or not.
+      await tx.attempt.updateMany({
+        where: { callbackId, endedAt: null, outcome: null },
+        data: { outcome: row.status === 'CONNECTED' ? 'CONNECTED' : 'FAILED' },
+      });
       await tx.attempt.updateMany({ where: { callbackId, endedAt: null }, data: { endedAt: now } });
       return { status, reason, unfinished };
     },

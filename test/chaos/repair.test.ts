@@ -142,6 +142,25 @@ test('#11: a dialling callback holding an agent, terminated, releases the agent 
   }
   const attempt = await prisma.attempt.findFirstOrThrow({ where: { callbackId: row.id } });
   expect(attempt.endedAt).not.toBeNull();
+  // Cut short before the bridge: the attempt says FAILED, not nothing.
+  expect(attempt.outcome).toBe('FAILED');
+});
+
+test('#11: a callback terminated while CONNECTED ends ABORTED and its attempt keeps the outcome CONNECTED', async () => {
+  const { account, project } = await projectWith(prisma, { ringTimeoutSeconds: 120 });
+  const agent = await addAgent(prisma, account.id, project.id, { phone: newPhone() });
+  await prisma.agent.update({ where: { id: agent.id }, data: { autoAnswer: false } });
+  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: newPhone() });
+  await waitForStatus(handle, (s) => s === 'DIALING');
+  await handle.terminate('operator: stuck');
+  // The simulated talk lasts 50 ms: the row is put where a bridged call leaves it (the
+  // workflow's own write of CONNECTED) rather than raced for.
+  await prisma.callback.update({ where: { id: row.id }, data: { status: 'CONNECTED' } });
+  const repaired = await passUntilRepaired(row.id);
+  expect(repaired).toMatchObject({ status: 'ABORTED', reason: 'TERMINATED' });
+  const attempt = await prisma.attempt.findFirstOrThrow({ where: { callbackId: row.id } });
+  expect(attempt).toMatchObject({ outcome: 'CONNECTED' });
+  expect(attempt.endedAt).not.toBeNull();
 });
 
 test('#11: a deferred callback cancelled in Temporal while sleeping ends CANCELLED by itself and frees its slot position', async () => {
