@@ -2,8 +2,13 @@
 // posts the same form, so both adapters' events take one path through the webhook.
 import type { AnsweredBy, LegEvent, LegStatus } from './port';
 
-/** Status callback events we ask for; Twilio reports no-answer/busy/failed as the final one. */
-export const STATUS_CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
+/**
+ * Status callback events we ask for: only those the service acts on (#15). Twilio reports
+ * no-answer/busy/failed/canceled as the `completed` event; `initiated` and `ringing` would be
+ * acknowledged and dropped (src/callbacks/leg-events.ts), two webhook requests per leg for
+ * nothing. The simulated network leaves them out the same way (its `progressEvents`).
+ */
+export const STATUS_CALLBACK_EVENTS = ['answered', 'completed'];
 
 /** A Twilio call status (`CallStatus`, a call resource's `status`) as a LegStatus; null when unknown. */
 export function fromTwilioCallStatus(status: string | undefined): LegStatus | null {

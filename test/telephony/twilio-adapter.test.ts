@@ -127,7 +127,7 @@ describe('Twilio adapter: placeCall', () => {
     expect(form.get('Timeout')).toBe('25');
     expect(form.get('StatusCallback')).toBe(`${PUBLIC_BASE_URL}/twilio/status?key=cb_123%3A1%3Aagent#rc=5&rp=all`);
     expect(form.get('StatusCallbackMethod')).toBe('POST');
-    expect(form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(form.getAll('StatusCallbackEvent')).toEqual(['answered', 'completed']);
     expect(form.has('MachineDetection')).toBe(false);
     expect(form.has('Record')).toBe(false);
     expect(form.get('Twiml')).toBe(
@@ -147,7 +147,7 @@ describe('Twilio adapter: placeCall', () => {
     expect(form.get('To')).toBe('+33698765432');
     expect(form.get('MachineDetection')).toBe('Enable');
     expect(form.get('StatusCallback')).toBe(`${PUBLIC_BASE_URL}/twilio/status?key=cb_123%3A1%3Avisitor#rc=5&rp=all`);
-    expect(form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(form.getAll('StatusCallbackEvent')).toEqual(['answered', 'completed']);
     // The second party never gets the wait URL, even when the request carries one.
     expect(form.get('Twiml')).toBe(
       `${XML}<Response><Dial><Conference startConferenceOnEnter="true" endConferenceOnExit="true" beep="false"` +
