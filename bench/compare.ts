@@ -75,6 +75,12 @@ const LINES: Line[] = [
   },
   { figure: '· completed callbacks measured', get: (r) => r.results.cost?.p1?.completedCallbacks },
   {
+    figure: '· open loop alone, setup left out',
+    get: (r) => three(r.results.cost?.p1?.steadyState?.cpuSecondsPerCallback.total),
+    unit: 's',
+    lower: true,
+  },
+  {
     figure: '· callback workflow: events / workflow tasks',
     get: (r) =>
       r.results.cost?.p1 &&

@@ -61,6 +61,15 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
       .map((p) => `${p} ${(per[p] ?? 0).toFixed(3)}`)
       .join(', ');
     rows.push({ figure: '   by process (simulated network inside the worker)', value: split, bar: '-', ratio: '-' });
+    if (c.steadyState) {
+      const st = c.steadyState.cpuSecondsPerCallback;
+      rows.push({
+        figure: `   open loop alone, setup left out (${c.steadyState.completedCallbacks} completed)`,
+        value: `${st.total.toFixed(3)} s (${(['temporal', 'worker', 'api', 'postgres'] as const).map((p) => `${p} ${(st[p] ?? 0).toFixed(3)}`).join(', ')})`,
+        bar: '0.25 s (#15)',
+        ratio: ratio(st.total, 0.25),
+      });
+    }
     const w = c.callbackWorkflow;
     rows.push({
       figure: `   callback workflow: events / workflow tasks / activities / local (mean of ${w.runs})`,
