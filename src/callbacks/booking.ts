@@ -18,6 +18,7 @@ import type { CallSettings } from '../domain/settings';
 import type { Slot } from '../domain/slots';
 import type { Db } from '../infra/prisma';
 import type { Logger } from '../logger';
+import { availabilityChanged } from '../store/availability-changes';
 import { loadCallSettings } from '../store/call-settings';
 import { availableAgentsFor } from './presence-read';
 import { callbackWorkflowPresence, lockCallbackRow } from './reconcile';
@@ -158,6 +159,8 @@ export async function bookCallback(deps: BookingDeps, booking: PreparedBooking):
     if (replay) return { callback: replay, created: false };
     throw err;
   }
+  // #15.3: this process's availability cache shows the taken position from now on.
+  if (callback.mode === 'DEFERRED') availabilityChanged(callback.projectId);
   await startWorkflowOrLeaveToReconciliation(deps, callback, booking.settings);
   return { callback, created: true };
 }
@@ -307,7 +310,7 @@ export interface CancelDeps {
  */
 export async function cancelCallback(
   deps: CancelDeps,
-  callback: { id: string; status: CallbackStatus },
+  callback: { id: string; projectId: string; status: CallbackStatus },
 ): Promise<void> {
   if (!isCancellable(callback.status)) {
     throw new CallbackRefused('NOT_CANCELLABLE', `callback is ${callback.status}`);
@@ -318,9 +321,10 @@ export async function cancelCallback(
       // The workflow is committed to CANCELLED; write that now so the reply and the freed
       // position (S20) do not wait for its activity, which records the same state again.
       await deps.prisma.$transaction((tx) => recordCancelled(tx, callback.id, deps.clock()));
+      availabilityChanged(callback.projectId);
       return;
     }
-    if (await cancelWithoutWorkflow(deps, callback.id)) return;
+    if (await cancelWithoutWorkflow(deps, callback.id)) return void availabilityChanged(callback.projectId);
   }
   throw new CallbackRefused('UNAVAILABLE', 'the callback is being started; retry the cancel');
 }
