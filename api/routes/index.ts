@@ -64,6 +64,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
       clock,
       rateLimits,
       visitorLinks: callbox.visitorLinks,
+      ...(deps.availabilityCache ? { availabilityCache: deps.availabilityCache } : {}),
     }),
     // #13: the widget's project info and agent tokens.
     createWidgetConfigRouter({ prisma }),

@@ -69,6 +69,8 @@ export interface BookingRequest {
 export interface PreparedBooking extends BookingRequest {
   e164: string;
   settings: CallSettings;
+  /** S5 presence count read with the settings; absent: read by bookCallback when it matters. */
+  availableAgents?: number;
 }
 
 const UNIQUE = {
@@ -90,10 +92,20 @@ function violatedUniqueIndex(err: unknown): string | null {
 export async function prepareBooking(prisma: Db, request: BookingRequest): Promise<PreparedBooking> {
   const settings = await loadCallSettings(prisma, request.projectId);
   if (!settings) throw new CallbackRefused('NOT_FOUND', `project ${request.projectId} not found`);
+  return preparedBooking(request, settings);
+}
+
+/**
+ * The S21 phone check on settings already read; `availableAgents` is the S5 presence count
+ * read with them (#15.3: the booking then reads nothing more before its insert).
+ */
+export function preparedBooking(request: BookingRequest, settings: CallSettings, availableAgents?: number) {
   const phone = parseVisitorPhone(request.phone, settings.countries);
   if (!phone.ok)
     throw new CallbackRefused('PHONE_NOT_ALLOWED', phone.reason, [{ path: 'phone', message: phone.reason }]);
-  return { ...request, e164: phone.e164, settings };
+  const prepared: PreparedBooking = { ...request, e164: phone.e164, settings };
+  if (availableAgents !== undefined) prepared.availableAgents = availableAgents;
+  return prepared;
 }
 
 /**
@@ -128,7 +140,8 @@ export interface BookingResult {
 export async function bookCallback(deps: BookingDeps, booking: PreparedBooking): Promise<BookingResult> {
   const { prisma, clock } = deps;
   const now = clock();
-  const availableAgents = await availableAgentsFor(prisma, booking.projectId, booking.settings, booking.mode);
+  const availableAgents =
+    booking.availableAgents ?? (await availableAgentsFor(prisma, booking.projectId, booking.settings, booking.mode));
   const id = randomUUID();
   const row = {
     id,

@@ -276,3 +276,40 @@ test('an unchanged answer is revalidated with its ETag (304)', async () => {
   expect(changed.status).toBe(200);
   expect(changed.headers.etag).not.toBe(etag);
 });
+
+test('S5: an immediate booking reads presence from memory, as fresh as the announcements', async () => {
+  const app = await startCachedApi();
+  const tenant = await tenantWithSlots(
+    app,
+    dailySlotSettings(THREE_PER_HOUR, { immediate: { enabled: true, availability: 'AGENT_PRESENCE' } }),
+  );
+  const immediate = () =>
+    app
+      .api()
+      .post('/v1/callbacks')
+      .set(tenant.auth)
+      .send({ projectId: tenant.projectId, phone: nextPhone(), mode: 'immediate' });
+  const refused = await immediate();
+  expect(refused.status).toBe(409);
+  expect(refused.body.error.code).toBe('IMMEDIATE_UNAVAILABLE');
+  const agent = await createAgent(t.prisma, tenant, { presence: { state: 'AVAILABLE' } });
+  await eventually(
+    () => read(app, tenant),
+    (b) => b.immediate.available,
+  );
+  expect((await immediate()).status).toBe(201);
+  await t.prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'UNAVAILABLE' } });
+  await eventually(
+    () => read(app, tenant),
+    (b) => !b.immediate.available,
+  );
+  expect((await immediate()).body.error.code).toBe('IMMEDIATE_UNAVAILABLE');
+  // Another account's key still gets 403 from the cached project.
+  const stranger = await createTenant(t.prisma);
+  const foreign = await app
+    .api()
+    .post('/v1/callbacks')
+    .set(stranger.auth)
+    .send({ projectId: tenant.projectId, phone: nextPhone(), mode: 'immediate' });
+  expect(foreign.status).toBe(403);
+});
