@@ -13,7 +13,8 @@ module.exports = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/global-setup.ts',
   // #12: the phone-sealing key from the parsed config, as the API's and worker's main do.
-  setupFiles: ['<rootDir>/test/setup-phone-seal.ts'],
+  // Each jest worker's own copy of the run's database (test/global-setup.ts makes them).
+  setupFiles: ['<rootDir>/test/setup-worker-database.ts', '<rootDir>/test/setup-phone-seal.ts'],
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,
   modulePathIgnorePatterns: ['<rootDir>/.tools', '<rootDir>/.data'],

@@ -14,7 +14,13 @@ import {
   AgentStateError,
   type createAgentWorkflowClient,
 } from '../src/agents/agent-workflow-client';
-import { dropWaitingLease, freshWaitingRow, wakeOldestWaiting, type CallbackWaker } from '../src/callbacks/wake';
+import {
+  dropWaitingLease,
+  freshWaitingRow,
+  unlessWakePending,
+  wakeOldestWaiting,
+  type CallbackWaker,
+} from '../src/callbacks/wake';
 
 const CANDIDATES = 5;
 /** At most this many older waiting callbacks are checked (woken) when they hold this one back. */
@@ -55,6 +61,8 @@ function requestIdOf(input: { callbackId: string; attempt?: number }, step: stri
 }
 
 export function createAgentActivities({ prisma, agents, wakeCallback }: AgentActivityDeps) {
+  // #15: an older callback that already has a wake-up pending is not signalled again.
+  const wakeOlder = wakeCallback && unlessWakePending(prisma, wakeCallback);
   const wakeNext = (scope: { agentId: string } | { projectId: string; except: string }) =>
     wakeOldestWaiting(prisma, wakeCallback, scope);
 
@@ -110,12 +118,12 @@ export function createAgentActivities({ prisma, agents, wakeCallback }: AgentAct
          AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
        ORDER BY c.waiting_since, c.id LIMIT ${CHECK_AHEAD + 1}`;
     let ahead = await olderWaiting();
-    if (ahead.length > 0 && ahead.length <= CHECK_AHEAD && wakeCallback) {
+    if (ahead.length > 0 && ahead.length <= CHECK_AHEAD && wakeOlder) {
       const free = await availableAgents(projectId, 0, ahead.length);
       if (free.length > 0) {
         let gone = 0;
         for (const { id } of ahead) {
-          if ((await wakeCallback(id)) === false) {
+          if ((await wakeOlder(id)) === false) {
             await dropWaitingLease(prisma, id);
             gone++;
           }

@@ -18,7 +18,7 @@ import type { Db } from '../src/infra/prisma';
 import type { WorkflowStartHealth } from '../src/infra/temporal-client';
 import { maskPhonesInText, type Logger } from '../src/logger';
 import { createApiMetrics, type ApiMetrics } from '../src/metrics';
-import { corsForProjects, requireApiKey } from './auth';
+import { corsForProjects, requireApiKey, type ApiKeyCacheOptions } from './auth';
 import { createCallboxSurfaces } from './routes/callbox';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './json-body';
@@ -43,6 +43,8 @@ export interface AppDeps {
    * REQUEST_TIMEOUT_MS; api/main.ts sets it). Unset: no guard (tests on a loaded machine).
    */
   requestTimeoutMs?: number;
+  /** #15.3: API keys checked from memory (api/main.ts); default: every request reads the database. */
+  apiKeyCache?: ApiKeyCacheOptions;
 }
 
 export const JSON_BODY_LIMIT = '32kb';
@@ -174,7 +176,7 @@ export function createApp(deps: AppDeps) {
   // S59: JSON in; anything else on a body-carrying method (chunked too) is a 400, not a parse crash.
   v1.use(requireJsonBody((req) => req.path.endsWith('/hold-music')));
   v1.use(express.json({ limit: JSON_BODY_LIMIT, type: JSON_MEDIA_TYPES }));
-  v1.use(requireApiKey(prisma, logger));
+  v1.use(requireApiKey(prisma, logger, deps.apiKeyCache));
   for (const router of deps.v1Routers ?? []) v1.use(router);
   // The OpenAPI document needs no key: another method on it is 405, not 401 from the v1 auth.
   const notAllowed = methodNotAllowedHandler();

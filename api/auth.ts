@@ -6,6 +6,7 @@ import type { Request, RequestHandler } from 'express';
 import { hashApiKey, lastUsedThrottle } from '../src/auth/api-keys';
 import type { Db } from '../src/infra/prisma';
 import type { Logger } from '../src/logger';
+import type { ChangeFeed } from '../src/store/change-feed';
 import { ApiError } from './errors';
 
 export type ApiKeyKind = 'secret' | 'publishable';
@@ -44,17 +45,73 @@ export function normalizeOrigin(origin: string): string {
   return origin.trim().replace(/\/+$/, '').toLowerCase();
 }
 
-export function requireApiKey(prisma: Db, logger?: Logger): RequestHandler {
+function findKey(prisma: Db, hash: string) {
+  return prisma.apiKey.findUnique({ where: { hash }, include: { project: { select: { allowedOrigins: true } } } });
+}
+type StoredKey = NonNullable<Awaited<ReturnType<typeof findKey>>>;
+
+export interface ApiKeyCacheOptions {
+  /** The database's change announcements (src/store/change-feed.ts): the cache serves only while live. */
+  feed: Pick<ChangeFeed, 'live' | 'subscribe'>;
+  /** A key is read again after this long even if nothing was announced. */
+  maxAgeMs: number;
+  maxKeys?: number;
+}
+
+/**
+ * #15.3: known keys by hash, in memory. Every change of a key (revocation included) or of a
+ * project's allowed origins is announced by the database and empties the cache, in every API
+ * process; while announcements are not heard it is bypassed. Unknown keys are not kept.
+ */
+const keyCaches = new Set<WeakRef<() => void>>();
+
+/** This process changed a key (revoked it): every key cache of the process forgets at once. */
+export function apiKeysChanged(): void {
+  for (const ref of keyCaches) {
+    const clear = ref.deref();
+    if (clear) clear();
+    else keyCaches.delete(ref);
+  }
+}
+
+function apiKeyCache(prisma: Db, options: ApiKeyCacheOptions | undefined) {
+  if (!options || options.maxAgeMs <= 0) return (hash: string) => findKey(prisma, hash);
+  const { feed, maxAgeMs } = options;
+  const maxKeys = options.maxKeys ?? 10_000;
+  const known = new Map<string, { key: StoredKey; at: number }>();
+  let generation = 0;
+  const clear = () => {
+    known.clear();
+    generation++;
+  };
+  feed.subscribe({ changed: (key) => (key === 'api_keys' ? clear() : undefined), reset: clear });
+  keyCaches.add(new WeakRef(clear));
+  const lookUp = async (hash: string): Promise<StoredKey | null> => {
+    if (!feed.live) return findKey(prisma, hash);
+    const now = Date.now();
+    const hit = known.get(hash);
+    if (hit && now - hit.at < maxAgeMs) return hit.key;
+    const before = generation;
+    const key = await findKey(prisma, hash);
+    if (key && before === generation && feed.live) {
+      if (known.size >= maxKeys) known.clear();
+      known.set(hash, { key, at: now });
+    }
+    return key;
+  };
+  // The cache lives as long as the middleware holding `lookUp` (and `clear` through it).
+  return Object.assign(lookUp, { clear });
+}
+
+export function requireApiKey(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptions): RequestHandler {
   const lastUsed = lastUsedThrottle();
+  const lookUp = apiKeyCache(prisma, cache);
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1])
       return next(new ApiError('UNAUTHENTICATED', 'missing or malformed Authorization: Bearer <api key>'));
-    const key = await prisma.apiKey.findUnique({
-      where: { hash: hashApiKey(match[1]) },
-      include: { project: { select: { allowedOrigins: true } } },
-    });
+    const key = await lookUp(hashApiKey(match[1]));
     if (!key || key.revokedAt) return next(new ApiError('UNAUTHENTICATED', 'unknown or revoked API key'));
     if (lastUsed.due(key.id)) {
       // At most one write per key a minute; never delays nor fails the request.

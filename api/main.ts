@@ -10,6 +10,9 @@ import { exitWithParent } from '../src/infra/parent-watch';
 import { ensureSearchAttributesWhenReachable, exitOnStartupError } from '../src/infra/startup';
 import { createTemporalClient, createWorkflowStartMonitor, lazyTemporalConnection } from '../src/infra/temporal-client';
 import { createLogger } from '../src/logger';
+import { createAvailabilityCache } from '../src/store/availability-cache';
+import { loadAvailabilityInputs } from '../src/store/call-settings';
+import { startChangeFeed } from '../src/store/change-feed';
 import { createApiMetrics } from '../src/metrics';
 import { createAcdIdentifier } from '../src/callbacks/acd';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
@@ -46,6 +49,15 @@ async function main(): Promise<void> {
     metrics.workflowStartFailures.inc({ code: failure.grpcCode ?? 'none', permanent: String(failure.permanent) }),
   );
   const temporal = createTemporalClient(connection, config.TEMPORAL_NAMESPACE, starts);
+  // #15.3: availability and API keys from memory, dropped on every change PostgreSQL announces.
+  const caching = config.AVAILABILITY_CACHE_MS > 0 || config.API_KEY_CACHE_MS > 0;
+  const feed = caching ? startChangeFeed({ connectionString: config.DATABASE_URL }, logger) : null;
+  const availabilityCache =
+    feed && config.AVAILABILITY_CACHE_MS > 0
+      ? createAvailabilityCache((projectId, from, to) => loadAvailabilityInputs(prisma, projectId, from, to), feed, {
+          maxAgeMs: config.AVAILABILITY_CACHE_MS,
+        })
+      : undefined;
   const app = createApp({
     prisma,
     temporal,
@@ -55,6 +67,7 @@ async function main(): Promise<void> {
     workflowStarts: starts.health,
     accessLog: true,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    ...(feed && config.API_KEY_CACHE_MS > 0 ? { apiKeyCache: { feed, maxAgeMs: config.API_KEY_CACHE_MS } } : {}),
     v1Routers: [
       ...createV1Routers({
         prisma,
@@ -66,6 +79,7 @@ async function main(): Promise<void> {
           perPhonePerHour: config.RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR,
           store: rateLimitPool,
         },
+        ...(availabilityCache ? { availabilityCache } : {}),
       }),
       createHoldMusicRouter({ prisma }),
     ],
@@ -123,10 +137,12 @@ async function main(): Promise<void> {
     // #13: the desks' event streams end with their LISTEN connection, so close() can finish.
     void (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
     server.close(() => {
-      void Promise.allSettled([prisma.$disconnect(), connection.close(), rateLimitPool.end()]).finally(() => {
-        logger.info('API stopped');
-        process.exit(0);
-      });
+      void Promise.allSettled([prisma.$disconnect(), connection.close(), rateLimitPool.end(), feed?.close()]).finally(
+        () => {
+          logger.info('API stopped');
+          process.exit(0);
+        },
+      );
     });
     // Keep-alive connections would hold close() open.
     server.closeIdleConnections();

@@ -83,7 +83,15 @@ async function main(options: BenchOptions): Promise<void> {
     const since = Date.now();
     results.p1 = await runP1(stack, options, say);
     await figureCpu('p1');
-    const cost = await measureCost({ ...stack, projectId: P1_PROJECT, since, cpu: cpu.p1! });
+    const { cpuSeconds: steadyCpu, outcomes } = results.p1.loaded;
+    const steady = steadyCpu && { cpu: steadyCpu, completed: outcomes['COMPLETED'] ?? 0 };
+    const cost = await measureCost({
+      ...stack,
+      projectId: P1_PROJECT,
+      since,
+      cpu: cpu.p1!,
+      ...(steady ? { steady } : {}),
+    });
     results.cost = { p1: cost };
     say(`P1 cost per completed callback: ${JSON.stringify(cost)}`);
     say(

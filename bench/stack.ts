@@ -228,7 +228,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const preload = path.join(PROJECT_ROOT, 'bench', 'worker-preload.js');
   const profiling = (name: 'api' | 'worker') =>
     options.profile.includes(name)
-      ? ['--cpu-prof', '--cpu-prof-dir', path.join(logsDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`]
+      ? // One folder per child, Node's own file names: the tsx loader's thread writes a profile too,
+        // and a fixed name let it overwrite the main thread's.
+        ['--cpu-prof', '--cpu-prof-dir', path.join(logsDir, 'profiles', name)]
       : [];
   const snapshotsDir = path.join(logsDir, 'profiles');
   const workerArgs = [

@@ -84,6 +84,14 @@ export const configSchema = z.object({
   /** Serve the API's /metrics on this port of METRICS_HOST instead of the API's own (0: same port). */
   API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  /**
+   * #15.3: the API keeps each project's availability inputs in memory, dropped on every change
+   * the database announces (docs/availability-cache.md); an entry is reloaded after this long
+   * anyway. 0: no cache (every read queries PostgreSQL).
+   */
+  AVAILABILITY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  /** #15.3: API keys checked from memory, dropped on every key change announced; 0: no cache. */
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
 });
 
 export type Config = z.infer<typeof configSchema> & {

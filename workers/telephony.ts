@@ -34,6 +34,8 @@ export function createTelephony(
     emit: createWebhookEmitter({ baseUrl: config.publicBaseUrl, authToken: config.webhookAuthToken }),
     emitRecording: createRecordingEmitter({ baseUrl: config.publicBaseUrl, authToken: config.webhookAuthToken }),
     talkTimeSeconds: (req) => talkTime.get(req.key) ?? 5,
+    // #15: only the events the service acts on (answered, final) go through the webhook.
+    progressEvents: false,
     acdKeypad: createAcdKeypad({
       baseUrl: config.publicBaseUrl,
       authToken: config.webhookAuthToken,

@@ -63,7 +63,11 @@ export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<Atte
   if (onCall)
     await run.agentStep('markAgentOnCall', () => agentSteps.markAgentOnCall({ agentId: onCall, callbackId, attempt }));
   await awaitCallEnd(run, first, second);
-  await run.hangup(first, second);
+  // #15 hang-up-live-legs: the leg whose end ended the call needs no hang-up.
+  const live = run.patches.hangUpLiveLegsOnly
+    ? [first, second].filter((c) => !run.legs.isFinal(c.key))
+    : [first, second];
+  await run.hangup(...live);
   return 'CONNECTED';
 }
 

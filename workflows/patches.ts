@@ -38,6 +38,13 @@ export const PATCHES_AT_START = 'patches-at-start';
  */
 export const ADAPTIVE_SAFETY_LOOK = 'adaptive-safety-look';
 
+/**
+ * #15: after a bridged call ends, only the legs still live are hung up (the one that ended
+ * is not asked again): one activity and one workflow task fewer per completed callback.
+ * Decided at start, only in runs with PATCHES_AT_START.
+ */
+export const HANG_UP_LIVE_LEGS = 'hang-up-live-legs';
+
 /** The patches PATCHES_AT_START turns on without a marker of their own. */
 const IMPLIED_BY_START: readonly string[] = [
   LOCAL_DB_ACTIVITIES,
@@ -55,10 +62,13 @@ export class CallbackPatches {
   readonly atStart: boolean;
   /** ADAPTIVE_SAFETY_LOOK: short safety looks at first and after a wake-up. */
   readonly adaptiveLooks: boolean;
+  /** HANG_UP_LIVE_LEGS: a leg that already ended is not hung up after the call. */
+  readonly hangUpLiveLegsOnly: boolean;
 
   constructor() {
     this.atStart = patched(PATCHES_AT_START);
     this.adaptiveLooks = this.atStart && patched(ADAPTIVE_SAFETY_LOOK);
+    this.hangUpLiveLegsOnly = this.atStart && patched(HANG_UP_LIVE_LEGS);
   }
 
   /**

@@ -97,6 +97,14 @@ export function createSimulatedTelephony(options: {
   acdKeypad?: (req: DialRequest, tryNumber: number) => Promise<AcdTryResult>;
   /** #13: a desk agent's leg rings on their open desk's simulated softphone (src/desk/simulated-softphone.ts). */
   deskPhone?: SimulatedDeskPhone;
+  /**
+   * Whether the progress events (initiated, ringing) are posted, as Twilio does for a call
+   * whose statusCallbackEvent asks for them (default: posted). The service acts only on
+   * answered and the final statuses (src/callbacks/leg-events.ts), so the worker leaves them
+   * out (#15): two signed webhook posts fewer per leg. Sequence numbers count the posted
+   * events, like Twilio's SequenceNumber.
+   */
+  progressEvents?: boolean;
   /** S50: told of each recorded conversation when it ends (a fake recording). */
   emitRecording?: (recording: SimulatedRecording) => Promise<void>;
   logger?: TelephonyLogger;
@@ -105,6 +113,7 @@ export function createSimulatedTelephony(options: {
   const clock = options.clock ?? systemClock;
   const timeScale = options.timeScale ?? 1;
   const maxEmitAttempts = options.maxEmitAttempts ?? 5;
+  const progressEvents = options.progressEvents ?? true;
   const calls = new Map<string, SimulatedCall>();
   // S35: the same leg key never rings twice, even if placeCall is retried.
   const sidByKey = new Map<string, string>();
@@ -137,6 +146,7 @@ export function createSimulatedTelephony(options: {
     status: LegStatus,
     extra: { answeredBy?: AnsweredBy; durationSeconds?: number } = {},
   ) {
+    if (!progressEvents && (status === 'initiated' || status === 'ringing')) return;
     const event: LegEvent = {
       key: call.req.key,
       callSid: call.callSid,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { API_KEY_KINDS } from '../../src/auth/api-keys';
 import { createApiKey, KeyRefused, listApiKeys, revokeApiKey } from '../../src/auth/key-store';
 import type { Db } from '../../src/infra/prisma';
-import { authOf } from '../auth';
+import { apiKeysChanged, authOf } from '../auth';
 import { ApiError } from '../errors';
 import { registerOperation } from '../openapi/registry';
 import { plainText, projectIdSchema, validate, type ValidRequest } from '../validate';
@@ -145,6 +145,7 @@ export function createApiKeysRouter({ prisma }: { prisma: Db }): Router {
       throw new ApiError('INVALID_STATE', 'a key cannot revoke itself: use another secret key or the admin CLI');
     const revoked = z.guid().safeParse(id).success ? await revokeApiKey(prisma, accountId, id) : null;
     if (!revoked) throw new ApiError('NOT_FOUND', `API key ${id} not found`);
+    apiKeysChanged();
     res.json(revoked);
   });
 

@@ -1,11 +1,12 @@
 // API.md "Availability" (S5–S7): called on website page views, so it reads the settings, at
 // most one presence count and one grouped count of bookings, and never asks a workflow.
-import { Router } from 'express';
+import { createHash } from 'node:crypto';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { presenceMatters } from '../../src/callbacks/presence-read';
-import { computeAvailability, LONGEST_SLOT_MS } from '../../src/domain/availability';
+import { availabilityStableUntil, computeAvailability, LONGEST_SLOT_MS } from '../../src/domain/availability';
 import type { Db } from '../../src/infra/prisma';
-import { loadAvailabilityInputs } from '../../src/store/call-settings';
+import { uncachedAvailability, type AvailabilityCache } from '../../src/store/availability-cache';
 import { checkOwnership } from '../auth';
 import { ApiError } from '../errors';
 import { registerOperation } from '../openapi/registry';
@@ -47,6 +48,15 @@ export const availabilitySchema = z
   })
   .meta({ id: 'Availability' });
 
+const MAX_ANSWERS_PER_INPUTS = 64;
+/** Answers by window, per inputs object (dropped with it). */
+const answersOf = new WeakMap<object, Map<string, { body: string; etag: string; since: number; until: number }>>();
+
+/** The JSON answer, with its validator: express answers 304 to a matching If-None-Match. */
+function send(res: Response, answer: { body: string; etag: string }): void {
+  res.set('ETag', answer.etag).type('application/json').send(answer.body);
+}
+
 function windowOf(query: { from?: Date | undefined; to?: Date | undefined }, now: Date): { from: Date; to: Date } {
   const from = query.from ?? now;
   const to = query.to ?? new Date(from.getTime() + DEFAULT_WINDOW_DAYS * DAY_MS);
@@ -71,8 +81,14 @@ registerOperation({
   errors: ['FORBIDDEN'],
 });
 
-export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }): Router {
-  const { prisma, clock } = deps;
+export function createAvailabilityRouter(deps: {
+  prisma: Db;
+  clock: () => Date;
+  /** #15.3: the process's cache of availability inputs (api/main.ts); default: none. */
+  cache?: Pick<AvailabilityCache, 'read'>;
+}): Router {
+  const { clock } = deps;
+  const inputsOf = deps.cache ?? uncachedAvailability(deps.prisma);
   const router = Router();
   router.get('/projects/:projectId/availability', validate(request), async (req: ValidRequest<typeof request>, res) => {
     const { projectId } = req.params;
@@ -87,20 +103,37 @@ export function createAvailabilityRouter(deps: { prisma: Db; clock: () => Date }
     }
     // #15.3: the project (tenancy), its settings, the presence count and the bookings in one statement.
     const bookedFrom = new Date((window?.from ?? now).getTime() - LONGEST_SLOT_MS);
-    const inputs = await loadAvailabilityInputs(prisma, projectId, bookedFrom, window?.to ?? now);
+    const inputs = await inputsOf.read(projectId, bookedFrom, window?.to ?? now);
     if (!inputs) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
     checkOwnership(res, inputs.project);
     if (!window) throw invalidWindow;
     const { settings } = inputs;
-    res.json(
-      computeAvailability({
-        settings,
-        now,
-        ...window,
-        availableAgents: presenceMatters(settings) ? inputs.availableAgents : 0,
-        bookedPositions: settings.deferred.enabled ? inputs.bookedPositions : new Map<number, number[]>(),
-      }),
-    );
+    // #15.3: an answer computed from these inputs is served again, as the same bytes, until
+    // the clock could change it (availabilityStableUntil); new inputs (a booking, presence,
+    // settings) are a new object, so a change never meets an old answer.
+    const key = `${req.query.from?.getTime() ?? ''}|${req.query.to?.getTime() ?? ''}`;
+    let answers = answersOf.get(inputs);
+    const kept = answers?.get(key);
+    if (kept && kept.since <= now.getTime() && now.getTime() < kept.until) return send(res, kept);
+    const input = {
+      settings,
+      now,
+      ...window,
+      availableAgents: presenceMatters(settings) ? inputs.availableAgents : 0,
+      bookedPositions: settings.deferred.enabled ? inputs.bookedPositions : new Map<number, number[]>(),
+    };
+    const body = JSON.stringify(computeAvailability(input));
+    const answer = {
+      body,
+      since: now.getTime(),
+      etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`,
+      until: availabilityStableUntil(input, !req.query.from && !req.query.to),
+    };
+    if (!answers) answersOf.set(inputs, (answers = new Map()));
+    // Explicit windows are as many as clients make up: a few are kept.
+    if (answers.size >= MAX_ANSWERS_PER_INPUTS) answers.clear();
+    answers.set(key, answer);
+    send(res, answer);
   });
   return router;
 }

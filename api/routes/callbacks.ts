@@ -8,15 +8,16 @@ import {
   cancelCallback,
   CallbackRefused,
   findReplay,
-  prepareBooking,
+  preparedBooking,
   type BookingDeps,
   type PreparedBooking,
 } from '../../src/callbacks/booking';
 import { formatInZone } from '../../src/domain/time';
 import type { Db } from '../../src/infra/prisma';
+import { uncachedAvailability, type AvailabilityCache } from '../../src/store/availability-cache';
 import { ATTEMPT_OUTCOMES, CALLBACK_END_REASONS, CALLBACK_STATUSES } from '../../workflows/types';
 import type { VisitorLinks } from '../../src/visitor/link';
-import { authOf, ownedProject } from '../auth';
+import { authOf, checkOwnership, ownedProject } from '../auth';
 import { ApiError } from '../errors';
 import { HEADERS, registerOperation } from '../openapi/registry';
 import { cursorSchema, limitSchema, nextCursorSchema, pageOf } from '../pagination';
@@ -180,6 +181,8 @@ export interface CallbacksRouterDeps extends BookingDeps {
   rateLimits: BookingRateLimits;
   /** #13: signs the visitor's manage link returned as `manageUrl` with a booking. */
   visitorLinks?: VisitorLinks;
+  /** #15.3: the project, settings and presence count of a booking from memory (api/main.ts). */
+  availabilityCache?: Pick<AvailabilityCache, 'read'>;
 }
 
 const booking = { body: bookingRequestSchema, headers: bookingHeaders };
@@ -251,6 +254,7 @@ registerOperation({
 export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
   const { prisma } = deps;
   const limiters = bookingRateLimiters(deps.rateLimits);
+  const inputsOf = deps.availabilityCache ?? uncachedAvailability(prisma);
   const router = Router();
   /** #13: the visitor's signed link to see, cancel or move this callback (no phone number in it). */
   const manageUrlOf = (row: Callback) => {
@@ -269,15 +273,24 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     async (req: ValidRequest<typeof booking>, res, next) => {
       const idempotencyKey = req.validHeaders['Idempotency-Key'];
       const { body } = req;
-      await ownedProject(prisma, res, body.projectId);
-      const prepared = await prepareBooking(prisma, {
-        projectId: body.projectId,
-        phone: body.phone,
-        mode: body.mode === 'immediate' ? 'IMMEDIATE' : 'DEFERRED',
-        ...(body.slotStart ? { slotStart: body.slotStart } : {}),
-        recordingOptOut: body.recordingOptOut,
-        ...(idempotencyKey ? { idempotencyKey } : {}),
-      });
+      // #15.3: the project (tenancy), its settings and the presence count in one read (none
+      // when the availability cache holds them), instead of three.
+      const now = deps.clock();
+      const inputs = await inputsOf.read(body.projectId, now, new Date(now.getTime() + 1));
+      if (!inputs) throw new ApiError('NOT_FOUND', `project ${body.projectId} not found`);
+      checkOwnership(res, inputs.project);
+      const prepared = preparedBooking(
+        {
+          projectId: body.projectId,
+          phone: body.phone,
+          mode: body.mode === 'immediate' ? 'IMMEDIATE' : 'DEFERRED',
+          ...(body.slotStart ? { slotStart: body.slotStart } : {}),
+          recordingOptOut: body.recordingOptOut,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+        },
+        inputs.settings,
+        inputs.availableAgents,
+      );
       const replay = await findReplay(prisma, prepared);
       // A replay answers 200 (not 201) with the same callback, as it is now.
       if (replay)

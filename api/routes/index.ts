@@ -14,6 +14,7 @@ import { createAvailabilityRouter } from './availability';
 import { createCallbacksRouter } from './callbacks';
 import { createSettingsRouter } from './settings';
 import { createCallbackWaker, wakeWaitingOfProject } from '../../src/callbacks/wake';
+import type { AvailabilityCache } from '../../src/store/availability-cache';
 
 export interface V1RouterDeps {
   prisma: Db;
@@ -28,6 +29,8 @@ export interface V1RouterDeps {
   rateLimits?: BookingRateLimits;
   /** Default: the system clock; tests pin "now" (e.g. before a DST change). */
   clock?: () => Date;
+  /** #15.3: availability inputs from memory (api/main.ts); default: read per request. */
+  availabilityCache?: Pick<AvailabilityCache, 'read'>;
 }
 
 /** Mount each with createApp({ v1Routers }) (behind API-key auth). */
@@ -52,7 +55,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
       },
     }),
     createApiKeysRouter({ prisma }),
-    createAvailabilityRouter({ prisma, clock }),
+    createAvailabilityRouter({ prisma, clock, ...(deps.availabilityCache ? { cache: deps.availabilityCache } : {}) }),
     createCallbacksRouter({
       prisma,
       temporal,
@@ -61,6 +64,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
       clock,
       rateLimits,
       visitorLinks: callbox.visitorLinks,
+      ...(deps.availabilityCache ? { availabilityCache: deps.availabilityCache } : {}),
     }),
     // #13: the widget's project info and agent tokens.
     createWidgetConfigRouter({ prisma }),

@@ -29,6 +29,12 @@ export interface CostFigure {
   callbackWorkflow: WorkflowWork;
   /** Everything the project's agent workflows recorded during the figure, per completed callback. */
   agentWorkflowsPerCallback: WorkflowWork;
+  /**
+   * The same CPU split over the open loop alone (first request until every one ended), per
+   * callback it completed: the figure's setup (agents created and logged in, the warm-up and
+   * one-at-a-time callbacks) left out.
+   */
+  steadyState?: { completedCallbacks: number; cpuSecondsPerCallback: { total: number } & Partial<CpuSnapshot> };
 }
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -84,6 +90,8 @@ export interface CostInput {
   cpu: CpuSnapshot;
   /** Callback histories read for the per-callback mean. */
   sample?: number;
+  /** CPU-seconds of the open loop alone and the callbacks it completed (P1). */
+  steady?: { cpu: CpuSnapshot; completed: number };
 }
 
 export async function measureCost(input: CostInput): Promise<CostFigure> {
@@ -93,12 +101,7 @@ export async function measureCost(input: CostInput): Promise<CostFigure> {
     WHERE project_id = ${projectId} AND status = 'COMPLETED' AND created_at >= ${new Date(since)}
     ORDER BY created_at`;
   const n = completed.length;
-  const { bench: _bench, ...processes } = cpu;
-  const total = Object.values(processes).reduce((sum, s) => sum + s, 0);
-  const cpuSecondsPerCallback = {
-    total: round(total / (n || 1)),
-    ...Object.fromEntries(Object.entries(processes).map(([name, s]) => [name, round(s / (n || 1))])),
-  };
+  const cpuSecondsPerCallback = perCallbackCpu(cpu, n);
 
   // Callback workflows: a sample spread over the figure.
   const sampleSize = Math.min(n, input.sample ?? 40);
@@ -128,5 +131,25 @@ export async function measureCost(input: CostInput): Promise<CostFigure> {
   const agentWorkflowsPerCallback = perCallback(agentWork, n);
   agentWorkflowsPerCallback.runs = agentRuns;
 
-  return { completedCallbacks: n, cpuSecondsPerCallback, callbackWorkflow, agentWorkflowsPerCallback };
+  const steadyState = input.steady && {
+    completedCallbacks: input.steady.completed,
+    cpuSecondsPerCallback: perCallbackCpu(input.steady.cpu, input.steady.completed),
+  };
+  return {
+    completedCallbacks: n,
+    cpuSecondsPerCallback,
+    callbackWorkflow,
+    agentWorkflowsPerCallback,
+    ...(steadyState ? { steadyState } : {}),
+  };
+}
+
+/** CPU-seconds by process (the bench itself left out) and their total, per callback. */
+function perCallbackCpu(cpu: CpuSnapshot, n: number): { total: number } & Partial<CpuSnapshot> {
+  const { bench: _bench, ...processes } = cpu;
+  const total = Object.values(processes).reduce((sum, s) => sum + s, 0);
+  return {
+    total: round(total / (n || 1)),
+    ...Object.fromEntries(Object.entries(processes).map(([name, s]) => [name, round(s / (n || 1))])),
+  };
 }

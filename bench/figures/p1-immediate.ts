@@ -4,7 +4,7 @@
 // open-loop at a fixed rate, with far more free agents than the rate needs.
 import type { BenchOptions } from '../options';
 import { addAvailableAgents, benchSettings, ensureProject, uniquePhone } from '../fixtures';
-import type { Stack } from '../stack';
+import { cpuDelta, type CpuSnapshot, type Stack } from '../stack';
 import { countBy, pool, sleep, summarize, waitFor, type Summary } from '../stats';
 import { awaitFirstDials, dialTimes, histogramShare, stepSummary, TERMINAL, type DialTimes } from './dials';
 
@@ -31,7 +31,8 @@ export interface P1Result {
   agents: number;
   agentsVia: 'api' | 'agent workflow client';
   alone: P1Run;
-  loaded: P1Run & { ratePerSecond: number };
+  /** cpuSeconds: by process from the first open-loop request until every one of them ended (#15 steady state). */
+  loaded: P1Run & { ratePerSecond: number; cpuSeconds?: CpuSnapshot };
   workerHistogram: { count: number; shareAtOrUnder: number };
 }
 
@@ -81,6 +82,7 @@ export async function runP1(stack: Stack, options: BenchOptions, say: (line: str
 
   say(`P1: ${options.p1} immediate callbacks, open-loop at ${options.p1Rate}/s`);
   const intervalMs = 1000 / options.p1Rate;
+  const cpuBefore = stack.cpu();
   const t0 = performance.now();
   const loaded = await Promise.all(
     Array.from({ length: options.p1 }, async (_, i) => {
@@ -89,11 +91,12 @@ export async function runP1(stack: Stack, options: BenchOptions, say: (line: str
     }),
   );
   const loadedRun = await settle(stack, loaded, say);
+  const cpuSeconds = cpuDelta(cpuBefore, stack.cpu());
   return {
     agents: options.agents,
     agentsVia: stack.agentsApi ? 'api' : 'agent workflow client',
     alone: await settle(stack, alone, say),
-    loaded: { ...loadedRun, ratePerSecond: options.p1Rate },
+    loaded: { ...loadedRun, ratePerSecond: options.p1Rate, cpuSeconds },
     workerHistogram: histogramShare(await stack.workerMetricsText(), 'callbacks_immediate_dial_latency_seconds', '1'),
   };
 }

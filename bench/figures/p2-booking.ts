@@ -8,7 +8,7 @@ import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
 import { callSettingsSchema } from '../../src/domain/settings';
 import { benchSettings, ensureProject, hourlySlotStarts, uniquePhone } from '../fixtures';
 import type { BenchOptions } from '../options';
-import { AVAILABILITY_CONCURRENCY, runAvailabilityLatency } from './availability-latency';
+import { AVAILABILITY_CONCURRENCY, AVAILABILITY_MIN_READS, runAvailabilityLatency } from './availability-latency';
 import type { Stack } from '../stack';
 import { pool, sleep, waitFor } from '../stats';
 import { load, type LoadResult } from './load';
@@ -80,7 +80,9 @@ export async function runP2(stack: Stack, options: BenchOptions, say: (line: str
   // reconciliation pass no longer describes them, so the next figures do not pay for them.
   await stack.prisma.callback.deleteMany({ where: { projectId: BARE_PROJECT } });
 
-  const availabilityRequests = Math.max(500, options.p2);
+  // #15.3: enough reads for a few seconds of load once reads are served from memory (500
+  // took under a second, much of it before the JIT had compiled the path).
+  const availabilityRequests = Math.max(AVAILABILITY_MIN_READS, options.p2);
   say(`P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients`);
   const availability = await runAvailabilityLatency(stack, P2_PROJECT, availabilityRequests);
   return {

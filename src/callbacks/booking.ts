@@ -18,6 +18,7 @@ import type { CallSettings } from '../domain/settings';
 import type { Slot } from '../domain/slots';
 import type { Db } from '../infra/prisma';
 import type { Logger } from '../logger';
+import { availabilityChanged } from '../store/availability-changes';
 import { loadCallSettings } from '../store/call-settings';
 import { availableAgentsFor } from './presence-read';
 import { callbackWorkflowPresence, lockCallbackRow } from './reconcile';
@@ -68,6 +69,8 @@ export interface BookingRequest {
 export interface PreparedBooking extends BookingRequest {
   e164: string;
   settings: CallSettings;
+  /** S5 presence count read with the settings; absent: read by bookCallback when it matters. */
+  availableAgents?: number;
 }
 
 const UNIQUE = {
@@ -89,10 +92,20 @@ function violatedUniqueIndex(err: unknown): string | null {
 export async function prepareBooking(prisma: Db, request: BookingRequest): Promise<PreparedBooking> {
   const settings = await loadCallSettings(prisma, request.projectId);
   if (!settings) throw new CallbackRefused('NOT_FOUND', `project ${request.projectId} not found`);
+  return preparedBooking(request, settings);
+}
+
+/**
+ * The S21 phone check on settings already read; `availableAgents` is the S5 presence count
+ * read with them (#15.3: the booking then reads nothing more before its insert).
+ */
+export function preparedBooking(request: BookingRequest, settings: CallSettings, availableAgents?: number) {
   const phone = parseVisitorPhone(request.phone, settings.countries);
   if (!phone.ok)
     throw new CallbackRefused('PHONE_NOT_ALLOWED', phone.reason, [{ path: 'phone', message: phone.reason }]);
-  return { ...request, e164: phone.e164, settings };
+  const prepared: PreparedBooking = { ...request, e164: phone.e164, settings };
+  if (availableAgents !== undefined) prepared.availableAgents = availableAgents;
+  return prepared;
 }
 
 /**
@@ -127,7 +140,8 @@ export interface BookingResult {
 export async function bookCallback(deps: BookingDeps, booking: PreparedBooking): Promise<BookingResult> {
   const { prisma, clock } = deps;
   const now = clock();
-  const availableAgents = await availableAgentsFor(prisma, booking.projectId, booking.settings, booking.mode);
+  const availableAgents =
+    booking.availableAgents ?? (await availableAgentsFor(prisma, booking.projectId, booking.settings, booking.mode));
   const id = randomUUID();
   const row = {
     id,
@@ -158,6 +172,8 @@ export async function bookCallback(deps: BookingDeps, booking: PreparedBooking):
     if (replay) return { callback: replay, created: false };
     throw err;
   }
+  // #15.3: this process's availability cache shows the taken position from now on.
+  if (callback.mode === 'DEFERRED') availabilityChanged(callback.projectId);
   await startWorkflowOrLeaveToReconciliation(deps, callback, booking.settings);
   return { callback, created: true };
 }
@@ -307,7 +323,7 @@ export interface CancelDeps {
  */
 export async function cancelCallback(
   deps: CancelDeps,
-  callback: { id: string; status: CallbackStatus },
+  callback: { id: string; projectId: string; status: CallbackStatus },
 ): Promise<void> {
   if (!isCancellable(callback.status)) {
     throw new CallbackRefused('NOT_CANCELLABLE', `callback is ${callback.status}`);
@@ -318,9 +334,10 @@ export async function cancelCallback(
       // The workflow is committed to CANCELLED; write that now so the reply and the freed
       // position (S20) do not wait for its activity, which records the same state again.
       await deps.prisma.$transaction((tx) => recordCancelled(tx, callback.id, deps.clock()));
+      availabilityChanged(callback.projectId);
       return;
     }
-    if (await cancelWithoutWorkflow(deps, callback.id)) return;
+    if (await cancelWithoutWorkflow(deps, callback.id)) return void availabilityChanged(callback.projectId);
   }
   throw new CallbackRefused('UNAVAILABLE', 'the callback is being started; retry the cancel');
 }

@@ -47,6 +47,34 @@ export function createCallbackLiveness(temporal: Client): (callbackId: string) =
   };
 }
 
+/**
+ * #15: sends `wake` only when no wake-up is pending: one sent after the callback's last look
+ * (woken_at > waiting_seen_at) makes it look again — the look refreshes waiting_seen_at as
+ * it starts, so it sees whatever prompted this wake-up too — and a second signal would only
+ * cost a workflow task. In a burst (many callbacks due at once) every reservation and every
+ * look that finds older callbacks holding free agents wakes them: without this, each waiting
+ * callback got several. A pending one counts as woken (true). A signal that fails clears
+ * the mark it set, so the next wake-up is sent.
+ */
+export function unlessWakePending(prisma: Db, wake: CallbackWaker): CallbackWaker {
+  return async (callbackId) => {
+    const marked = await prisma.$queryRaw<{ woken_at: Date }[]>`
+      UPDATE callbacks SET woken_at = now()
+       WHERE id = ${callbackId}::uuid
+         AND (woken_at IS NULL OR waiting_seen_at IS NULL OR woken_at <= waiting_seen_at)
+       RETURNING woken_at`;
+    if (marked.length === 0) return true;
+    try {
+      return await wake(callbackId);
+    } catch (err) {
+      await prisma.$executeRaw`UPDATE callbacks SET woken_at = NULL WHERE id = ${callbackId}::uuid AND woken_at = ${marked[0]!.woken_at}`.catch(
+        () => undefined,
+      );
+      throw err;
+    }
+  };
+}
+
 /** Ends a row's lease at once: its workflow is known to be gone. */
 export async function dropWaitingLease(prisma: Db, callbackId: string): Promise<void> {
   await prisma.$executeRaw`UPDATE callbacks SET waiting_seen_at = NULL WHERE id = ${callbackId}::uuid AND status = 'WAITING_AGENT'`;
@@ -66,6 +94,7 @@ export async function wakeOldestWaiting(
   scope: { agentId: string } | { projectId: string; except: string },
 ): Promise<void> {
   if (!wake) return;
+  const send = unlessWakePending(prisma, wake);
   const inScope =
     'agentId' in scope
       ? Prisma.sql`c.project_id IN (SELECT project_id FROM agent_projects WHERE agent_id = ${scope.agentId}::uuid)`
@@ -76,7 +105,7 @@ export async function wakeOldestWaiting(
        AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
      ORDER BY c.waiting_since, c.id LIMIT ${WAKE_TRIES}`;
   for (const { id } of next) {
-    if ((await wake(id)) !== false) return;
+    if ((await send(id)) !== false) return;
     await dropWaitingLease(prisma, id);
   }
 }
@@ -101,8 +130,9 @@ export async function wakeWaitingOfProject(
        AND NOT EXISTS (SELECT 1 FROM agent_presence r WHERE r.callback_id = c.id)
      ORDER BY c.waiting_since, c.id LIMIT ${limit}`;
   let woken = 0;
+  const send = unlessWakePending(prisma, wake);
   for (const { id } of waiting) {
-    if ((await wake(id)) !== false) woken++;
+    if ((await send(id)) !== false) woken++;
     else await dropWaitingLease(prisma, id);
   }
   return woken;

@@ -138,3 +138,31 @@ export function isSlotBookable(input: {
   }
   return { ok: true, slot, firstPosition };
 }
+
+const MS_PER_MINUTE = 60_000;
+
+/**
+ * #15.3: the first instant after `input.now` at which computeAvailability may answer
+ * differently from the same inputs (settings, presence, bookings), so an answer can be served
+ * again until then. What moves with the clock: opening and offer hours and holidays (local
+ * `HH:mm` walls: whole minutes), the minimum lead time passing a slot's next position (a place
+ * falls behind, a slot leaves the list), and — when `to` moves with now — a slot starting at
+ * the window's far end entering it. Exclusive: the answer holds for every now < the result.
+ */
+export function availabilityStableUntil(input: AvailabilityInput, toMovesWithNow: boolean): number {
+  const { settings } = input;
+  const now = input.now.getTime();
+  let until = Math.floor(now / MS_PER_MINUTE) * MS_PER_MINUTE + MS_PER_MINUTE;
+  const leadMs = settings.deferred.minimumLeadSeconds * 1000;
+  const earliest = earliestBookable(settings, input.now);
+  for (const slot of slotsWithPositionsAhead(settings, input.now, input.from, input.to)) {
+    // Still ahead while now + lead <= its instant.
+    until = Math.min(until, positionTime(slot, firstPositionAhead(slot, earliest)).getTime() - leadMs + 1);
+  }
+  if (toMovesWithNow) {
+    const length = input.to.getTime() - input.from.getTime();
+    const [entering] = slotsBetween(slotConfigOf(settings), input.to, new Date(input.to.getTime() + (until - now)));
+    if (entering) until = Math.min(until, entering.start.getTime() - length + 1);
+  }
+  return Math.max(until, now + 1);
+}

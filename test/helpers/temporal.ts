@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { bundleWorkflows } from '../../workers/worker';
 import { findTemporalBinary } from '../../src/infra/temporal-binaries';
 import { registerSearchAttributes } from '../../src/infra/temporal';
-import { bundleCacheFile } from './bundle-cache';
 
 // Worker state chatter hides test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -26,9 +25,10 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /**
- * Workflow code bundled once per test RUN: the first file that asks bundles it and leaves the
- * code in a file named after the run (test/helpers/bundle-cache.ts); the next
- * files read it back instead of bundling again (seconds each). Sources do not change in a run.
+ * Workflow code bundled once per test RUN: test/global-setup.ts bundles it before the
+ * workers start and names the file (TEST_WORKFLOW_BUNDLE, test/helpers/bundle-cache.ts);
+ * every file reads it back instead of bundling again (seconds each). Sources do not change
+ * in a run. Without it (a script outside jest's global setup) the code is bundled here.
  */
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= cachedBundle();
@@ -36,17 +36,9 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 }
 
 async function cachedBundle(): Promise<WorkflowBundle> {
-  const run = process.env.DATABASE_URL;
-  if (!run) return bundleWorkflows();
-  const file = bundleCacheFile(run);
-  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
-  const fresh = await bundleWorkflows();
-  if ('code' in fresh) {
-    // Written whole, then renamed: a reader never sees half a bundle.
-    writeFileSync(`${file}.${process.pid}`, fresh.code);
-    renameSync(`${file}.${process.pid}`, file);
-  }
-  return fresh;
+  const file = process.env.TEST_WORKFLOW_BUNDLE;
+  if (file && existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  return bundleWorkflows();
 }
 
 /**

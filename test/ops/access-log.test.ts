@@ -1,19 +1,11 @@
 // Issue #10 item 8: access logs (pino-http) carry a request id, echoed as X-Request-Id,
 // and never a phone number in clear; probes are not logged.
 import { Writable } from 'node:stream';
-import request from 'supertest';
-import { createApp } from '../../api/app';
-import { loadConfig } from '../../src/config';
-import type { Db } from '../../src/infra/prisma';
-import { createTemporalClient, lazyTemporalConnection } from '../../src/infra/temporal-client';
 import { createLogger } from '../../src/logger';
-import { testPrisma } from '../helpers/db';
+import { useApi } from '../helpers/use-api';
 
-let prisma: Db;
-beforeAll(() => {
-  prisma = testPrisma();
-});
-afterAll(() => prisma?.$disconnect());
+// Temporal is not needed for these routes: the app's client fails loudly if one reaches it.
+const t = useApi({ temporal: 'none' });
 
 test('each request is logged once with its id, method, masked url and status', async () => {
   const lines: string[] = [];
@@ -26,14 +18,12 @@ test('each request is logged once with its id, method, masked url and status', a
       },
     }),
   });
-  // Temporal is not needed for these routes: a lazy client that never connects.
-  const temporal = createTemporalClient(lazyTemporalConnection({ address: '127.0.0.1:1', callTimeoutMs: 500 }), 'x');
-  const app = createApp({ prisma, temporal, config: loadConfig({ NODE_ENV: 'test' }), logger, accessLog: true });
-  const given = await request(app).get('/v1/callbacks?phone=0612345678').set('X-Request-Id', 'req-abc-1').expect(401);
+  const app = await t.startApi({ logger, accessLog: true });
+  const given = await app.api().get('/v1/callbacks?phone=0612345678').set('X-Request-Id', 'req-abc-1').expect(401);
   expect(given.headers['x-request-id']).toBe('req-abc-1');
-  const generated = await request(app).get('/nope').expect(404);
+  const generated = await app.api().get('/nope').expect(404);
   expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-  await request(app).get('/livez').expect(200);
+  await app.api().get('/livez').expect(200);
 
   const entries = lines.map(
     (line) => JSON.parse(line) as { msg: string; req?: { id: string; url: string }; res?: { statusCode: number } },
@@ -44,5 +34,4 @@ test('each request is logged once with its id, method, masked url and status', a
   expect(access[1]).toMatchObject({ req: { id: generated.headers['x-request-id'] }, res: { statusCode: 404 } });
   expect(lines.join('')).not.toContain('0612345678');
   expect(lines.join('')).not.toMatch(/authorization/i);
-  await temporal.connection.close();
 });

@@ -4,38 +4,22 @@
 // serves reads, and says so on /readyz.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import request from 'supertest';
-import { createApp } from '../../api/app';
-import { createV1Routers } from '../../api/routes';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/infra/migrate';
 import { ensureDatabase } from '../../src/infra/postgres';
 import { createPrisma, type Db } from '../../src/infra/prisma';
-import { createLogger } from '../../src/logger';
 import { createCallbackRow } from '../helpers/db';
-import { createTenant, dailySlotSettings, frenchMobile } from '../helpers/api';
+import { createTenant, dailySlotSettings, frenchMobile, startApi, type ApiHarness } from '../helpers/api';
 import { testPrisma } from '../helpers/db';
+import { freePort } from '../helpers/stack';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 
 jest.setTimeout(120_000);
 
-const logger = createLogger({ level: 'silent' });
 const ROOT = path.join(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();
@@ -48,6 +32,7 @@ describe('PostgreSQL paused', () => {
   let server: ChildProcess;
   let prisma: Db;
   let env: TestWorkflowEnvironment;
+  let harness: ApiHarness | undefined;
   let postmaster = 0;
   let paused: number[] = [];
 
@@ -90,6 +75,7 @@ describe('PostgreSQL paused', () => {
 
   afterAll(async () => {
     resume();
+    await harness?.close();
     await prisma?.$disconnect();
     await env?.teardown();
     if (server && server.exitCode === null) {
@@ -101,40 +87,34 @@ describe('PostgreSQL paused', () => {
   });
 
   test('requests answer 503 UNAVAILABLE with Retry-After within 5 s, and recover after SIGCONT', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-    const app = createApp({
+    // The test fixture's app (test/helpers/api.ts) on this file's own, pausable PostgreSQL.
+    harness = await startApi({
       prisma,
       temporal: env.client,
-      config,
-      logger,
-      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-      v1Routers: createV1Routers({
-        prisma,
-        temporal: env.client,
-        config,
-        logger,
-        rateLimits: { perApiKeyPerMinute: 1000, perPhonePerHour: 1000 },
-      }),
+      taskQueue: 'outage',
+      requestTimeoutMs: loadConfig({ NODE_ENV: 'test' }).REQUEST_TIMEOUT_MS,
+      rateLimits: { perApiKeyPerMinute: 1000, perPhonePerHour: 1000 },
     });
+    const api = () => harness!.api();
     const tenant = await createTenant(prisma);
-    await request(app)
+    await api()
       .put(`/v1/projects/${tenant.projectId}/call-settings`)
       .set(tenant.auth)
       .send(dailySlotSettings({ start: '09:00', end: '10:00', capacity: 50 }))
       .expect(200);
     const row = await createCallbackRow(prisma, tenant.projectId, { dueAt: new Date(Date.now() + 86_400_000) });
-    const read = () => request(app).get(`/v1/callbacks/${row.id}`).set(tenant.auth);
+    const read = () => api().get(`/v1/callbacks/${row.id}`).set(tenant.auth);
     await read().expect(200);
-    const slots = await request(app).get(`/v1/projects/${tenant.projectId}/availability`).set(tenant.auth);
+    const slots = await api().get(`/v1/projects/${tenant.projectId}/availability`).set(tenant.auth);
     const slotStart = (slots.body as { deferred: { slots: { start: string }[] } }).deferred.slots[1]!.start;
 
     pause();
     const during = await Promise.all([
       timed(() => read()),
-      timed(() => request(app).get('/healthz')),
-      timed(() => request(app).get('/readyz')),
+      timed(() => api().get('/healthz')),
+      timed(() => api().get('/readyz')),
       timed(() =>
-        request(app)
+        api()
           .post('/v1/callbacks')
           .set(tenant.auth)
           .send({ projectId: tenant.projectId, phone: frenchMobile(), mode: 'deferred', slotStart }),
@@ -165,8 +145,8 @@ describe('PostgreSQL paused', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     process.stdout.write(`recovered ${Date.now() - resumed} ms after SIGCONT\n`);
-    await request(app).get('/healthz').expect(200);
-    const after = await request(app)
+    await api().get('/healthz').expect(200);
+    const after = await api()
       .post('/v1/callbacks')
       .set(tenant.auth)
       .send({ projectId: tenant.projectId, phone: frenchMobile(), mode: 'deferred', slotStart });

@@ -3,10 +3,9 @@
 // names and the commands; /readyz fails while no worker polls the task queue and passes once
 // one does; a workflow start failing for a permanent reason is logged with its cause and
 // shown on /readyz.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Connection } from '@temporalio/client';
 import request from 'supertest';
@@ -24,72 +23,29 @@ import {
 import { createLogger } from '../../src/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { testPrisma } from '../helpers/db';
+import { createStack, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-let temporal: ChildProcess;
+// A dev server of its own, started WITHOUT our search attributes, with a namespace "bare"
+// that never gets them (test/helpers/stack.ts: process group, logs, stopped in afterAll).
+let stack: Stack | undefined;
 let address: string;
 let connection: Connection;
 let prisma: Db;
 
 beforeAll(async () => {
-  const cli = process.env.TEMPORAL_CLI_PATH;
-  if (!cli) throw new Error('TEMPORAL_CLI_PATH is set by test/global-setup.ts');
-  const port = await freePort();
-  address = `127.0.0.1:${port}`;
-  temporal = spawn(
-    cli,
-    [
-      'server',
-      'start-dev',
-      '--headless',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--ui-port',
-      String(await freePort()),
-      '--namespace',
-      'bare',
-      '--log-level',
-      'error',
-    ],
-    { stdio: 'ignore' },
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.describeNamespace({ namespace: 'bare' });
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-  }
+  stack = createStack({ name: 'readiness', say: () => undefined });
+  const temporal = await stack.startTemporal({ searchAttributes: false, namespaces: ['bare'] });
+  ({ address, connection } = temporal);
   prisma = testPrisma();
   await prisma.$queryRaw`SELECT 1`; // the first query loads the query compiler
 });
 
 afterAll(async () => {
-  await connection?.close();
   await prisma?.$disconnect();
-  if (temporal && temporal.exitCode === null) {
-    const exited = new Promise((resolve) => temporal.once('exit', resolve));
-    temporal.kill('SIGTERM');
-    await exited;
-  }
+  await stack?.stop();
+  stack?.discardLogs();
 });
 
 test('search attributes are registered once, then found (idempotent, concurrent processes too)', async () => {

@@ -1,56 +1,24 @@
 // Issue #10 item 7: two API processes enforce ONE booking limit — the counters are in
 // PostgreSQL (rate_limits), each app with its own connection pool as a process would have.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Pool } from 'pg';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
-import { createApp } from '../../api/app';
-import { createV1Routers } from '../../api/routes';
-import { loadConfig } from '../../src/config';
-import type { Db } from '../../src/infra/prisma';
-import { createLogger } from '../../src/logger';
 import { createTenant, dailySlotSettings, frenchMobile, type Tenant } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { useApi } from '../helpers/use-api';
 
-let env: TestWorkflowEnvironment;
-let prisma: Db;
+// Bookings start workflows: a time-skipping server (no worker needed).
+const t = useApi({ temporal: 'time-skipping' });
 const pools: Pool[] = [];
-const servers: Server[] = [];
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  prisma = testPrisma();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  await Promise.all(pools.map((pool) => pool.end()));
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+afterAll(() => Promise.all(pools.map((pool) => pool.end())));
 
 /** One "API process": its own app, its own pool for the shared counters. */
 async function apiProcess(limits: { perApiKeyPerMinute: number; perPhonePerHour: number }) {
   const store = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
   pools.push(store);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'shared-limits' });
-  const logger = createLogger({ level: 'silent' });
-  const app = createApp({
-    prisma,
-    temporal: env.client,
-    config,
-    logger,
-    v1Routers: createV1Routers({ prisma, temporal: env.client, config, logger, rateLimits: { ...limits, store } }),
-  });
-  const server = app.listen(0, '127.0.0.1');
-  servers.push(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return (await t.startApi({ rateLimits: { ...limits, store } })).base;
 }
 
 async function tenantWithSlot(api: string): Promise<{ tenant: Tenant; slotStart: string }> {
-  const tenant = await createTenant(prisma);
+  const tenant = await createTenant(t.prisma);
   await request(api)
     .put(`/v1/projects/${tenant.projectId}/call-settings`)
     .set(tenant.auth)
@@ -90,8 +58,8 @@ test('the per-phone limit is shared too, and counted per project', async () => {
   const first = await tenantWithSlot(a);
   const phone = frenchMobile();
   expect((await book(a, first.tenant, first.slotStart, phone)).status).toBe(201);
-  const open = await prisma.callback.findFirstOrThrow({ where: { projectId: first.tenant.projectId } });
-  await prisma.callback.update({ where: { id: open.id }, data: { status: 'COMPLETED', openPhone: null } });
+  const open = await t.prisma.callback.findFirstOrThrow({ where: { projectId: first.tenant.projectId } });
+  await t.prisma.callback.update({ where: { id: open.id }, data: { status: 'COMPLETED', openPhone: null } });
   // The other process knows this number has had its callback in this project.
   const limited = await book(b, first.tenant, first.slotStart, phone);
   expect(limited.status).toBe(429);

@@ -1,64 +1,35 @@
 // S41 assignment: priority agents first, then the longest idle; callbacks served in the
 // order they started waiting; one agent never reserved twice, whatever the concurrency.
 import { randomUUID } from 'node:crypto';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { createAgentActivities } from '../../activities/agents';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
-import type { Db } from '../../src/infra/prisma';
 import { callbackWorkflowId, isTerminal } from '../../workflows/types';
 import { releaseOrphanedReservations } from '../../src/agents/orphaned-reservations';
-import { createProjectFixture, testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import {
-  addAgent,
-  bookCallback,
-  newWorker,
-  projectWith,
-  startHarness,
-  waitForStatus,
-  type Harness,
-} from '../helpers/callback-harness';
+import { createProjectFixture } from '../helpers/db';
+import { addAgent, bookCallback, projectWith, waitForStatus } from '../helpers/callback-harness';
+import { useWorkflowTest } from '../helpers/workflow-test';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let prisma: Db;
-let harness: Harness;
-let activities: ReturnType<typeof createActivities>;
+const t = useWorkflowTest({ fileWorker: true });
+const { taskQueue } = t;
 // Agent workflows answer reservations: a worker runs for the whole file on this queue.
-const taskQueue = `q-${randomUUID()}`;
-let worker: Awaited<ReturnType<typeof newWorker>>;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await workflowBundle();
-  prisma = testPrisma();
-  harness = await startHarness(env, prisma);
+let activities: ReturnType<typeof createActivities>;
+beforeAll(() => {
   activities = createActivities({
-    prisma,
-    telephony: harness.telephony,
+    prisma: t.prisma,
+    telephony: t.harness.telephony,
     provider: 'simulated',
     fromNumber: '+33100000000',
-    publicBaseUrl: harness.baseUrl,
-    agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }),
+    publicBaseUrl: t.harness.baseUrl,
+    agents: createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue }),
   });
-  worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
 });
 
 let phoneSeq = 0;
 async function waitingCallback(projectId: string, waitingSince: Date) {
   const phone = `+336${String(10_000_000 + phoneSeq++).padStart(8, '0')}`;
-  return prisma.callback.create({
+  return t.prisma.callback.create({
     data: {
       projectId,
       mode: 'IMMEDIATE',
@@ -74,9 +45,9 @@ async function waitingCallback(projectId: string, waitingSince: Date) {
 }
 
 test('a priority agent is chosen before a non-priority one who has idled longer', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 3600_000 });
-  const priority = await addAgent(prisma, account.id, project.id, { priority: true, idleSinceMs: Date.now() });
+  const { account, project } = await createProjectFixture(t.prisma);
+  await addAgent(t.prisma, account.id, project.id, { idleSinceMs: Date.now() - 3600_000 });
+  const priority = await addAgent(t.prisma, account.id, project.id, { priority: true, idleSinceMs: Date.now() });
   const callback = await waitingCallback(project.id, new Date());
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({
     agentId: priority.id,
@@ -84,12 +55,12 @@ test('a priority agent is chosen before a non-priority one who has idled longer'
 });
 
 test('among equals, the longest idle agent is chosen; a logged-out or chatting agent never', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 60_000 });
-  const longest = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 600_000 });
-  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT', idleSinceMs: Date.now() - 7200_000 });
-  const chatting = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 9000_000 });
-  await prisma.agentPresence.update({ where: { agentId: chatting.id }, data: { inChat: true } });
+  const { account, project } = await createProjectFixture(t.prisma);
+  await addAgent(t.prisma, account.id, project.id, { idleSinceMs: Date.now() - 60_000 });
+  const longest = await addAgent(t.prisma, account.id, project.id, { idleSinceMs: Date.now() - 600_000 });
+  await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT', idleSinceMs: Date.now() - 7200_000 });
+  const chatting = await addAgent(t.prisma, account.id, project.id, { idleSinceMs: Date.now() - 9000_000 });
+  await t.prisma.agentPresence.update({ where: { agentId: chatting.id }, data: { inChat: true } });
   const callback = await waitingCallback(project.id, new Date());
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({
     agentId: longest.id,
@@ -97,8 +68,8 @@ test('among equals, the longest idle agent is chosen; a logged-out or chatting a
 });
 
 test('a callback does not take an agent while an older one of its project waits (FIFO)', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  const agent = await addAgent(prisma, account.id, project.id);
+  const { account, project } = await createProjectFixture(t.prisma);
+  const agent = await addAgent(t.prisma, account.id, project.id);
   const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const newer = await waitingCallback(project.id, new Date());
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: newer.id, attempt: 1 })).toBeNull();
@@ -108,9 +79,9 @@ test('a callback does not take an agent while an older one of its project waits 
 });
 
 test('FIFO: an older callback that already holds an agent does not hold the next one back', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  await addAgent(prisma, account.id, project.id);
-  await addAgent(prisma, account.id, project.id);
+  const { account, project } = await createProjectFixture(t.prisma);
+  await addAgent(t.prisma, account.id, project.id);
+  await addAgent(t.prisma, account.id, project.id);
   const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const newer = await waitingCallback(project.id, new Date());
   const first = await activities.reserveAgent({ projectId: project.id, callbackId: older.id, attempt: 1 });
@@ -122,10 +93,10 @@ test('FIFO: an older callback that already holds an agent does not hold the next
 });
 
 test('FIFO without serialising: with enough agents a newer callback reserves at once, leaving the best ones to those ahead; with too few it waits', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  const best = await addAgent(prisma, account.id, project.id, { priority: true });
-  const second = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 600_000 });
-  const third = await addAgent(prisma, account.id, project.id, { idleSinceMs: Date.now() - 60_000 });
+  const { account, project } = await createProjectFixture(t.prisma);
+  const best = await addAgent(t.prisma, account.id, project.id, { priority: true });
+  const second = await addAgent(t.prisma, account.id, project.id, { idleSinceMs: Date.now() - 600_000 });
+  const third = await addAgent(t.prisma, account.id, project.id, { idleSinceMs: Date.now() - 60_000 });
   const oldest = await waitingCallback(project.id, new Date(Date.now() - 6000));
   const older = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const newest = await waitingCallback(project.id, new Date(Date.now() - 4000));
@@ -149,12 +120,12 @@ test('FIFO without serialising: with enough agents a newer callback reserves at 
 });
 
 test('a reservation wakes the next callback of the project that waits without an agent', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  await addAgent(prisma, account.id, project.id);
+  const { account, project } = await createProjectFixture(t.prisma);
+  await addAgent(t.prisma, account.id, project.id);
   const woken: string[] = [];
   const agentActivities = createAgentActivities({
-    prisma,
-    agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }),
+    prisma: t.prisma,
+    agents: createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue }),
     wakeCallback: async (id) => void woken.push(id),
   });
   const first = await waitingCallback(project.id, new Date(Date.now() - 5000));
@@ -167,16 +138,16 @@ test('a reservation wakes the next callback of the project that waits without an
 });
 
 test('an agent held by a callback whose workflow is gone (terminated by an operator) is released; one held by a running callback is not', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  const orphaned = await addAgent(prisma, account.id, project.id);
-  const held = await addAgent(prisma, account.id, project.id);
+  const { account, project } = await createProjectFixture(t.prisma);
+  const orphaned = await addAgent(t.prisma, account.id, project.id);
+  const held = await addAgent(t.prisma, account.id, project.id);
   // No workflow behind this row: the agent it holds is an orphan.
   const gone = await waitingCallback(project.id, new Date(Date.now() - 5000));
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: gone.id, attempt: 1 })).toMatchObject({
     agentId: orphaned.id,
   });
   // A callback sleeping until tomorrow: its workflow runs, its hold stands.
-  const { row } = await bookCallback(prisma, env, taskQueue, project.id, {
+  const { row } = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
     phone: '+33698765471',
     dueInMs: 86_400_000,
   });
@@ -184,12 +155,14 @@ test('an agent held by a callback whose workflow is gone (terminated by an opera
     agentId: held.id,
   });
 
-  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
+  const agents = createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue });
   // Within the grace period nothing is touched.
-  expect(await releaseOrphanedReservations({ prisma, temporal: env.client, agents, graceMs: 3600_000 })).toEqual([]);
+  expect(
+    await releaseOrphanedReservations({ prisma: t.prisma, temporal: t.env.client, agents, graceMs: 3600_000 }),
+  ).toEqual([]);
   const released = await releaseOrphanedReservations({
-    prisma,
-    temporal: env.client,
+    prisma: t.prisma,
+    temporal: t.env.client,
     agents,
     graceMs: 0,
     now: new Date(Date.now() + 1000),
@@ -197,20 +170,20 @@ test('an agent held by a callback whose workflow is gone (terminated by an opera
   // (Other tests of this file leave orphans of their own behind: only ours are looked at.)
   expect(released).toContain(orphaned.id);
   expect(released).not.toContain(held.id);
-  const presence = await prisma.agentPresence.findMany({ where: { agentId: { in: [orphaned.id, held.id] } } });
+  const presence = await t.prisma.agentPresence.findMany({ where: { agentId: { in: [orphaned.id, held.id] } } });
   expect(Object.fromEntries(presence.map((p) => [p.agentId, p.state]))).toEqual({
     [orphaned.id]: 'AVAILABLE',
     [held.id]: 'RESERVED',
   });
-  await env.client.workflow.getHandle(callbackWorkflowId(row.id)).terminate('test over');
+  await t.env.client.workflow.getHandle(callbackWorkflowId(row.id)).terminate('test over');
 });
 
 test('no double booking: 40 concurrent reservations for 5 agents give exactly 5, all different', async () => {
-  const { account } = await createProjectFixture(prisma);
+  const { account } = await createProjectFixture(t.prisma);
   // One project per callback, every agent in every project: FIFO does not serialise them.
   const projects = await Promise.all(
     Array.from({ length: 40 }, () =>
-      prisma.project.create({
+      t.prisma.project.create({
         data: {
           id: `p-${randomUUID()}`,
           accountId: account.id,
@@ -223,8 +196,8 @@ test('no double booking: 40 concurrent reservations for 5 agents give exactly 5,
   );
   const agents = [];
   for (let i = 0; i < 5; i++) {
-    const agent = await addAgent(prisma, account.id, projects[0]!.id);
-    await prisma.agentProject.createMany({
+    const agent = await addAgent(t.prisma, account.id, projects[0]!.id);
+    await t.prisma.agentProject.createMany({
       data: projects.slice(1).map((p) => ({ agentId: agent.id, projectId: p.id })),
     });
     agents.push(agent);
@@ -239,27 +212,27 @@ test('no double booking: 40 concurrent reservations for 5 agents give exactly 5,
 });
 
 test('S41 end to end: one agent, three immediate callbacks -> served one after the other in request order', async () => {
-  const { account, project } = await projectWith(prisma, {
+  const { account, project } = await projectWith(t.prisma, {
     talkTimeSeconds: 30,
     maxHandlingDelaySeconds: 3600,
     autoAnswer: { delaySeconds: 1 },
   });
-  const agent = await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const agent = await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
   await (async () => {
     const booked = [];
     for (const phone of ['+33698765455', '+33698765456', '+33698765457']) {
-      const b = await bookCallback(prisma, env, taskQueue, project.id, { phone, maxHandlingDelaySeconds: 3600 });
+      const b = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone, maxHandlingDelaySeconds: 3600 });
       await waitForStatus(b.handle, (s) => s === 'WAITING_AGENT');
       booked.push(b);
     }
     // The agent logs in through its workflow: the projection wakes the head of the queue at
     // once (#11.2: a waiting callback otherwise looks only every 15 minutes).
-    await createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }).login(agent.id, {});
+    await createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue }).login(agent.id, {});
     for (const b of booked) {
       await waitForStatus(b.handle, isTerminal, 30_000);
       expect(await b.handle.result()).toBe('COMPLETED');
     }
-    const attempts = await prisma.attempt.findMany({
+    const attempts = await t.prisma.attempt.findMany({
       where: { callbackId: { in: booked.map((b) => b.row.id) } },
       orderBy: { startedAt: 'asc' },
     });
@@ -269,8 +242,8 @@ test('S41 end to end: one agent, three immediate callbacks -> served one after t
 });
 
 test('S41: a refusal an agent gave on one look is not replayed to the next look of the same attempt', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  const agent = await addAgent(prisma, account.id, project.id);
+  const { account, project } = await createProjectFixture(t.prisma);
+  const agent = await addAgent(t.prisma, account.id, project.id);
   const first = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const second = await waitingCallback(project.id, new Date());
   // Each look of a waiting callback is a new activity: a new activityId, same attempt.
@@ -282,8 +255,8 @@ test('S41: a refusal an agent gave on one look is not replayed to the next look 
     });
   expect(await look(first.id, '7')).toMatchObject({ agentId: agent.id });
   // The race: the read model still shows the agent free when the second callback looks.
-  await prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'AVAILABLE', callbackId: null } });
-  await prisma.callback.update({ where: { id: first.id }, data: { status: 'COMPLETED', openPhone: null } });
+  await t.prisma.agentPresence.update({ where: { agentId: agent.id }, data: { state: 'AVAILABLE', callbackId: null } });
+  await t.prisma.callback.update({ where: { id: first.id }, data: { status: 'COMPLETED', openPhone: null } });
   expect(await look(second.id, '7')).toBeNull(); // asked, refused: the agent holds the first
   await activities.releaseAgent({ agentId: agent.id, callbackId: first.id, attempt: 1, talked: false });
   // The agent is free now: the next look of the same attempt gets it.
@@ -291,17 +264,17 @@ test('S41: a refusal an agent gave on one look is not replayed to the next look 
 });
 
 test('#11: when the agent the read model says holds a callback refuses it, the other free agents are asked in the same look', async () => {
-  const { account, project } = await createProjectFixture(prisma);
-  const holder = await addAgent(prisma, account.id, project.id, { priority: true });
-  const other = await addAgent(prisma, account.id, project.id);
+  const { account, project } = await createProjectFixture(t.prisma);
+  const holder = await addAgent(t.prisma, account.id, project.id, { priority: true });
+  const other = await addAgent(t.prisma, account.id, project.id);
   const taken = await waitingCallback(project.id, new Date(Date.now() - 5000));
   const callback = await waitingCallback(project.id, new Date());
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: taken.id, attempt: 1 })).toMatchObject({
     agentId: holder.id,
   });
   // A read model ahead of the agent's workflow (a lost workflow task): it names `callback`.
-  await prisma.agentPresence.update({ where: { agentId: holder.id }, data: { callbackId: callback.id } });
-  await prisma.callback.update({ where: { id: taken.id }, data: { waitingSince: null } });
+  await t.prisma.agentPresence.update({ where: { agentId: holder.id }, data: { callbackId: callback.id } });
+  await t.prisma.callback.update({ where: { id: taken.id }, data: { waitingSince: null } });
   expect(await activities.reserveAgent({ projectId: project.id, callbackId: callback.id, attempt: 1 })).toMatchObject({
     agentId: other.id,
   });

@@ -2,57 +2,29 @@
 // server, real PostgreSQL activities, the simulated network's signed webhooks. Time is
 // skipped explicitly (env.sleep) so retry times are exact, never waited for.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
-import type { Db } from '../../src/infra/prisma';
 import { cancelCallbackUpdate } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import { Worker } from '@temporalio/worker';
 import { toHistory, withLateLocalActivityResults } from './late-local-activity';
 import {
   addAgent,
   bookCallback as bookCallbackRow,
-  newWorker,
   projectWith,
   recordHistory,
-  startHarness,
   waitForStatus,
-  type Harness,
 } from '../helpers/callback-harness';
+import { useWorkflowTest } from '../helpers/workflow-test';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let prisma: Db;
-let harness: Harness;
 // One worker for the whole file: agent workflows outlive a test and must keep a worker.
-const taskQueue = `q-${randomUUID()}`;
-let worker: Awaited<ReturnType<typeof newWorker>>;
-let running: Promise<void>;
+const t = useWorkflowTest({ fileWorker: true });
+const { taskQueue } = t;
 
 /** Every callback this file runs: their live histories must replay (last test). */
 const booked: string[] = [];
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await workflowBundle();
-  prisma = testPrisma();
-  harness = await startHarness(env, prisma);
-  worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
-
-const saveHistory = (workflowId: string, scenario: string) => recordHistory(env, workflowId, `callback-${scenario}`);
+const saveHistory = (workflowId: string, scenario: string) => recordHistory(t.env, workflowId, `callback-${scenario}`);
 
 const bookCallback: typeof bookCallbackRow = async (...args) => {
   const booking = await bookCallbackRow(...args);
@@ -61,7 +33,7 @@ const bookCallback: typeof bookCallbackRow = async (...args) => {
 };
 
 const attemptsOf = (callbackId: string) =>
-  prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
+  t.prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
 
 describe('an immediate callback, an agent free, a visitor who answers', () => {
   const phone = '+33698765435';
@@ -71,10 +43,10 @@ describe('an immediate callback, an agent free, a visitor who answers', () => {
   let agentId: string;
   let projectId: string;
   beforeAll(async () => {
-    const { account, project } = await projectWith(prisma, {});
+    const { account, project } = await projectWith(t.prisma, {});
     projectId = project.id;
-    agentId = (await addAgent(prisma, account.id, project.id, { phone: agentPhone })).id;
-    ({ row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone }));
+    agentId = (await addAgent(t.prisma, account.id, project.id, { phone: agentPhone })).id;
+    ({ row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone }));
     await waitForStatus(handle, isTerminal);
     await saveHistory(handle.workflowId, 'completed');
   });
@@ -87,13 +59,13 @@ describe('an immediate callback, an agent free, a visitor who answers', () => {
   });
 
   test('S30: AGENT_FIRST (the default) dials the agent, then the visitor', () => {
-    const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
+    const legs = t.harness.placed.filter((p) => p.key.startsWith(row.id));
     expect(legs.map((l) => l.key.split(':')[2])).toEqual(['agent', 'visitor']);
   });
 
   test('S45: an employee auto-answers, so a 20 s wrap-up follows the call', async () => {
     // Skipped time may already have ended it: then the agent is AVAILABLE since exactly its end.
-    const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId } });
+    const presence = await t.prisma.agentPresence.findUniqueOrThrow({ where: { agentId } });
     expect(presence.lastCallEndedAt).not.toBeNull();
     if (presence.state === 'AVAILABLE') {
       const wrapUpMs = presence.since.getTime() - presence.lastCallEndedAt!.getTime();
@@ -136,33 +108,33 @@ describe('an immediate callback, an agent free, a visitor who answers', () => {
 });
 
 test('S30: VISITOR_FIRST dials the visitor before the agent', async () => {
-  const { account, project } = await projectWith(prisma, { callOrder: 'VISITOR_FIRST' });
-  await addAgent(prisma, account.id, project.id);
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765436' });
+  const { account, project } = await projectWith(t.prisma, { callOrder: 'VISITOR_FIRST' });
+  await addAgent(t.prisma, account.id, project.id);
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765436' });
   await waitForStatus(handle, isTerminal);
   expect(await handle.result()).toBe('COMPLETED');
-  const legs = harness.placed.filter((p) => p.key.startsWith(row.id));
+  const legs = t.harness.placed.filter((p) => p.key.startsWith(row.id));
   expect(legs.map((l) => l.key.split(':')[2])).toEqual(['visitor', 'agent']);
 });
 
 test('S32: a voicemail (number ending in 2) counts as answered', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  await addAgent(prisma, account.id, project.id);
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765432' });
+  const { account, project } = await projectWith(t.prisma, {});
+  await addAgent(t.prisma, account.id, project.id);
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765432' });
   await waitForStatus(handle, isTerminal);
   expect(await handle.result()).toBe('COMPLETED');
   expect((await attemptsOf(row.id))[0]!.outcome).toBe('CONNECTED');
 });
 
 test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +25 min, then FAILED', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  const agent = await addAgent(prisma, account.id, project.id);
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765430' });
+  const { account, project } = await projectWith(t.prisma, {});
+  const agent = await addAgent(t.prisma, account.id, project.id);
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765430' });
   const dueMs = row.dueAt.getTime();
   for (let retry = 1; retry <= 5; retry++) {
     await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
     // Skip exactly to the next attempt's due time.
-    await env.sleep(dueMs + retry * 300_000 - (await env.currentTimeMs()));
+    await t.env.sleep(dueMs + retry * 300_000 - (await t.env.currentTimeMs()));
     await waitForStatus(handle, (s) => s !== 'RETRY_WAIT');
   }
   await waitForStatus(handle, isTerminal);
@@ -177,59 +149,59 @@ test('S33: a visitor who never answers gets attempts at +0, +5, +10, +15, +20, +
   // S41/S44: the one agent served all six attempts and is free again afterwards (each
   // attempt's release counts, not only the first).
   expect(new Set(attempts.map((a) => a.agentId))).toEqual(new Set([agent.id]));
-  const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+  const presence = await t.prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
   expect(presence).toMatchObject({ state: 'AVAILABLE', callbackId: null });
   await saveHistory(handle.workflowId, 'failed-after-retries');
 });
 
 test('S33: a busy agent (number ending in 1) is AGENT_BUSY and the visitor is not dialled', async () => {
-  const { account, project } = await projectWith(prisma, { retry: { maxRetries: 0, intervalSeconds: 60 } });
-  await addAgent(prisma, account.id, project.id, { phone: '+33612340001' });
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765437' });
+  const { account, project } = await projectWith(t.prisma, { retry: { maxRetries: 0, intervalSeconds: 60 } });
+  await addAgent(t.prisma, account.id, project.id, { phone: '+33612340001' });
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765437' });
   await waitForStatus(handle, isTerminal);
   expect(await handle.result()).toBe('FAILED');
   expect((await attemptsOf(row.id)).map((a) => a.outcome)).toEqual(['AGENT_BUSY']);
-  expect(harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual(['agent']);
+  expect(t.harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual(['agent']);
 });
 
 test('S4: with no agent free, the callback EXPIRES after maxHandlingDelaySeconds and nobody is dialled', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+  const { account, project } = await projectWith(t.prisma, {});
+  await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
     phone: '+33698765438',
     dueInMs: 3600_000,
     maxHandlingDelaySeconds: 120,
   });
   // Nothing here needs telephony events: let the server skip time freely.
   expect(await handle.result()).toBe('EXPIRED');
-  const stored = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+  const stored = await t.prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
   const expectedEnd = row.dueAt.getTime() + 120_000;
   expect(stored.endedAt!.getTime()).toBeGreaterThanOrEqual(expectedEnd);
   expect(stored.endedAt!.getTime()).toBeLessThan(expectedEnd + 6000);
   expect(stored.openPhone).toBeNull();
-  expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
+  expect(t.harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
   await saveHistory(handle.workflowId, 'expired');
 });
 
 test('S23: cancelling while scheduled ends CANCELLED and frees the slot position (S20)', async () => {
-  const { project } = await projectWith(prisma, {});
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+  const { project } = await projectWith(t.prisma, {});
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
     phone: '+33698765439',
     dueInMs: 86_400_000,
   });
-  await prisma.slotBooking.create({
+  await t.prisma.slotBooking.create({
     data: { projectId: project.id, slotStart: row.dueAt, position: 0, capacity: 6, callbackId: row.id },
   });
   expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
   expect(await handle.result()).toBe('CANCELLED');
   await saveHistory(handle.workflowId, 'cancelled-while-scheduled');
-  expect(await prisma.slotBooking.count({ where: { projectId: project.id } })).toBe(0);
+  expect(await t.prisma.slotBooking.count({ where: { projectId: project.id } })).toBe(0);
 });
 
 test('S23: cancelling during the retry wait ends CANCELLED without another dial', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  await addAgent(prisma, account.id, project.id);
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765410' });
+  const { account, project } = await projectWith(t.prisma, {});
+  await addAgent(t.prisma, account.id, project.id);
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765410' });
   await waitForStatus(handle, (s) => s === 'RETRY_WAIT');
   expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
   expect(await handle.result()).toBe('CANCELLED');
@@ -238,14 +210,16 @@ test('S23: cancelling during the retry wait ends CANCELLED without another dial'
 });
 
 test('S35: a retried dial that finds its leg row without a call id refuses to dial again', async () => {
-  const { project } = await projectWith(prisma, {});
+  const { project } = await projectWith(t.prisma, {});
   const phone = '+33698765449';
-  const callback = await prisma.callback.create({
+  const callback = await t.prisma.callback.create({
     data: { projectId: project.id, mode: 'IMMEDIATE', status: 'DIALING', phone, openPhone: phone, dueAt: new Date() },
   });
-  const attempt = await prisma.attempt.create({ data: { callbackId: callback.id, number: 1, startedAt: new Date() } });
+  const attempt = await t.prisma.attempt.create({
+    data: { callbackId: callback.id, number: 1, startedAt: new Date() },
+  });
   // What a crash between placing the call and saving its id leaves behind.
-  await prisma.telephonyCall.create({
+  await t.prisma.telephonyCall.create({
     data: {
       key: `${callback.id}:1:visitor`,
       attemptId: attempt.id,
@@ -254,14 +228,14 @@ test('S35: a retried dial that finds its leg row without a call id refuses to di
       status: 'placing',
     },
   });
-  const placedBefore = harness.placed.length;
+  const placedBefore = t.harness.placed.length;
   const activities = createActivities({
-    prisma,
-    telephony: harness.telephony,
+    prisma: t.prisma,
+    telephony: t.harness.telephony,
     provider: 'simulated',
     fromNumber: '+33100000000',
-    publicBaseUrl: harness.baseUrl,
-    agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue: `q-${randomUUID()}` }),
+    publicBaseUrl: t.harness.baseUrl,
+    agents: createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue: `q-${randomUUID()}` }),
   });
   await expect(
     activities.dialLeg({
@@ -275,7 +249,7 @@ test('S35: a retried dial that finds its leg row without a call id refuses to di
       record: false,
     }),
   ).rejects.toMatchObject({ type: 'DialOutcomeUnknown', nonRetryable: true });
-  expect(harness.placed.length).toBe(placedBefore);
+  expect(t.harness.placed.length).toBe(placedBefore);
 });
 
 // #11: the live runs above replay, as they were written and with each local activity's result
@@ -284,13 +258,13 @@ test('#11: every live history of this file replays, also with local-activity res
   expect(booked.length).toBeGreaterThanOrEqual(8);
   const histories = [];
   for (const workflowId of booked) {
-    const json = JSON.parse(JSON.stringify(await env.client.workflow.getHandle(workflowId).fetchHistory()));
+    const json = JSON.parse(JSON.stringify(await t.env.client.workflow.getHandle(workflowId).fetchHistory()));
     histories.push({ workflowId, history: toHistory(json) });
     const late = withLateLocalActivityResults(json);
     if (late) histories.push({ workflowId: `${workflowId} (late local-activity results)`, history: toHistory(late) });
   }
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: t.bundle }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);

@@ -1,53 +1,16 @@
 // #11.2: a callback waiting for an agent keeps a bounded history — it wakes on events (an
 // agent became free), looks by itself only at a slow safety poll, and continues-as-new when
 // the history grows — measured under the time-skipping server over the longest allowed wait.
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
-import type { Db } from '../../src/infra/prisma';
 import { callbackWorkflow } from '../../workflows/callback';
 import { CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
 import { callbackWorkflowId, isTerminal } from '../../workflows/types';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import {
-  addAgent,
-  bookCallback,
-  newWorker,
-  projectWith,
-  recordHistory,
-  startHarness,
-  terminateAgentWorkflows,
-  waitForStatus,
-  type Harness,
-} from '../helpers/callback-harness';
+import { addAgent, bookCallback, projectWith, recordHistory, waitForStatus } from '../helpers/callback-harness';
+import { useWorkflowTest } from '../helpers/workflow-test';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let prisma: Db;
-let harness: Harness;
-const taskQueue = `q-${randomUUID()}`;
-let worker: Awaited<ReturnType<typeof newWorker>>;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await workflowBundle();
-  prisma = testPrisma();
-  harness = await startHarness(env, prisma);
-  worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  await terminateAgentWorkflows(env);
-  worker?.shutdown();
-  await running;
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+const t = useWorkflowTest({ fileWorker: true });
+const { taskQueue } = t;
 
 /** The longest maxHandlingDelaySeconds the settings allow (API.md). */
 const LONGEST_WAIT_SECONDS = 86_400;
@@ -57,7 +20,7 @@ async function historyChain(workflowId: string) {
   const runs: temporal.api.history.v1.IHistoryEvent[][] = [];
   for (let runId: string | undefined = undefined; ;) {
     const events: temporal.api.history.v1.IHistoryEvent[] =
-      (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+      (await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     runs.unshift(events);
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     if (!runId) return runs;
@@ -65,9 +28,9 @@ async function historyChain(workflowId: string) {
 }
 
 test('#11.2 S4: waiting the longest allowed delay (86,400 s) with no agent costs < 30 events per hour, then EXPIRED', async () => {
-  const { account, project } = await projectWith(prisma, { maxHandlingDelaySeconds: LONGEST_WAIT_SECONDS });
-  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const { handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+  const { account, project } = await projectWith(t.prisma, { maxHandlingDelaySeconds: LONGEST_WAIT_SECONDS });
+  await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const { handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
     phone: '+33698765481',
     maxHandlingDelaySeconds: LONGEST_WAIT_SECONDS,
   });
@@ -87,26 +50,26 @@ test('#11.2 S4: waiting the longest allowed delay (86,400 s) with no agent costs
   expect(perHour).toBeLessThan(30);
   // Far from Temporal's limit (51,200 events per run) and from its continue-as-new suggestion (~4,000).
   for (const events of runs) expect(events.length).toBeLessThan(4000);
-  await recordHistory(env, handle.workflowId, 'callback-expired-after-longest-wait');
+  await recordHistory(t.env, handle.workflowId, 'callback-expired-after-longest-wait');
 });
 
 test('#11.2: a waiting callback continues-as-new when its history grows, keeps its place and attempt, and is served when an agent logs in', async () => {
-  const { account, project } = await projectWith(prisma, {
+  const { account, project } = await projectWith(t.prisma, {
     maxHandlingDelaySeconds: LONGEST_WAIT_SECONDS,
     autoAnswer: { delaySeconds: 1 },
   });
-  const agent = await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const row = await prisma.callback.create({
+  const agent = await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const row = await t.prisma.callback.create({
     data: {
       projectId: project.id,
       mode: 'IMMEDIATE',
       status: 'SCHEDULED',
       phone: '+33698765482',
       openPhone: '+33698765482',
-      dueAt: new Date(await env.currentTimeMs()),
+      dueAt: new Date(await t.env.currentTimeMs()),
     },
   });
-  const handle = await env.client.workflow.start(callbackWorkflow, {
+  const handle = await t.env.client.workflow.start(callbackWorkflow, {
     workflowId: callbackWorkflowId(row.id),
     taskQueue,
     args: [
@@ -126,21 +89,21 @@ test('#11.2: a waiting callback continues-as-new when its history grows, keeps i
     ],
   });
   await waitForStatus(handle, (s) => s === 'WAITING_AGENT');
-  const { waitingSince } = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+  const { waitingSince } = await t.prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
   // Let two hours of safety polls pass (time skips while nothing else happens).
-  await env.sleep(2 * 3600_000);
+  await t.env.sleep(2 * 3600_000);
   let runs = await historyChain(handle.workflowId);
   expect(runs.length).toBeGreaterThan(1);
 
   // The agent logs in through its workflow: the projection wakes the callback at once.
-  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
-  const loginAtMs = await env.currentTimeMs();
+  const agents = createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue });
+  const loginAtMs = await t.env.currentTimeMs();
   await agents.login(agent.id, {});
-  const latest = env.client.workflow.getHandle(handle.workflowId);
+  const latest = t.env.client.workflow.getHandle(handle.workflowId);
   await waitForStatus(latest, isTerminal, 30_000);
   expect(await latest.result()).toBe('COMPLETED');
 
-  const attempts = await prisma.attempt.findMany({ where: { callbackId: row.id } });
+  const attempts = await t.prisma.attempt.findMany({ where: { callbackId: row.id } });
   expect(attempts).toHaveLength(1);
   expect(attempts[0]).toMatchObject({ number: 1, agentId: agent.id, outcome: 'CONNECTED' });
   // Woken by the event, not by the next safety poll (15 min): dialled within seconds.
@@ -148,41 +111,41 @@ test('#11.2: a waiting callback continues-as-new when its history grows, keeps i
   console.log(`#11.2 measured: agent login -> attempt started ${wokenMs} ms (workflow time)`);
   expect(wokenMs).toBeLessThan(10_000);
   // The row kept its place in the queue across runs.
-  const after = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+  const after = await t.prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
   expect(after.waitingSince).toEqual(waitingSince);
   runs = await historyChain(handle.workflowId);
   for (const events of runs.slice(0, -1)) expect(events.length).toBeLessThan(60);
   // The last run: it started from continue-as-new (input.resume), replayed by the gate.
-  await recordHistory(env, handle.workflowId, 'callback-continued-as-new-while-waiting');
+  await recordHistory(t.env, handle.workflowId, 'callback-continued-as-new-while-waiting');
 });
 
 test('#11.1: a waiting row whose workflow is gone (terminated) does not hold the next callback back', async () => {
-  const { account, project } = await projectWith(prisma, {
+  const { account, project } = await projectWith(t.prisma, {
     maxHandlingDelaySeconds: 3600,
     autoAnswer: { delaySeconds: 1 },
   });
-  const agent = await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const dead = await bookCallback(prisma, env, taskQueue, project.id, {
+  const agent = await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const dead = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
     phone: '+33698765483',
     maxHandlingDelaySeconds: 3600,
   });
   await waitForStatus(dead.handle, (s) => s === 'WAITING_AGENT');
   // An operator terminates it: the row stays WAITING_AGENT (the repair pass ends it later).
   await dead.handle.terminate('operator');
-  const next = await bookCallback(prisma, env, taskQueue, project.id, {
+  const next = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
     phone: '+33698765484',
     maxHandlingDelaySeconds: 3600,
   });
   await waitForStatus(next.handle, (s) => s === 'WAITING_AGENT');
-  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
-  const loginAtMs = await env.currentTimeMs();
+  const agents = createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue });
+  const loginAtMs = await t.env.currentTimeMs();
   await agents.login(agent.id, {});
   await waitForStatus(next.handle, isTerminal, 30_000);
   expect(await next.handle.result()).toBe('COMPLETED');
-  const [attempt] = await prisma.attempt.findMany({ where: { callbackId: next.row.id } });
+  const [attempt] = await t.prisma.attempt.findMany({ where: { callbackId: next.row.id } });
   expect(attempt!.startedAt.getTime() - loginAtMs).toBeLessThan(10_000);
   // The dead row lost its lease when the wake-up found no workflow.
-  const deadRow = await prisma.callback.findUniqueOrThrow({ where: { id: dead.row.id } });
+  const deadRow = await t.prisma.callback.findUniqueOrThrow({ where: { id: dead.row.id } });
   expect(deadRow.status).toBe('WAITING_AGENT');
   expect(deadRow.waitingSeenAt).toBeNull();
 });

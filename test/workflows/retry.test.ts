@@ -3,59 +3,22 @@
 // visitor number's last digit: 0 never answers, 1 busy, 3 fails; an agent number ending in 1
 // is busy). Time is skipped explicitly (env.sleep), so each attempt's start is checked to
 // the second: still waiting 1 s before it, started within 2 s after it.
-import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundle } from '@temporalio/worker';
-import type { Db } from '../../src/infra/prisma';
 import type { CallSettingsInput } from '../../src/domain/settings';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import { callbackWorkflow } from '../../workflows/callback';
 import { callbackStateQuery } from '../../workflows/messages';
 import { CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
 import { callbackWorkflowId, isTerminal } from '../../workflows/types';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import {
-  addAgent,
-  bookCallback,
-  newWorker,
-  projectWith,
-  recordHistory,
-  startHarness,
-  terminateAgentWorkflows,
-  waitForStatus,
-  type Harness,
-} from '../helpers/callback-harness';
+import { addAgent, bookCallback, projectWith, recordHistory, waitForStatus } from '../helpers/callback-harness';
+import { useWorkflowTest } from '../helpers/workflow-test';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let prisma: Db;
-let harness: Harness;
-const taskQueue = `q-${randomUUID()}`;
-let worker: Awaited<ReturnType<typeof newWorker>>;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await workflowBundle();
-  prisma = testPrisma();
-  harness = await startHarness(env, prisma);
-  worker = await newWorker(env, bundle, prisma, harness, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  if (env) await terminateAgentWorkflows(env);
-  worker?.shutdown();
-  await running;
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+const t = useWorkflowTest({ fileWorker: true });
+const { taskQueue } = t;
 
 const attemptsOf = (callbackId: string) =>
-  prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
+  t.prisma.attempt.findMany({ where: { callbackId }, orderBy: { number: 'asc' } });
 
 /** Measured schedules, printed at the end (the report's numbers). */
 const measured: string[] = [];
@@ -69,9 +32,9 @@ afterAll(() => {
  */
 async function expectNextAttemptAt(handle: WorkflowHandle, atMs: number): Promise<void> {
   expect(await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s))).toBe('RETRY_WAIT');
-  await env.sleep(Math.max(0, atMs - 1000 - (await env.currentTimeMs())));
+  await t.env.sleep(Math.max(0, atMs - 1000 - (await t.env.currentTimeMs())));
   expect((await handle.query(callbackStateQuery)).status).toBe('RETRY_WAIT');
-  await env.sleep(Math.max(0, atMs - (await env.currentTimeMs())));
+  await t.env.sleep(Math.max(0, atMs - (await t.env.currentTimeMs())));
   await waitForStatus(handle, (s) => s !== 'RETRY_WAIT');
 }
 
@@ -82,9 +45,9 @@ async function runSchedule(
   offsetsSeconds: number[],
   label: string,
 ) {
-  const { account, project } = await projectWith(prisma, settings);
-  await addAgent(prisma, account.id, project.id, { phone: phones.agent ?? '+33612340005' });
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: phones.visitor });
+  const { account, project } = await projectWith(t.prisma, settings);
+  await addAgent(t.prisma, account.id, project.id, { phone: phones.agent ?? '+33612340005' });
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: phones.visitor });
   const dueMs = row.dueAt.getTime();
   for (const offset of offsetsSeconds.slice(1)) await expectNextAttemptAt(handle, dueMs + offset * 1000);
   await waitForStatus(handle, isTerminal);
@@ -120,7 +83,7 @@ const perClass: CallSettingsInput = {
 test('#16 visitorBusy: a busy visitor is retried at +60 s, +120 s (its own interval), twice (its own count), then FAILED', async () => {
   const { handle, attempts } = await runSchedule(perClass, { visitor: '+33698765431' }, [0, 60, 120], 'visitorBusy');
   expect(attempts.map((a) => a.outcome)).toEqual(['VISITOR_BUSY', 'VISITOR_BUSY', 'VISITOR_BUSY']);
-  await recordHistory(env, handle.workflowId, 'callback-retry-per-outcome-visitor-busy');
+  await recordHistory(t.env, handle.workflowId, 'callback-retry-per-outcome-visitor-busy');
 });
 
 test('#16 visitorNoAnswer: the same project retries an unanswered visitor once, 900 s later, then FAILED', async () => {
@@ -136,7 +99,7 @@ test('#16 agentFailure: a busy agent is retried once, 120 s later; the visitor i
     'agentFailure',
   );
   expect(attempts.map((a) => a.outcome)).toEqual(['AGENT_BUSY', 'AGENT_BUSY']);
-  expect(harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual([
+  expect(t.harness.placed.filter((p) => p.key.startsWith(row.id)).map((p) => p.key.split(':')[2])).toEqual([
     'agent',
     'agent',
   ]);
@@ -158,11 +121,11 @@ test('#16 defaults (S33): an unanswered visitor is retried at +5, +10, +15, +20,
 });
 
 test('#16 minimum gap: with a 1 s interval, the retry starts minGapSeconds after the failed attempt ended, not at its due time', async () => {
-  const { account, project } = await projectWith(prisma, {
+  const { account, project } = await projectWith(t.prisma, {
     retry: { maxRetries: 1, intervalSeconds: 1, minGapSeconds: 60 },
   });
-  await addAgent(prisma, account.id, project.id);
-  const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765451' });
+  await addAgent(t.prisma, account.id, project.id);
+  const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765451' });
   const dueMs = row.dueAt.getTime();
   await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
   const [first] = await attemptsOf(row.id);
@@ -187,7 +150,7 @@ async function runsOf(workflowId: string): Promise<number> {
   let runs = 0;
   for (let runId: string | undefined = undefined; ;) {
     const events: temporal.api.history.v1.IHistoryEvent[] =
-      (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+      (await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     runs++;
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     if (!runId) return runs;
@@ -195,23 +158,23 @@ async function runsOf(workflowId: string): Promise<number> {
 }
 
 test('#16 #11.2: a retry that waits for an agent and continues-as-new keeps its failures: the class count still stops it', async () => {
-  const { account, project } = await projectWith(prisma, {
+  const { account, project } = await projectWith(t.prisma, {
     maxHandlingDelaySeconds: 86_400,
     autoAnswer: { delaySeconds: 1 },
     retry: { minGapSeconds: 1, byOutcome: { visitorBusy: { maxRetries: 1, intervalSeconds: 60 } } },
   });
-  const agent = await addAgent(prisma, account.id, project.id);
-  const row = await prisma.callback.create({
+  const agent = await addAgent(t.prisma, account.id, project.id);
+  const row = await t.prisma.callback.create({
     data: {
       projectId: project.id,
       mode: 'IMMEDIATE',
       status: 'SCHEDULED',
       phone: '+33698765471',
       openPhone: '+33698765471',
-      dueAt: new Date(await env.currentTimeMs()),
+      dueAt: new Date(await t.env.currentTimeMs()),
     },
   });
-  const handle = await env.client.workflow.start(callbackWorkflow, {
+  const handle = await t.env.client.workflow.start(callbackWorkflow, {
     workflowId: callbackWorkflowId(row.id),
     taskQueue,
     // Past the first attempt's events: the wait for an agent continues-as-new at once.
@@ -232,7 +195,7 @@ test('#16 #11.2: a retry that waits for an agent and continues-as-new keeps its 
   });
   await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
   // No agent when attempt 2 falls due (+60 s): it waits, an hour, over several runs.
-  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
+  const agents = createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue });
   for (let tries = 0; ; tries++) {
     try {
       await agents.logout(agent.id);
@@ -242,10 +205,10 @@ test('#16 #11.2: a retry that waits for an agent and continues-as-new keeps its 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  await env.sleep(row.dueAt.getTime() + 60_000 - (await env.currentTimeMs()));
-  const latest = env.client.workflow.getHandle(handle.workflowId);
+  await t.env.sleep(row.dueAt.getTime() + 60_000 - (await t.env.currentTimeMs()));
+  const latest = t.env.client.workflow.getHandle(handle.workflowId);
   await waitForStatus(latest, (s) => s === 'WAITING_AGENT');
-  await env.sleep(3600_000);
+  await t.env.sleep(3600_000);
   expect(await runsOf(handle.workflowId)).toBeGreaterThan(1);
   await agents.login(agent.id, {});
   await waitForStatus(latest, isTerminal, 30_000);

@@ -2,8 +2,7 @@
 // never fails, never dials a cancelled row, never waits hours for a lost event, never
 // chokes on a malformed signal. Real time-skipping server, PostgreSQL and simulated network.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
@@ -13,41 +12,20 @@ import { createLegEventDelivery } from '../../src/callbacks/leg-events';
 import { createCallbackWaker } from '../../src/callbacks/wake';
 import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
 import { callSettingsSchema } from '../../src/domain/settings';
-import type { Db } from '../../src/infra/prisma';
 import { acdIdentificationSignal, cancelCallbackUpdate, legEventSignal } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import {
   addAgent,
   bookCallback,
-  newWorker,
   projectWith,
   recordHistory,
-  startHarness,
-  terminateAgentWorkflows,
   TIME_SCALE,
   waitForStatus,
   type Harness,
 } from '../helpers/callback-harness';
+import { useWorkflowTest } from '../helpers/workflow-test';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let prisma: Db;
-let harness: Harness;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await workflowBundle();
-  prisma = testPrisma();
-  harness = await startHarness(env, prisma);
-});
-afterAll(async () => {
-  await terminateAgentWorkflows(env);
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+const t = useWorkflowTest();
 
 /** Runs `body` with a worker on its own queue, built from `activities` (default: the harness's). */
 async function withWorker<T>(
@@ -57,12 +35,12 @@ async function withWorker<T>(
   const taskQueue = `q-${randomUUID()}`;
   const worker = activities
     ? await Worker.create({
-        connection: env.nativeConnection,
+        connection: t.env.nativeConnection,
         taskQueue,
-        workflowBundle: bundle,
+        workflowBundle: t.bundle,
         activities: activities(taskQueue),
       })
-    : await newWorker(env, bundle, prisma, harness, taskQueue);
+    : await t.newWorker(taskQueue);
   return worker.runUntil(body(taskQueue));
 }
 
@@ -74,13 +52,16 @@ function activitiesWith(
   },
 ) {
   return createActivities({
-    prisma,
-    telephony: { ...harness.telephony, ...overrides.telephony },
+    prisma: t.prisma,
+    telephony: { ...t.harness.telephony, ...overrides.telephony },
     provider: 'simulated',
     fromNumber: '+33100000000',
-    publicBaseUrl: harness.baseUrl,
-    wakeCallback: createCallbackWaker(env.client),
-    agents: { ...createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }), ...overrides.agents },
+    publicBaseUrl: t.harness.baseUrl,
+    wakeCallback: createCallbackWaker(t.env.client),
+    agents: {
+      ...createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue }),
+      ...overrides.agents,
+    },
   });
 }
 
@@ -90,10 +71,10 @@ const failedTasks = async (handle: { fetchHistory(): Promise<{ events?: unknown[
   ).length;
 
 test('#11.6: malformed signals are dropped and logged; the workflow task never fails and the callback goes on', async () => {
-  const { account, project } = await projectWith(prisma, { maxHandlingDelaySeconds: 3600 });
-  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const { account, project } = await projectWith(t.prisma, { maxHandlingDelaySeconds: 3600 });
+  await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
   await withWorker(async (taskQueue) => {
-    const { handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+    const { handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
       phone: '+33698765491',
       maxHandlingDelaySeconds: 3600,
     });
@@ -109,16 +90,16 @@ test('#11.6: malformed signals are dropped and logged; the workflow task never f
     expect(await handle.executeUpdate(cancelCallbackUpdate)).toBe('CANCELLED');
     expect(await handle.result()).toBe('CANCELLED');
     expect(await failedTasks(handle)).toBe(0);
-    await recordHistory(env, handle.workflowId, 'callback-malformed-signals-dropped');
+    await recordHistory(t.env, handle.workflowId, 'callback-malformed-signals-dropped');
   });
 });
 
 test('#11.4 S23: a row cancelled between the booking commit and the workflow start is never dialled', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  await addAgent(prisma, account.id, project.id);
+  const { account, project } = await projectWith(t.prisma, {});
+  await addAgent(t.prisma, account.id, project.id);
   await withWorker(async (taskQueue) => {
     const phone = '+33698765492';
-    const row = await prisma.callback.create({
+    const row = await t.prisma.callback.create({
       data: {
         projectId: project.id,
         mode: 'IMMEDIATE',
@@ -129,37 +110,37 @@ test('#11.4 S23: a row cancelled between the booking commit and the workflow sta
       },
     });
     // The API's cancel wins the race: the row ends before the workflow starts.
-    await prisma.callback.update({
+    await t.prisma.callback.update({
       where: { id: row.id },
       data: { status: 'CANCELLED', endedAt: new Date(), openPhone: null },
     });
     await startCallbackWorkflow(
-      env.client,
+      t.env.client,
       taskQueue,
       { ...row, slotStart: null, position: null },
       callSettingsSchema.parse({}),
     );
-    const handle = env.client.workflow.getHandle(`callback-${row.id}`);
+    const handle = t.env.client.workflow.getHandle(`callback-${row.id}`);
     expect(await handle.result()).toBe('CANCELLED');
-    expect(harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
-    expect(await prisma.attempt.count({ where: { callbackId: row.id } })).toBe(0);
+    expect(t.harness.placed.filter((p) => p.key.startsWith(row.id))).toEqual([]);
+    expect(await t.prisma.attempt.count({ where: { callbackId: row.id } })).toBe(0);
     expect((await handle.describe()).searchAttributes).toMatchObject({ CallbackStatus: ['CANCELLED'] });
-    await recordHistory(env, handle.workflowId, 'callback-cancelled-before-start');
+    await recordHistory(t.env, handle.workflowId, 'callback-cancelled-before-start');
   });
 });
 
 test('#11.3: hang-ups that keep failing end the attempt, never the workflow', async () => {
-  const { account, project } = await projectWith(prisma, { retry: { maxRetries: 0 }, ringTimeoutSeconds: 5 });
-  await addAgent(prisma, account.id, project.id);
+  const { account, project } = await projectWith(t.prisma, { retry: { maxRetries: 0 }, ringTimeoutSeconds: 5 });
+  await addAgent(t.prisma, account.id, project.id);
   await withWorker(
     async (taskQueue) => {
       // The visitor never answers: the attempt hangs up the agent, which fails every time.
-      const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765490' });
+      const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765490' });
       await waitForStatus(handle, isTerminal, 30_000);
       expect(await handle.result()).toBe('FAILED');
-      const [attempt] = await prisma.attempt.findMany({ where: { callbackId: row.id } });
+      const [attempt] = await t.prisma.attempt.findMany({ where: { callbackId: row.id } });
       expect(attempt?.outcome).toBe('VISITOR_NO_ANSWER');
-      await recordHistory(env, handle.workflowId, 'callback-hangup-failing');
+      await recordHistory(t.env, handle.workflowId, 'callback-hangup-failing');
     },
     (taskQueue) =>
       activitiesWith(taskQueue, {
@@ -173,11 +154,11 @@ test('#11.3: hang-ups that keep failing end the attempt, never the workflow', as
 });
 
 test('#11.3: a refused callStarted does not pin the callback in CONNECTED', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  await addAgent(prisma, account.id, project.id);
+  const { account, project } = await projectWith(t.prisma, {});
+  await addAgent(t.prisma, account.id, project.id);
   await withWorker(
     async (taskQueue) => {
-      const { handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765495' });
+      const { handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765495' });
       await waitForStatus(handle, isTerminal, 30_000);
       expect(await handle.result()).toBe('COMPLETED');
     },
@@ -193,10 +174,10 @@ test('#11.3: a refused callStarted does not pin the callback in CONNECTED', asyn
 });
 
 test('#11.5: a lost "completed" event is found by asking the network, minutes (not hours) later', async () => {
-  const { account, project } = await projectWith(prisma, {});
-  const agent = await addAgent(prisma, account.id, project.id);
+  const { account, project } = await projectWith(t.prisma, {});
+  const agent = await addAgent(t.prisma, account.id, project.id);
   // The network's "completed" events never arrive; every other event does.
-  const deliver = createLegEventDelivery(env.client);
+  const deliver = createLegEventDelivery(t.env.client);
   const lossy = createSimulatedTelephony({
     emit: async (event) => (event.status === 'completed' ? undefined : deliver(event)),
     talkTimeSeconds: () => 5,
@@ -205,22 +186,22 @@ test('#11.5: a lost "completed" event is found by asking the network, minutes (n
   try {
     await withWorker(
       async (taskQueue) => {
-        const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: '+33698765495' });
+        const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, { phone: '+33698765495' });
         await waitForStatus(handle, (s) => s === 'CONNECTED' || isTerminal(s), 30_000);
-        const connectedAtMs = await env.currentTimeMs();
+        const connectedAtMs = await t.env.currentTimeMs();
         // The talk ends (5 s scaled: 50 ms real) and its event is lost.
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(await handle.result()).toBe('COMPLETED');
-        const [attempt] = await prisma.attempt.findMany({ where: { callbackId: row.id } });
+        const [attempt] = await t.prisma.attempt.findMany({ where: { callbackId: row.id } });
         expect(attempt?.outcome).toBe('CONNECTED');
         const heldMs = attempt!.endedAt!.getTime() - connectedAtMs;
         console.log(
           `#11.5 measured: a call whose "completed" was lost ended ${Math.round(heldMs / 1000)} s after connecting`,
         );
         expect(heldMs).toBeLessThan(2 * 60_000);
-        const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
+        const presence = await t.prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
         expect(presence.state).not.toBe('ON_CALL');
-        await recordHistory(env, handle.workflowId, 'callback-lost-call-end');
+        await recordHistory(t.env, handle.workflowId, 'callback-lost-call-end');
       },
       (taskQueue) =>
         activitiesWith(taskQueue, {
@@ -237,10 +218,10 @@ test('#11.5: a lost "completed" event is found by asking the network, minutes (n
 });
 
 test('#11.7: a cancellation requested from the Temporal UI/CLI ends the row CANCELLED at once and frees the number', async () => {
-  const { account, project } = await projectWith(prisma, { maxHandlingDelaySeconds: 3600 });
-  await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+  const { account, project } = await projectWith(t.prisma, { maxHandlingDelaySeconds: 3600 });
+  await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
   await withWorker(async (taskQueue) => {
-    const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, {
+    const { row, handle } = await bookCallback(t.prisma, t.env, taskQueue, project.id, {
       phone: '+33698765496',
       maxHandlingDelaySeconds: 3600,
     });
@@ -249,9 +230,9 @@ test('#11.7: a cancellation requested from the Temporal UI/CLI ends the row CANC
     const error = await handle.result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    const after = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+    const after = await t.prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
     expect(after).toMatchObject({ status: 'CANCELLED', openPhone: null });
     expect(after.endedAt).not.toBeNull();
-    await recordHistory(env, handle.workflowId, 'callback-cancelled-by-operator');
+    await recordHistory(t.env, handle.workflowId, 'callback-cancelled-by-operator');
   });
 });

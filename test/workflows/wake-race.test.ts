@@ -3,60 +3,32 @@
 // come 5 s after a wake-up (adaptive-safety-look), not 15 min later. Real time-skipping
 // server, PostgreSQL, the simulated network; a worker whose activities wake nobody.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
-import type { Db } from '../../src/infra/prisma';
 import { agentMayBeFreeSignal } from '../../workflows/messages';
 import { isTerminal } from '../../workflows/types';
 import { callSettingsSchema } from '../../src/domain/settings';
 import { saveCallSettings } from '../../src/store/call-settings';
 import { createTenant, startApi } from '../helpers/api';
-import { testPrisma } from '../helpers/db';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
-import {
-  addAgent,
-  bookCallback,
-  projectWith,
-  recordHistory,
-  startHarness,
-  terminateAgentWorkflows,
-  waitForStatus,
-  type Harness,
-} from '../helpers/callback-harness';
+import { addAgent, bookCallback, projectWith, recordHistory, waitForStatus } from '../helpers/callback-harness';
+import { useWorkflowTest } from '../helpers/workflow-test';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let prisma: Db;
-let harness: Harness;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await workflowBundle();
-  prisma = testPrisma();
-  harness = await startHarness(env, prisma);
-});
-afterAll(async () => {
-  await terminateAgentWorkflows(env);
-  await harness?.close();
-  await prisma?.$disconnect();
-  await env?.teardown();
-});
+const t = useWorkflowTest();
 
 /** A worker whose activities wake nobody (no `wakeCallback`): wake-ups come only from the test. */
 async function quietWorker(taskQueue: string) {
-  const agents = createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue });
+  const agents = createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue });
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: t.env.nativeConnection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: t.bundle,
     activities: createActivities({
-      prisma,
-      telephony: harness.telephony,
+      prisma: t.prisma,
+      telephony: t.harness.telephony,
       provider: 'simulated',
       fromNumber: '+33100000000',
-      publicBaseUrl: harness.baseUrl,
+      publicBaseUrl: t.harness.baseUrl,
       agents,
     }),
   });
@@ -69,18 +41,18 @@ test('#11.2: a wake-up that came before the agent was free is followed by a look
   const quietQueue = `q-${randomUUID()}`;
   const { worker: quiet, agents } = await quietWorker(quietQueue);
   await quiet.runUntil(async () => {
-    const { account, project } = await projectWith(prisma, {
+    const { account, project } = await projectWith(t.prisma, {
       maxHandlingDelaySeconds: 3600,
       autoAnswer: { delaySeconds: 1 },
     });
-    const agent = await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-    const { row, handle } = await bookCallback(prisma, env, quietQueue, project.id, {
+    const agent = await addAgent(t.prisma, account.id, project.id, { state: 'LOGGED_OUT' });
+    const { row, handle } = await bookCallback(t.prisma, t.env, quietQueue, project.id, {
       phone: '+33698765485',
       maxHandlingDelaySeconds: 3600,
     });
     await waitForStatus(handle, (s) => s === 'WAITING_AGENT');
     // Half an hour of looks finding nobody: the looks are 15 min apart by now.
-    await env.sleep(30 * 60_000);
+    await t.env.sleep(30 * 60_000);
     const reservations = async () =>
       ((await handle.fetchHistory()).events ?? []).filter(
         (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reserveAgent',
@@ -92,16 +64,16 @@ test('#11.2: a wake-up that came before the agent was free is followed by a look
       if (Date.now() > deadline) throw new Error('the wake-up was not followed by a reservation');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const loginAtMs = await env.currentTimeMs();
+    const loginAtMs = await t.env.currentTimeMs();
     await agents.login(agent.id, {});
     await waitForStatus(handle, isTerminal, 30_000);
     expect(await handle.result()).toBe('COMPLETED');
-    const [attempt] = await prisma.attempt.findMany({ where: { callbackId: row.id } });
+    const [attempt] = await t.prisma.attempt.findMany({ where: { callbackId: row.id } });
     const foundMs = attempt!.startedAt.getTime() - loginAtMs;
     console.log(`#11.2 measured: agent free without a wake-up -> attempt started ${foundMs} ms later (workflow time)`);
     // The look after the wake-up comes 5 s later (it was 15 min before adaptive-safety-look).
     expect(foundMs).toBeLessThan(10_000);
-    await recordHistory(env, handle.workflowId, 'callback-woken-too-early-then-looked-soon');
+    await recordHistory(t.env, handle.workflowId, 'callback-woken-too-early-then-looked-soon');
   });
 });
 
@@ -110,14 +82,14 @@ test.each(['PUT', 'PATCH'] as const)(
   async (method) => {
     const quietQueue = `q-${randomUUID()}`;
     const { worker: quiet, agents } = await quietWorker(quietQueue);
-    const api = await startApi({ prisma, temporal: env.client, taskQueue: quietQueue });
+    const api = await startApi({ prisma: t.prisma, temporal: t.env.client, taskQueue: quietQueue });
     try {
       await quiet.runUntil(async () => {
-        const tenant = await createTenant(prisma);
+        const tenant = await createTenant(t.prisma);
         const settings = { maxHandlingDelaySeconds: 3600, autoAnswer: { delaySeconds: 1 } };
-        await saveCallSettings(prisma, tenant.projectId, callSettingsSchema.parse(settings));
-        const agent = await addAgent(prisma, tenant.accountId, tenant.projectId, { state: 'LOGGED_OUT' });
-        const { row, handle } = await bookCallback(prisma, env, quietQueue, tenant.projectId, {
+        await saveCallSettings(t.prisma, tenant.projectId, callSettingsSchema.parse(settings));
+        const agent = await addAgent(t.prisma, tenant.accountId, tenant.projectId, { state: 'LOGGED_OUT' });
+        const { row, handle } = await bookCallback(t.prisma, t.env, quietQueue, tenant.projectId, {
           phone: method === 'PUT' ? '+33698765486' : '+33698765487',
           maxHandlingDelaySeconds: 3600,
         });
@@ -138,8 +110,8 @@ test.each(['PUT', 'PATCH'] as const)(
           events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'agentMayBeFree'),
         ).toHaveLength(1);
         // Woken, not found by its first own look (5 s after it began to wait).
-        const { waitingSince } = await prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
-        const [attempt] = await prisma.attempt.findMany({ where: { callbackId: row.id } });
+        const { waitingSince } = await t.prisma.callback.findUniqueOrThrow({ where: { id: row.id } });
+        const [attempt] = await t.prisma.attempt.findMany({ where: { callbackId: row.id } });
         expect(attempt!.startedAt.getTime() - waitingSince!.getTime()).toBeLessThan(5_000);
       });
     } finally {
