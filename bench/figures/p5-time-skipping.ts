@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
+import { setPhoneSealingKey } from '../../src/agents/phone-seal';
 import { registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary } from '../../src/infra/temporal-binaries';
 import { bundleWorkflows } from '../../workers/worker';
@@ -52,6 +53,9 @@ const REPEATS = 3;
 
 export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?: WorkflowBundle): Promise<P5Result> {
   const { prisma } = stack;
+  // The scenario's worker runs in this process: its activities seal agents' numbers too (run
+  // alone, no earlier figure has set the key yet).
+  setPhoneSealingKey(stack.phoneSealingKey);
   const serverPath = ensureTemporalBinary('test-server', say);
   let t = performance.now();
   const env = await TestWorkflowEnvironment.createTimeSkipping(
