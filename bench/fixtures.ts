@@ -3,6 +3,7 @@
 import type { CallSettingsInput } from '../src/domain/settings';
 import { AgentStateError, createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { setPhoneSealingKey } from '../src/agents/phone-seal';
+import { createAgent } from '../test/helpers/agents';
 import { TASK_QUEUE, type Stack } from './stack';
 import { pool, sleep, waitFor } from './stats';
 
@@ -111,18 +112,13 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
         throw new Error(`status of agent ${id}: ${status.status} ${JSON.stringify(status.body)}`);
       return id;
     }
-    const agent = await stack.prisma.agent.create({
-      data: {
-        accountId: stack.accountId,
-        name: `bench agent ${projectId} ${i}`,
-        kind: 'EMPLOYEE',
-        callEnabled: true,
-        answerMode: 'PHONE',
-        phoneNumber: uniquePhone(5),
-        projects: { create: { projectId } },
-        presence: { create: { state: 'LOGGED_OUT', since: new Date(), revision: 0 } },
-      },
-    });
+    // The row as POST /v1/agents makes it: the tests' one agent factory (bench → test/helpers,
+    // as bench/stack.ts uses the tests' stack harness; tests never import bench/).
+    const agent = await createAgent(
+      stack.prisma,
+      { accountId: stack.accountId, projectId },
+      { name: `bench agent ${projectId} ${i}`, answerMode: 'PHONE', phoneNumber: uniquePhone(5) },
+    );
     // Numbers sealed here are opened by the bench's worker: the key its children were given.
     setPhoneSealingKey(stack.phoneSealingKey);
     const agents = createAgentWorkflowClient({ temporal: stack.temporal, prisma: stack.prisma, taskQueue: TASK_QUEUE });

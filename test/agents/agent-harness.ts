@@ -1,6 +1,5 @@
 // Agent workflows under test: the real time-skipping server, a worker with the real presence
 // projection on PostgreSQL, agent rows created the way POST /v1/agents creates them.
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -15,6 +14,7 @@ import { saveCallSettings } from '../../src/store/call-settings';
 import { agentWorkflow } from '../../workflows/agent';
 import { presenceQuery } from '../../workflows/agent-messages';
 import { agentWorkflowId, type PresenceView } from '../../workflows/agent-types';
+import { createAgent } from '../helpers/agents';
 import { createProjectFixture } from '../helpers/db';
 
 export function newAgentWorker(env: TestWorkflowEnvironment, bundle: WorkflowBundle, prisma: Db, taskQueue: string) {
@@ -54,22 +54,16 @@ export async function agentFixture(
       callSettingsSchema.parse({ autoAnswer: { delaySeconds: options.autoAnswerDelaySeconds } }),
     );
   }
-  const agent = await prisma.agent.create({
-    data: {
-      accountId: account.id,
-      name: `agent ${randomUUID().slice(0, 8)}`,
-      kind: fields.kind ?? 'EMPLOYEE',
-      callEnabled: fields.callEnabled ?? true,
+  // The one agent factory, with this harness's defaults: a phone agent with a number.
+  const agent = await createAgent(
+    prisma,
+    { accountId: account.id, projectId: project.id },
+    {
+      ...fields,
       answerMode: fields.answerMode ?? 'PHONE',
       phoneNumber: fields.phoneNumber === undefined ? '+33612345678' : fields.phoneNumber,
-      askNumberAtLogin: fields.askNumberAtLogin ?? false,
-      allowChatAndCall: fields.allowChatAndCall ?? false,
-      autoAnswer: fields.autoAnswer ?? null,
-      priority: fields.priority ?? false,
-      projects: { create: { projectId: project.id } },
-      presence: { create: { state: 'LOGGED_OUT', since: new Date(), revision: 0 } },
     },
-  });
+  );
   return { account, project, agent };
 }
 
