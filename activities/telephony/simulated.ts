@@ -224,6 +224,7 @@ export function createSimulatedTelephony(options: {
         (result) => {
           if (call.phase !== 'ringing') return;
           if (result === 'declined') return end(call, 'busy', 0);
+          if (result === 'unanswered') return end(call, 'no-answer', 0);
           if (result === 'answered') {
             answer();
             return talk(0);

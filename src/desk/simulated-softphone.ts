@@ -37,7 +37,9 @@ export function createSimulatedSoftphone(options: {
         const row = await prisma.deskSoftphoneCall.findUnique({ where: { callSid }, select: { state: true } });
         if (row?.state === 'answered' || row?.state === 'declined') return row.state;
       }
-      return 'declined' as const;
+      // Not clicked in time: a no-answer, which the network's own ring timeout reports (a
+      // decline here raced it and turned an unanswered desk into busy under load).
+      return 'unanswered' as const;
     },
     ended(callSid: string) {
       ended.add(callSid);

@@ -80,7 +80,11 @@ export type TelephonyLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
  * null at once when no desk of that agent is open (the leg then answers by itself).
  */
 export interface SimulatedDeskPhone {
-  ring(req: DialRequest, callSid: string): Promise<'answered' | 'declined' | null>;
+  /**
+   * 'unanswered': the ring timeout passed with no click (the network's own ring timeout ends
+   * the call no-answer); null: no open desk, the network answers by itself.
+   */
+  ring(req: DialRequest, callSid: string): Promise<'answered' | 'declined' | 'unanswered' | null>;
   ended(callSid: string): void;
 }
 
