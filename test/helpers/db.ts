@@ -40,3 +40,29 @@ export async function createCallbackRow(
     },
   });
 }
+
+let waitingPhoneSeq = 0;
+/**
+ * A callback row WAITING_AGENT since `waitingSince`, as a waiting workflow leaves it; its
+ * waiting lease (#11.1) last refreshed at `seenAt` (now: a live workflow's looks keep it fresh).
+ */
+export async function createWaitingCallback(
+  prisma: Db,
+  projectId: string,
+  fields: { waitingSince?: Date; seenAt?: Date } = {},
+) {
+  const waitingSince = fields.waitingSince ?? new Date();
+  const phone = `+336${String(10_000_000 + waitingPhoneSeq++).padStart(8, '0')}`;
+  return prisma.callback.create({
+    data: {
+      projectId,
+      mode: 'IMMEDIATE',
+      status: 'WAITING_AGENT',
+      phone,
+      openPhone: phone,
+      dueAt: waitingSince,
+      waitingSince,
+      waitingSeenAt: fields.seenAt ?? new Date(),
+    },
+  });
+}

@@ -1,7 +1,8 @@
 // #15 (S57): the worker's simulated network posts only the events the service acts on
 // (answered and the final statuses), as Twilio does for a call whose statusCallbackEvent
 // leaves out initiated and ringing; sequence numbers count the posted events.
-import type { DialRequest, LegEvent } from '../../src/telephony/port';
+import type { LegEvent } from '../../src/telephony/port';
+import { dialRequest } from '../helpers/telephony';
 import { createSimulatedTelephony, type SimulatedTelephony } from '../../activities/telephony/simulated';
 
 let events: LegEvent[];
@@ -27,19 +28,7 @@ function network(progressEvents?: boolean): SimulatedTelephony {
   return port;
 }
 
-const leg = (to: string): DialRequest => ({
-  key: `cb_1:1:visitor`,
-  callbackId: 'cb_1',
-  attempt: 1,
-  leg: 'visitor',
-  to,
-  from: '+33187654321',
-  conference: 'cb-cb_1-1',
-  ringTimeoutSeconds: 20,
-  startConferenceOnEnter: true,
-  detectMachine: true,
-  record: false,
-});
+const leg = (to: string) => dialRequest(to);
 
 const statuses = () => events.map((e) => [e.status, e.sequence]);
 

@@ -1,6 +1,7 @@
 // S57: the simulated network's event sequences and timings by the number's last digit,
 // driven by jest's fake timers (the adapter reads the clock through the globals).
-import type { DialRequest, LegEvent } from '../../src/telephony/port';
+import type { LegEvent } from '../../src/telephony/port';
+import { dialRequest } from '../helpers/telephony';
 import {
   createSimulatedTelephony,
   simulatedOutcome,
@@ -48,22 +49,7 @@ function simulated(
   return port;
 }
 
-function leg(to: string, overrides: Partial<DialRequest> = {}): DialRequest {
-  return {
-    key: `cb_1:1:visitor:${to}`,
-    callbackId: 'cb_1',
-    attempt: 1,
-    leg: 'visitor',
-    to,
-    from: '+33187654321',
-    conference: 'cb-cb_1-1',
-    ringTimeoutSeconds: 20,
-    startConferenceOnEnter: true,
-    detectMachine: true,
-    record: false,
-    ...overrides,
-  };
-}
+const leg = dialRequest;
 
 /** Events as [status, ms after START], plus their other fields. */
 function seen(): Seen[] {

@@ -7,7 +7,7 @@ import { createAgentActivities } from '../../activities/agents';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import { callbackWorkflowId, isTerminal } from '../../workflows/types';
 import { releaseOrphanedReservations } from '../../src/agents/orphaned-reservations';
-import { createProjectFixture } from '../helpers/db';
+import { createProjectFixture, createWaitingCallback } from '../helpers/db';
 import { addAgent, bookCallback, projectWith, waitForStatus } from '../helpers/callback-harness';
 import { useWorkflowTest } from '../helpers/workflow-test';
 
@@ -26,23 +26,9 @@ beforeAll(() => {
   });
 });
 
-let phoneSeq = 0;
-async function waitingCallback(projectId: string, waitingSince: Date) {
-  const phone = `+336${String(10_000_000 + phoneSeq++).padStart(8, '0')}`;
-  return t.prisma.callback.create({
-    data: {
-      projectId,
-      mode: 'IMMEDIATE',
-      status: 'WAITING_AGENT',
-      phone,
-      openPhone: phone,
-      dueAt: waitingSince,
-      waitingSince,
-      // #11.1: a fresh waiting lease, as a live workflow's looks keep it.
-      waitingSeenAt: new Date(),
-    },
-  });
-}
+// #11.1: a fresh waiting lease, as a live workflow's looks keep it.
+const waitingCallback = (projectId: string, waitingSince: Date) =>
+  createWaitingCallback(t.prisma, projectId, { waitingSince });
 
 test('a priority agent is chosen before a non-priority one who has idled longer', async () => {
   const { account, project } = await createProjectFixture(t.prisma);

@@ -3,7 +3,7 @@
 // whatever prompted the second); once it looked, the next wake-up is sent. Real PostgreSQL.
 import type { Db } from '../../src/infra/prisma';
 import { unlessWakePending, wakeOldestWaiting, wakeWaitingOfProject } from '../../src/callbacks/wake';
-import { createProjectFixture, testPrisma } from '../helpers/db';
+import { createProjectFixture, createWaitingCallback, testPrisma } from '../helpers/db';
 
 let prisma: Db;
 beforeAll(() => {
@@ -13,22 +13,9 @@ afterAll(async () => {
   await prisma?.$disconnect();
 });
 
-let phoneSeq = 0;
-async function waiting(projectId: string, waitingSince = new Date()) {
-  const phone = `+336${String(30_000_000 + phoneSeq++).padStart(8, '0')}`;
-  return prisma.callback.create({
-    data: {
-      projectId,
-      mode: 'IMMEDIATE',
-      status: 'WAITING_AGENT',
-      phone,
-      openPhone: phone,
-      dueAt: waitingSince,
-      waitingSince,
-      waitingSeenAt: new Date(Date.now() - 1000),
-    },
-  });
-}
+/** A waiting row whose lease was refreshed a second ago (its last look). */
+const waiting = (projectId: string, waitingSince = new Date()) =>
+  createWaitingCallback(prisma, projectId, { waitingSince, seenAt: new Date(Date.now() - 1000) });
 
 /** What the workflow's look does first (reserveAgent, agentMayBeFree): refresh the lease. */
 const look = (id: string) =>
