@@ -20,8 +20,11 @@ import { sleep, waitFor } from './stats';
 export { freePort };
 export const NAMESPACE = 'default';
 export const TASK_QUEUE = 'callbacks';
-/** #15: agent workflows' own task queue (the worker polls both). */
-export const AGENT_TASK_QUEUE = 'callbacks-agents';
+/**
+ * #15: agent workflows' task queue: the callbacks' (the service's default). BENCH_AGENT_TASK_QUEUE
+ * measures the opt-in split (docs/agent-task-queue.md).
+ */
+export const AGENT_TASK_QUEUE = process.env.BENCH_AGENT_TASK_QUEUE || TASK_QUEUE;
 export const API_KEY = 'bench-api-key-0001';
 
 export interface StackOptions {
