@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Router } f
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
+import { agentTaskQueueOf } from '../src/agents/agent-workflow-client';
 import {
   checkDatabase,
   checkTemporal,
@@ -154,12 +155,18 @@ export function createApp(deps: AppDeps) {
 
   /** Ready to serve bookings end to end: database, Temporal, a worker polling, workflow starts working. */
   app.get('/readyz', async (_req, res) => {
-    const [database, temporalCheck, workers] = await Promise.all([
+    // #15: agent workflows have a task queue of their own (api/main.ts sets it): polled too.
+    const agentQueue = agentTaskQueueOf({ taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const [database, temporalCheck, workers, agentWorkers] = await Promise.all([
       checkDatabase(prisma),
       checkTemporal(temporal),
       checkWorkers(temporal, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE),
+      agentQueue === config.TEMPORAL_TASK_QUEUE
+        ? undefined
+        : checkWorkers(temporal, config.TEMPORAL_NAMESPACE, agentQueue),
     ]);
     const checks: Record<string, CheckResult> = { database, temporal: temporalCheck, workers };
+    if (agentWorkers) checks.agentWorkers = agentWorkers;
     if (deps.workflowStarts) checks.workflowStarts = checkWorkflowStarts(deps.workflowStarts);
     const status = overall(checks);
     if (status !== 'ok') logger.warn({ checks }, 'not ready');

@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { createPrisma, type Db } from '../src/infra/prisma';
 import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpers/stack';
+import { setAgentTaskQueue } from '../src/agents/agent-workflow-client';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
 import { sleep, waitFor } from './stats';
@@ -19,6 +20,11 @@ import { sleep, waitFor } from './stats';
 export { freePort };
 export const NAMESPACE = 'default';
 export const TASK_QUEUE = 'callbacks';
+/**
+ * #15: agent workflows' task queue: the callbacks' (the service's default). BENCH_AGENT_TASK_QUEUE
+ * measures the opt-in split (docs/agent-task-queue.md).
+ */
+export const AGENT_TASK_QUEUE = process.env.BENCH_AGENT_TASK_QUEUE || TASK_QUEUE;
 export const API_KEY = 'bench-api-key-0001';
 
 export interface StackOptions {
@@ -193,6 +199,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const phoneSealingKey = randomBytes(32).toString('hex');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
+  // The bench's own agent clients (fixtures) start agent workflows where the worker runs them.
+  setAgentTaskQueue(AGENT_TASK_QUEUE);
   Object.assign(env, {
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
@@ -200,6 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: NAMESPACE,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    TEMPORAL_AGENT_TASK_QUEUE: AGENT_TASK_QUEUE,
     TEMPORAL_EXTERNAL: 'true',
     HOST: '127.0.0.1',
     PORT: String(apiPort),

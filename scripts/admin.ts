@@ -227,7 +227,7 @@ export async function runAdmin(
       const lifecycle = {
         prisma,
         temporal: await deps.temporal(),
-        taskQueue: deps.taskQueue ?? loadConfig().TEMPORAL_TASK_QUEUE,
+        taskQueue: deps.taskQueue ?? loadConfig().agentTaskQueue,
       };
       const active = command === 'activate';
       try {
@@ -258,7 +258,7 @@ async function main(): Promise<number> {
         return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
       },
       out: (value, text) => console.log(json ? JSON.stringify(value, null, 2) : text),
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      taskQueue: config.agentTaskQueue,
     });
     return 0;
   } catch (err) {

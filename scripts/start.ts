@@ -235,7 +235,9 @@ async function main(): Promise<void> {
   const client = createTemporalClient(connection, config.TEMPORAL_NAMESPACE);
   for (let waited = 0; ; waited += 250) {
     stillStarting();
-    const workers = await checkWorkers(client, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE);
+    let workers = await checkWorkers(client, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE);
+    // #15: and the agent workflows' own queue.
+    if (workers.status === 'ok') workers = await checkWorkers(client, config.TEMPORAL_NAMESPACE, config.agentTaskQueue);
     if (workers.status === 'ok') break;
     if (waited > 0 && waited % 20_000 === 0) say(`waiting for the worker to poll (${workers.error ?? workers.status})`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -247,10 +249,7 @@ async function main(): Promise<void> {
   const warmStarted = Date.now();
   try {
     const warmed = await Promise.race([
-      warmUpAgentWorkflows(
-        { prisma: warmPrisma, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE },
-        DEMO_PROJECT_ID,
-      ),
+      warmUpAgentWorkflows({ prisma: warmPrisma, temporal: client, taskQueue: config.agentTaskQueue }, DEMO_PROJECT_ID),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 60 s')), 60_000).unref()),
     ]);
     say(`worker warmed up (${warmed} agent workflows of project "${DEMO_PROJECT_ID}", ${Date.now() - warmStarted} ms)`);

@@ -17,6 +17,12 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('callbacks'),
+  /**
+   * #15, opt-in: agent workflows on a task queue of their own, polled by a second Worker of each
+   * worker process (docs/agent-task-queue.md). Unset: the callbacks' queue (no split). On its
+   * own the split costs P3 lateness (measured); it is the base for local agent steps.
+   */
+  TEMPORAL_AGENT_TASK_QUEUE: z.string().min(1).optional(),
   /** Unset: `npm start` runs `temporal server start-dev`; set: use that cluster. */
   TEMPORAL_EXTERNAL: bool.default(false),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
@@ -102,6 +108,8 @@ export type Config = z.infer<typeof configSchema> & {
   fromNumber: string;
   /** #10.8: PHONE_SEALING_KEY, or the development key outside production (src/agents/phone-seal.ts). */
   phoneSealingKey: string;
+  /** TEMPORAL_AGENT_TASK_QUEUE, or TEMPORAL_TASK_QUEUE (one queue for both, the default). */
+  agentTaskQueue: string;
 };
 
 /** The development defaults production must not run with. */
@@ -182,5 +190,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAuthToken: twilio ? c.TWILIO_AUTH_TOKEN! : c.SIMULATED_AUTH_TOKEN,
     fromNumber: twilio ? c.TWILIO_FROM_NUMBER! : c.SIMULATED_FROM_NUMBER,
     phoneSealingKey: c.PHONE_SEALING_KEY ?? DEV_PHONE_SEALING_KEY,
+    agentTaskQueue: c.TEMPORAL_AGENT_TASK_QUEUE ?? c.TEMPORAL_TASK_QUEUE,
   };
 }

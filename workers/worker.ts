@@ -21,6 +21,11 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** Worker.create's maxCachedWorkflows (config WORKER_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** #15: pollers (the agents' queue needs few: more cost the server matching work, bench P3). */
+  pollers?: Pick<
+    Parameters<typeof Worker.create>[0],
+    'maxConcurrentWorkflowTaskPolls' | 'maxConcurrentActivityTaskPolls'
+  >;
 }
 
 export function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -30,6 +35,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...options.pollers,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }

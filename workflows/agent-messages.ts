@@ -36,5 +36,12 @@ export const acceptCallUpdate = defineUpdate<PresenceView, [CallInput]>('acceptC
 /** Settings changed (PATCH /agents, the account switch, call settings): applies from now on. */
 export const refreshSettingsUpdate = defineUpdate<PresenceView, [RefreshSettingsInput]>('refreshSettings');
 
+/**
+ * #15: run on this task queue from now on (the agent workflows' own queue): the workflow
+ * continues-as-new onto it once its handlers finished. Sent by the worker to agent workflows
+ * still on the callbacks' queue (started before the queues were split).
+ */
+export const moveTaskQueueSignal = defineSignal<[{ taskQueue: string }]>('moveTaskQueue');
+
 /** Sent by the agent workflow to `callback-<callbackId>` when the agent accepts its call (S45). */
 export const agentAcceptedSignal = defineSignal<[{ agentId: string }]>('agentAccepted');

@@ -9,9 +9,9 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
   getExternalWorkflowHandle,
   log,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -31,6 +31,7 @@ import {
   endChatUpdate,
   loginUpdate,
   logoutUpdate,
+  moveTaskQueueSignal,
   presenceQuery,
   refreshSettingsUpdate,
   reserveUpdate,
@@ -242,8 +243,15 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     { validator: checkArgs.refreshSettings },
   );
 
+  // #15: a run still on the callbacks' queue moves to the agents' queue (no command until then).
+  let moveTo: string | undefined;
+  setHandler(moveTaskQueueSignal, (a) => {
+    if (typeof a?.taskQueue === 'string' && a.taskQueue.length > 0) moveTo = a.taskQueue;
+  });
+  const moving = () => moveTo !== undefined && moveTo !== workflowInfo().taskQueue;
+
   const showPresence = presenceShower();
-  const wantsContinueAsNew = () => historyFull(input.maxHistoryEvents);
+  const wantsContinueAsNew = () => historyFull(input.maxHistoryEvents) || moving();
   const unprojected = () => state.revision > state.projectedRevision;
 
   for (;;) {
@@ -265,7 +273,8 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
       await condition(() => allHandlersFinished() || unprojected());
       if (unprojected()) continue;
       const { maxHistoryEvents } = input;
-      await continueAsNew<typeof agentWorkflow>({
+      const continueAsNew = makeContinueAsNewFunc<typeof agentWorkflow>(moving() ? { taskQueue: moveTo } : {});
+      await continueAsNew({
         agentId,
         ...state,
         handled: handled.list(),
