@@ -5,7 +5,6 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Router } f
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
-import { agentTaskQueueOf } from '../src/agents/agent-workflow-client';
 import {
   checkDatabase,
   checkTemporal,
@@ -155,8 +154,8 @@ export function createApp(deps: AppDeps) {
 
   /** Ready to serve bookings end to end: database, Temporal, a worker polling, workflow starts working. */
   app.get('/readyz', async (_req, res) => {
-    // #15: agent workflows have a task queue of their own (api/main.ts sets it): polled too.
-    const agentQueue = agentTaskQueueOf({ taskQueue: config.TEMPORAL_TASK_QUEUE });
+    // #15: agent workflows on a task queue of their own (opt-in): that one is polled too.
+    const agentQueue = config.agentTaskQueue;
     const [database, temporalCheck, workers, agentWorkers] = await Promise.all([
       checkDatabase(prisma),
       checkTemporal(temporal),
