@@ -36,19 +36,15 @@ let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 let prisma: Db;
 
-// A test server per test: long-lived agent workflows of one test must not hold back the
-// next test's time skipping.
+// One test server for the file: every test ends its agent workflows before its worker stops
+// (withAgent), so no timer is left on a queue nobody polls to hold back the next test's time
+// skipping.
 beforeAll(async () => {
-  bundle = await workflowBundle();
+  [bundle, env] = await Promise.all([workflowBundle(), createTimeSkippingEnv()]);
   prisma = testPrisma();
 });
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
 afterAll(async () => {
+  await env?.teardown();
   await prisma?.$disconnect();
 });
 
