@@ -20,6 +20,7 @@ import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createProjectLanguage } from '../src/callbacks/call-language';
 import { createApp, metricsAuth, metricsHandler } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
+import { availabilityFromMemory } from './routes/availability';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
 import { createRecordingWebhookRouter } from './webhooks/recordings';
 import { createTwilioWebhookRouter } from './webhooks/twilio';
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
     accessLog: true,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     ...(feed && config.API_KEY_CACHE_MS > 0 ? { apiKeyCache: { feed, maxAgeMs: config.API_KEY_CACHE_MS } } : {}),
+    // #15.3: a read memory answers entirely takes the short path (api/short-path.ts).
+    ...(availabilityCache
+      ? { availabilityFromMemory: availabilityFromMemory({ cache: availabilityCache, clock: () => new Date() }) }
+      : {}),
     v1Routers: [
       ...createV1Routers({
         prisma,

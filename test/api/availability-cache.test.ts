@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createV1Routers } from '../../api/routes';
+import { availabilityFromMemory } from '../../api/routes/availability';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createAvailabilityCache, type AvailabilityCache } from '../../src/store/availability-cache';
@@ -50,6 +51,7 @@ async function startCachedApi(options: { bookingTemporal?: Client } = {}): Promi
     config,
     logger,
     apiKeyCache: { feed, maxAgeMs: 600_000 },
+    availabilityFromMemory: availabilityFromMemory({ cache, clock: () => MONDAY_NOON }),
     v1Routers: createV1Routers({
       prisma: t.prisma,
       temporal: options.bookingTemporal ?? t.temporal,

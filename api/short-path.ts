@@ -1,0 +1,85 @@
+// #15.3 (S7): the short path of `GET /v1/projects/{id}/availability`. Every page view with the
+// callbox calls it; once its answer is in memory (src/store/availability-cache.ts and the
+// kept answers of api/routes/availability.ts) what it cost was express: the app's and /v1's
+// middleware stack, body parsing set-up, validation, re-encoding the same JSON to bytes,
+// pino-http. Here a read that memory can answer entirely is answered in a few steps, with
+// exactly what the full stack would send: the same bytes, ETag, Content-Type, X-Request-Id,
+// 304 to the same If-None-Match, one access-log line. Anything else (another method, a query,
+// an Origin header, a key not in the key cache, another account's project, no kept answer,
+// a conditional request other than the plain one) goes on to the full stack, which answers
+// it as before, errors included. Booking limits are untouched (they are per booking).
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { maskPhonesInText, type Logger } from '../src/logger';
+import type { AuthContext } from './auth';
+import type { AvailabilityAnswer } from './routes/availability';
+import { AVAILABILITY_CONTENT_TYPE } from './routes/availability';
+
+/** The exact path, no query, no trailing slash, nothing percent-encoded (else: the full stack). */
+const AVAILABILITY_PATH = /^\/v1\/projects\/([^/?%]+)\/availability$/;
+/** As the app's request-id middleware accepts an incoming X-Request-Id. */
+export const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+export interface ShortPathDeps {
+  /** The key check from memory (api/auth.ts apiKeyAuth().fromMemory). */
+  authFromMemory: (authorization: string | undefined, method: string, path: string) => AuthContext | undefined;
+  /** The default-window answer from memory (api/routes/availability.ts availabilityFromMemory). */
+  availability: (projectId: string, auth: AuthContext) => AvailabilityAnswer | undefined;
+  logger: Logger;
+  /** Access logs as pino-http writes them (api/app.ts accessLog). */
+  accessLog: boolean;
+}
+
+/** A plain revalidation: one tag, ours, and no request to bypass caches. */
+function notModified(ifNoneMatch: string, etag: string, cacheControl: string | undefined): boolean | undefined {
+  if (cacheControl !== undefined && /(?:^|,)\s*no-cache/.test(cacheControl)) return undefined;
+  const tag = ifNoneMatch.trim();
+  if (tag === etag || `W/${tag}` === etag) return true;
+  // A list, `*`, or another tag: the full stack decides (it answers 200 or 304 as express does).
+  return undefined;
+}
+
+export function availabilityShortPath(deps: ShortPathDeps): RequestHandler {
+  const { logger } = deps;
+  return (req, res, next) => {
+    if (req.method !== 'GET') return next();
+    const headers = req.headers;
+    // CORS headers and the publishable key's origin check are the full stack's.
+    if (headers.origin !== undefined) return next();
+    const url = req.url;
+    const match = AVAILABILITY_PATH.exec(url);
+    if (!match) return next();
+    const started = performance.now();
+    const auth = deps.authFromMemory(headers.authorization, 'GET', url.slice('/v1'.length));
+    if (!auth) return next();
+    const answer = deps.availability(match[1]!, auth);
+    if (!answer) return next();
+    let status = 200;
+    const ifNoneMatch = headers['if-none-match'];
+    if (ifNoneMatch !== undefined) {
+      if (!notModified(ifNoneMatch, answer.etag, headers['cache-control'])) return next();
+      status = 304;
+    }
+    // X-Request-Id: set by the app's first middleware (this one runs right after it).
+    res.statusCode = status;
+    res.setHeader('ETag', answer.etag);
+    if (status === 200) {
+      res.setHeader('Content-Type', AVAILABILITY_CONTENT_TYPE);
+      res.setHeader('Content-Length', answer.body.length);
+      res.end(answer.body);
+    } else {
+      res.end();
+    }
+    if (deps.accessLog && logger.isLevelEnabled('info')) {
+      const id = (req as { id?: string }).id ?? randomUUID();
+      logger.info(
+        {
+          req: { id, method: req.method, url: maskPhonesInText(url) },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
+    }
+  };
+}
