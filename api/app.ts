@@ -1,6 +1,7 @@
 // The HTTP API, built by a function so tests drive it with supertest and the entry
 // point (api/main.ts) only listens and shuts down.
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
@@ -20,7 +21,7 @@ import { maskPhonesInText, type Logger } from '../src/logger';
 import { createApiMetrics, type ApiMetrics } from '../src/metrics';
 import { apiKeyAuth, corsForProjects, type ApiKeyCacheOptions, type AuthContext } from './auth';
 import type { AvailabilityAnswer } from './routes/availability';
-import { availabilityShortPath, REQUEST_ID } from './short-path';
+import { availabilityShortPath, REQUEST_ID, type ShortPath } from './short-path';
 import { createCallboxSurfaces } from './routes/callbox';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './json-body';
@@ -86,6 +87,22 @@ export function metricsHandler(metrics: ApiMetrics): RequestHandler {
   };
 }
 
+/** The short path of an app (createApp with availabilityFromMemory and apiKeyCache), run by requestListener. */
+const shortPaths = new WeakMap<object, ShortPath>();
+
+/**
+ * The HTTP server's listener for an app: #15.3's short path first (api/short-path.ts), which
+ * answers a read memory can answer entirely before express, then the app for everything
+ * else. `http.createServer(requestListener(app))`; `app.listen` serves without the short path.
+ */
+export function requestListener(app: ReturnType<typeof createApp>): RequestListener {
+  const shortPath = shortPaths.get(app);
+  if (!shortPath) return app;
+  return (req, res) => {
+    if (!shortPath(req, res)) app(req, res);
+  };
+}
+
 export function createApp(deps: AppDeps) {
   const { prisma, temporal, logger, config } = deps;
   const app = express();
@@ -102,7 +119,8 @@ export function createApp(deps: AppDeps) {
   });
   const keys = apiKeyAuth(prisma, logger, deps.apiKeyCache);
   if (deps.availabilityFromMemory && deps.apiKeyCache) {
-    app.use(
+    shortPaths.set(
+      app,
       availabilityShortPath({
         authFromMemory: keys.fromMemory,
         availability: deps.availabilityFromMemory,

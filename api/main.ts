@@ -18,7 +18,7 @@ import { createApiMetrics } from '../src/metrics';
 import { createAcdIdentifier } from '../src/callbacks/acd';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createProjectLanguage } from '../src/callbacks/call-language';
-import { createApp, metricsAuth, metricsHandler } from './app';
+import { createApp, metricsAuth, metricsHandler, requestListener } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
 import { availabilityFromMemory } from './routes/availability';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
@@ -111,7 +111,8 @@ async function main(): Promise<void> {
       }),
     ],
   });
-  const server = app.listen(config.PORT, config.HOST, () => {
+  // #15.3: requestListener runs the availability short path before express.
+  const server = createServer(requestListener(app)).listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API listening');
   });
   server.on('error', exitOnStartupError('api'));

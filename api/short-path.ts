@@ -9,7 +9,7 @@
 // a conditional request other than the plain one) goes on to the full stack, which answers
 // it as before, errors included. Booking limits are untouched (they are per booking).
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maskPhonesInText, type Logger } from '../src/logger';
 import type { AuthContext } from './auth';
 import type { AvailabilityAnswer } from './routes/availability';
@@ -39,47 +39,59 @@ function notModified(ifNoneMatch: string, etag: string, cacheControl: string | u
   return undefined;
 }
 
-export function availabilityShortPath(deps: ShortPathDeps): RequestHandler {
+/** Answers the request and returns true, or returns false without touching it (the app answers). */
+export type ShortPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function availabilityShortPath(deps: ShortPathDeps): ShortPath {
   const { logger } = deps;
-  return (req, res, next) => {
-    if (req.method !== 'GET') return next();
+  return (req, res) => {
+    if (req.method !== 'GET') return false;
     const headers = req.headers;
     // CORS headers and the publishable key's origin check are the full stack's.
-    if (headers.origin !== undefined) return next();
-    const url = req.url;
+    if (headers.origin !== undefined) return false;
+    const url = req.url ?? '';
     const match = AVAILABILITY_PATH.exec(url);
-    if (!match) return next();
+    if (!match) return false;
     const started = performance.now();
     const auth = deps.authFromMemory(headers.authorization, 'GET', url.slice('/v1'.length));
-    if (!auth) return next();
+    if (!auth) return false;
     const answer = deps.availability(match[1]!, auth);
-    if (!answer) return next();
+    if (!answer) return false;
     let status = 200;
     const ifNoneMatch = headers['if-none-match'];
     if (ifNoneMatch !== undefined) {
-      if (!notModified(ifNoneMatch, answer.etag, headers['cache-control'])) return next();
+      if (!notModified(ifNoneMatch, answer.etag, headers['cache-control'])) return false;
       status = 304;
     }
-    // X-Request-Id: set by the app's first middleware (this one runs right after it).
-    res.statusCode = status;
-    res.setHeader('ETag', answer.etag);
+    // As the app's first middleware: X-Request-Id in, or a new one, echoed.
+    const incoming = headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     if (status === 200) {
-      res.setHeader('Content-Type', AVAILABILITY_CONTENT_TYPE);
-      res.setHeader('Content-Length', answer.body.length);
+      res.writeHead(200, [
+        'X-Request-Id',
+        id,
+        'ETag',
+        answer.etag,
+        'Content-Type',
+        AVAILABILITY_CONTENT_TYPE,
+        'Content-Length',
+        String(answer.body.length),
+      ]);
       res.end(answer.body);
     } else {
+      res.writeHead(304, ['X-Request-Id', id, 'ETag', answer.etag]);
       res.end();
     }
     if (deps.accessLog && logger.isLevelEnabled('info')) {
-      const id = (req as { id?: string }).id ?? randomUUID();
       logger.info(
         {
-          req: { id, method: req.method, url: maskPhonesInText(url) },
+          req: { id, method: 'GET', url: maskPhonesInText(url) },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),
         },
         'request completed',
       );
     }
+    return true;
   };
 }

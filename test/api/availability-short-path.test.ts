@@ -6,10 +6,11 @@
 // requests reached the full stack (the app's routers after the short path).
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import request from 'supertest';
-import { createApp } from '../../api/app';
+import { createApp, requestListener } from '../../api/app';
 import { createV1Routers } from '../../api/routes';
 import { availabilityFromMemory } from '../../api/routes/availability';
 import { loadConfig } from '../../src/config';
@@ -84,7 +85,8 @@ async function startApi(shortPath: boolean): Promise<TestApi> {
       availabilityCache: cache,
     }),
   });
-  const server = app.listen(0, '127.0.0.1');
+  // As api/main.ts serves it: the short path first.
+  const server = createServer(requestListener(app)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   for (let i = 0; i < 200 && !feed.live; i++) await new Promise((r) => setTimeout(r, 25));
