@@ -172,10 +172,15 @@ export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptio
 
   /**
    * `middleware`'s decision from memory, for a request of `method` on the /v1-relative
-   * `path` without an Origin header; undefined whenever `middleware` must decide (key not in
-   * memory, revoked, malformed, or a scope a publishable key lacks: their errors come from there).
+   * `path`; undefined whenever `middleware` must decide (key not in memory, revoked,
+   * malformed, a scope a publishable key lacks, an Origin not listed: their errors come from there).
    */
-  const fromMemory = (authorization: string | undefined, method: string, path: string): AuthContext | undefined => {
+  const fromMemory = (
+    authorization: string | undefined,
+    method: string,
+    path: string,
+    origin?: string,
+  ): AuthContext | undefined => {
     if (!authorization) return undefined;
     const match = BEARER.exec(authorization);
     if (!match?.[1]) return undefined;
@@ -183,6 +188,14 @@ export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptio
     if (!key || key.revokedAt) return undefined;
     const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
     if (kind === 'publishable' && (!key.projectId || !publishableAllows(method, path))) return undefined;
+    // With an Origin: only a publishable key from one of its project's allowed origins (the
+    // widget on a customer's page); the API's own pages, secret keys and refusals are the
+    // middleware's (and CORS's).
+    if (origin !== undefined) {
+      if (kind !== 'publishable') return undefined;
+      const wanted = normalizeOrigin(origin);
+      if (!(key.project?.allowedOrigins ?? []).some((allowed) => normalizeOrigin(allowed) === wanted)) return undefined;
+    }
     touch(key.id);
     return contextOf(key, kind);
   };
@@ -193,6 +206,9 @@ export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptio
 export function requireApiKey(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptions): RequestHandler {
   return apiKeyAuth(prisma, logger, cache).middleware;
 }
+
+/** Response headers a page may read (CORS); the short path sends the same. */
+export const CORS_EXPOSED_HEADERS = ['Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'];
 
 /**
  * CORS for /v1 (#13): an origin is answered only when some project lists it in
@@ -225,7 +241,7 @@ export function corsForProjects(prisma: Db, options: { cacheMs?: number } = {}):
     },
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-    exposedHeaders: ['Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
   });
 }

@@ -203,7 +203,7 @@ test('what memory cannot answer alone goes to the full stack, with the same stat
   }
 });
 
-test('a publishable key reads its own project from memory, never another one', async () => {
+test('a publishable key reads its own project from memory (CORS from its allowed origins), never another one', async () => {
   const created = await full
     .api()
     .post('/v1/api-keys')
@@ -217,6 +217,47 @@ test('a publishable key reads its own project from memory, never another one', a
   const again = await short.api().get(path()).set(widget);
   expect(again.status).toBe(200);
   expect(short.fullStack()).toBe(reached);
+  // From a page on one of the project's allowed origins (the widget): from memory too, with
+  // the CORS headers the full stack sends; from another origin: the full stack's 403.
+  const shop = 'https://Shop.example';
+  await t.prisma.project.update({
+    where: { id: tenant.projectId },
+    data: { allowedOrigins: ['https://shop.example/'] },
+  });
+  const fromShop = async (api: TestApi, origin = shop) => {
+    let res = await api.api().get(path()).set(widget).set('Origin', origin);
+    // The key cache drops the key once the project's change is announced.
+    for (let i = 0; i < 100 && res.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      res = await api.api().get(path()).set(widget).set('Origin', origin);
+    }
+    return res;
+  };
+  const reference = await fromShop(full);
+  expect(reference.status).toBe(200);
+  expect(reference.headers['access-control-allow-origin']).toBe(shop);
+  await fromShop(short);
+  const beforeShop = short.fullStack();
+  const cors = await fromShop(short);
+  expect(short.fullStack()).toBe(beforeShop);
+  expect(cors.text).toBe(reference.text);
+  expect(visibleHeaders(cors)).toEqual(visibleHeaders(reference));
+  const cached = await short
+    .api()
+    .get(path())
+    .set(widget)
+    .set('Origin', shop)
+    .set('If-None-Match', cors.headers.etag as string);
+  expect(cached.status).toBe(304);
+  expect(cached.headers['access-control-allow-origin']).toBe(shop);
+  expect(short.fullStack()).toBe(beforeShop);
+  for (const api of [short, full]) {
+    const evil = await api.api().get(path()).set(widget).set('Origin', 'https://evil.example');
+    expect(evil.status).toBe(403);
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+  }
+  expect(short.fullStack()).toBe(beforeShop + 1);
+
   // Another project of the same account: 403 from the full stack.
   const sibling = await t.prisma.project.create({
     data: {
