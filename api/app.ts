@@ -1,6 +1,7 @@
 // The HTTP API, built by a function so tests drive it with supertest and the entry
 // point (api/main.ts) only listens and shuts down.
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
@@ -18,7 +19,9 @@ import type { Db } from '../src/infra/prisma';
 import type { WorkflowStartHealth } from '../src/infra/temporal-client';
 import { maskPhonesInText, type Logger } from '../src/logger';
 import { createApiMetrics, type ApiMetrics } from '../src/metrics';
-import { corsForProjects, requireApiKey, type ApiKeyCacheOptions } from './auth';
+import { apiKeyAuth, corsForProjects, type ApiKeyCacheOptions, type AuthContext } from './auth';
+import type { AvailabilityAnswer } from './routes/availability';
+import { availabilityShortPath, REQUEST_ID, type ShortPath } from './short-path';
 import { createCallboxSurfaces } from './routes/callbox';
 import { ApiError, errorHandler, notFoundHandler } from './errors';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './json-body';
@@ -45,11 +48,17 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** #15.3: API keys checked from memory (api/main.ts); default: every request reads the database. */
   apiKeyCache?: ApiKeyCacheOptions;
+  /**
+   * #15.3: default-window availability answers from memory (api/routes/availability.ts
+   * availabilityFromMemory, on the same cache and clock as the route): with the key cache,
+   * reads they answer take the short path (api/short-path.ts). Default: every read goes
+   * through the full stack.
+   */
+  availabilityFromMemory?: (projectId: string, auth: AuthContext) => AvailabilityAnswer | undefined;
 }
 
 export const JSON_BODY_LIMIT = '32kb';
 
-const REQUEST_ID = /^[\w.:-]{1,64}$/;
 const PROBES = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
 
 /** 503 UNAVAILABLE in API.md's format, with Retry-After. */
@@ -78,6 +87,22 @@ export function metricsHandler(metrics: ApiMetrics): RequestHandler {
   };
 }
 
+/** The short path of an app (createApp with availabilityFromMemory and apiKeyCache), run by requestListener. */
+const shortPaths = new WeakMap<object, ShortPath>();
+
+/**
+ * The HTTP server's listener for an app: #15.3's short path first (api/short-path.ts), which
+ * answers a read memory can answer entirely before express, then the app for everything
+ * else. `http.createServer(requestListener(app))`; `app.listen` serves without the short path.
+ */
+export function requestListener(app: ReturnType<typeof createApp>): RequestListener {
+  const shortPath = shortPaths.get(app);
+  if (!shortPath) return app;
+  return (req, res) => {
+    if (!shortPath(req, res)) app(req, res);
+  };
+}
+
 export function createApp(deps: AppDeps) {
   const { prisma, temporal, logger, config } = deps;
   const app = express();
@@ -92,6 +117,18 @@ export function createApp(deps: AppDeps) {
     res.set('X-Request-Id', id);
     next();
   });
+  const keys = apiKeyAuth(prisma, logger, deps.apiKeyCache);
+  if (deps.availabilityFromMemory && deps.apiKeyCache) {
+    shortPaths.set(
+      app,
+      availabilityShortPath({
+        authFromMemory: keys.fromMemory,
+        availability: deps.availabilityFromMemory,
+        logger,
+        accessLog: deps.accessLog ?? false,
+      }),
+    );
+  }
   if (deps.accessLog) {
     app.use(
       pinoHttp({
@@ -182,7 +219,7 @@ export function createApp(deps: AppDeps) {
   // S59: JSON in; anything else on a body-carrying method (chunked too) is a 400, not a parse crash.
   v1.use(requireJsonBody((req) => req.path.endsWith('/hold-music')));
   v1.use(express.json({ limit: JSON_BODY_LIMIT, type: JSON_MEDIA_TYPES }));
-  v1.use(requireApiKey(prisma, logger, deps.apiKeyCache));
+  v1.use(keys.middleware);
   for (const router of deps.v1Routers ?? []) v1.use(router);
   // The OpenAPI document needs no key: another method on it is 405, not 401 from the v1 auth.
   const notAllowed = methodNotAllowedHandler();

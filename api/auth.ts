@@ -74,8 +74,15 @@ export function apiKeysChanged(): void {
   }
 }
 
-function apiKeyCache(prisma: Db, options: ApiKeyCacheOptions | undefined) {
-  if (!options || options.maxAgeMs <= 0) return (hash: string) => findKey(prisma, hash);
+/** A key by its hash; `peek` answers from memory only (undefined: not there, or no cache). */
+interface ApiKeyLookup {
+  (hash: string): Promise<StoredKey | null>;
+  peek(hash: string): StoredKey | undefined;
+}
+
+function apiKeyCache(prisma: Db, options: ApiKeyCacheOptions | undefined): ApiKeyLookup {
+  if (!options || options.maxAgeMs <= 0)
+    return Object.assign((hash: string) => findKey(prisma, hash), { peek: () => undefined });
   const { feed, maxAgeMs } = options;
   const maxKeys = options.maxKeys ?? 10_000;
   const known = new Map<string, { key: StoredKey; at: number }>();
@@ -86,11 +93,16 @@ function apiKeyCache(prisma: Db, options: ApiKeyCacheOptions | undefined) {
   };
   feed.subscribe({ changed: (key) => (key === 'api_keys' ? clear() : undefined), reset: clear });
   keyCaches.add(new WeakRef(clear));
+  const peek = (hash: string): StoredKey | undefined => {
+    if (!feed.live) return undefined;
+    const hit = known.get(hash);
+    return hit && Date.now() - hit.at < maxAgeMs ? hit.key : undefined;
+  };
   const lookUp = async (hash: string): Promise<StoredKey | null> => {
     if (!feed.live) return findKey(prisma, hash);
+    const hit = peek(hash);
+    if (hit) return hit;
     const now = Date.now();
-    const hit = known.get(hash);
-    if (hit && now - hit.at < maxAgeMs) return hit.key;
     const before = generation;
     const key = await findKey(prisma, hash);
     if (key && before === generation && feed.live) {
@@ -100,25 +112,42 @@ function apiKeyCache(prisma: Db, options: ApiKeyCacheOptions | undefined) {
     return key;
   };
   // The cache lives as long as the middleware holding `lookUp` (and `clear` through it).
-  return Object.assign(lookUp, { clear });
+  return Object.assign(lookUp, { peek, clear });
 }
 
-export function requireApiKey(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptions): RequestHandler {
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * API-key authentication of /v1: `middleware` checks every request (database or key cache);
+ * `fromMemory` is the same decision for the short path of a read (api/fast-path.ts), made
+ * only when the key is in the cache and nothing needs more than the key (no Origin header):
+ * it returns the request's AuthContext, or undefined to leave the request to `middleware`.
+ */
+export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptions) {
   const lastUsed = lastUsedThrottle();
   const lookUp = apiKeyCache(prisma, cache);
-  return async (req, res, next) => {
+  const touch = (keyId: string) => {
+    if (!lastUsed.due(keyId)) return;
+    // At most one write per key a minute; never delays nor fails the request.
+    prisma.apiKey
+      .update({ where: { id: keyId }, data: { lastUsedAt: new Date() } })
+      .catch((err: unknown) => logger?.warn({ err, apiKeyId: keyId }, 'last_used_at not recorded'));
+  };
+  const contextOf = (key: StoredKey, kind: ApiKeyKind): AuthContext => ({
+    accountId: key.accountId,
+    apiKeyId: key.id,
+    kind,
+    projectId: kind === 'publishable' ? key.projectId : null,
+  });
+
+  const middleware: RequestHandler = async (req, res, next) => {
     const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const match = BEARER.exec(header);
     if (!match?.[1])
       return next(new ApiError('UNAUTHENTICATED', 'missing or malformed Authorization: Bearer <api key>'));
     const key = await lookUp(hashApiKey(match[1]));
     if (!key || key.revokedAt) return next(new ApiError('UNAUTHENTICATED', 'unknown or revoked API key'));
-    if (lastUsed.due(key.id)) {
-      // At most one write per key a minute; never delays nor fails the request.
-      prisma.apiKey
-        .update({ where: { id: key.id }, data: { lastUsedAt: new Date() } })
-        .catch((err: unknown) => logger?.warn({ err, apiKeyId: key.id }, 'last_used_at not recorded'));
-    }
+    touch(key.id);
     const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
     if (kind === 'publishable') {
       if (!key.projectId) return next(new ApiError('UNAUTHENTICATED', 'publishable key without a project'));
@@ -137,15 +166,49 @@ export function requireApiKey(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOp
         return next(new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`));
       }
     }
-    res.locals.auth = {
-      accountId: key.accountId,
-      apiKeyId: key.id,
-      kind,
-      projectId: kind === 'publishable' ? key.projectId : null,
-    } satisfies AuthContext;
+    res.locals.auth = contextOf(key, kind) satisfies AuthContext;
     next();
   };
+
+  /**
+   * `middleware`'s decision from memory, for a request of `method` on the /v1-relative
+   * `path`; undefined whenever `middleware` must decide (key not in memory, revoked,
+   * malformed, a scope a publishable key lacks, an Origin not listed: their errors come from there).
+   */
+  const fromMemory = (
+    authorization: string | undefined,
+    method: string,
+    path: string,
+    origin?: string,
+  ): AuthContext | undefined => {
+    if (!authorization) return undefined;
+    const match = BEARER.exec(authorization);
+    if (!match?.[1]) return undefined;
+    const key = lookUp.peek(hashApiKey(match[1]));
+    if (!key || key.revokedAt) return undefined;
+    const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
+    if (kind === 'publishable' && (!key.projectId || !publishableAllows(method, path))) return undefined;
+    // With an Origin: only a publishable key from one of its project's allowed origins (the
+    // widget on a customer's page); the API's own pages, secret keys and refusals are the
+    // middleware's (and CORS's).
+    if (origin !== undefined) {
+      if (kind !== 'publishable') return undefined;
+      const wanted = normalizeOrigin(origin);
+      if (!(key.project?.allowedOrigins ?? []).some((allowed) => normalizeOrigin(allowed) === wanted)) return undefined;
+    }
+    touch(key.id);
+    return contextOf(key, kind);
+  };
+
+  return { middleware, fromMemory };
 }
+
+export function requireApiKey(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptions): RequestHandler {
+  return apiKeyAuth(prisma, logger, cache).middleware;
+}
+
+/** Response headers a page may read (CORS); the short path sends the same. */
+export const CORS_EXPOSED_HEADERS = ['Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'];
 
 /**
  * CORS for /v1 (#13): an origin is answered only when some project lists it in
@@ -178,7 +241,7 @@ export function corsForProjects(prisma: Db, options: { cacheMs?: number } = {}):
     },
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-    exposedHeaders: ['Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
   });
 }

@@ -18,8 +18,9 @@ import { createApiMetrics } from '../src/metrics';
 import { createAcdIdentifier } from '../src/callbacks/acd';
 import { createLegEventDelivery } from '../src/callbacks/leg-events';
 import { createProjectLanguage } from '../src/callbacks/call-language';
-import { createApp, metricsAuth, metricsHandler } from './app';
+import { createApp, metricsAuth, metricsHandler, requestListener } from './app';
 import { createOpenApiRouter, createV1Routers } from './routes';
+import { availabilityFromMemory } from './routes/availability';
 import { createHoldMusicMediaRouter, createHoldMusicRouter } from './routes/hold-music';
 import { createRecordingWebhookRouter } from './webhooks/recordings';
 import { createTwilioWebhookRouter } from './webhooks/twilio';
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
     accessLog: true,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     ...(feed && config.API_KEY_CACHE_MS > 0 ? { apiKeyCache: { feed, maxAgeMs: config.API_KEY_CACHE_MS } } : {}),
+    // #15.3: a read memory answers entirely takes the short path (api/short-path.ts).
+    ...(availabilityCache
+      ? { availabilityFromMemory: availabilityFromMemory({ cache: availabilityCache, clock: () => new Date() }) }
+      : {}),
     v1Routers: [
       ...createV1Routers({
         prisma,
@@ -106,7 +111,8 @@ async function main(): Promise<void> {
       }),
     ],
   });
-  const server = app.listen(config.PORT, config.HOST, () => {
+  // #15.3: requestListener runs the availability short path before express.
+  const server = createServer(requestListener(app)).listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API listening');
   });
   server.on('error', exitOnStartupError('api'));

@@ -121,6 +121,22 @@ const LINES: Line[] = [
     unit: 's',
     lower: true,
   },
+  {
+    figure: '· load generator CPU-s per 1,000 reads',
+    get: (r) => {
+      const a = r.results.p2?.availability;
+      return a ? three(((a.cpuSeconds.bench ?? 0) / a.requests) * 1000) : undefined;
+    },
+    unit: 's',
+    lower: true,
+  },
+  {
+    figure: 'P2 GET availability, open loop 1,000/s: p50',
+    get: (r) => one(r.results.p2?.availabilityOpenLoop?.latencyMs.p50),
+    unit: 'ms',
+    lower: true,
+  },
+  { figure: '· p99', get: (r) => one(r.results.p2?.availabilityOpenLoop?.latencyMs.p99), unit: 'ms', lower: true },
   { figure: 'P3 lateness: due -> first dial p50', get: (r) => r.results.p3?.latenessMs.p50, unit: 'ms', lower: true },
   { figure: '· p99', get: (r) => r.results.p3?.latenessMs.p99, unit: 'ms', lower: true },
   {

@@ -113,6 +113,23 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
         bar: `p99 < ${AVAILABILITY_P99_BAR_MS} ms`,
         ratio: `${a.perSecond} /s`,
       });
+      // #15.3: closed loop = saturation; what one read costs says what the machine serves.
+      const perRead = (cpu: number | undefined) => `${(((cpu ?? 0) / a.requests) * 1000).toFixed(3)} ms`;
+      rows.push({
+        figure: '   (closed loop, no think time) CPU per read: API / load generator',
+        value: `${perRead(a.cpuSeconds.api)} / ${perRead(a.cpuSeconds.bench)}`,
+        bar: 'same 2 cores',
+        ratio: '-',
+      });
+    }
+    const o = r.p2.availabilityOpenLoop;
+    if (o) {
+      rows.push({
+        figure: `P2 GET availability, open loop (${o.concurrency} clients, 1 read / ${o.intervalMs} ms each), p50 / p99`,
+        value: `${ms(o.latencyMs.p50)} / ${ms(o.latencyMs.p99)}`,
+        bar: `p99 < ${AVAILABILITY_P99_BAR_MS} ms`,
+        ratio: `${o.perSecond} /s of ${o.targetPerSecond}`,
+      });
     }
     const errors = Object.entries(b.statuses).filter(([s]) => Number(s) >= 300);
     if (errors.length)

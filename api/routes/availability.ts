@@ -7,7 +7,7 @@ import { presenceMatters } from '../../src/callbacks/presence-read';
 import { availabilityStableUntil, computeAvailability, LONGEST_SLOT_MS } from '../../src/domain/availability';
 import type { Db } from '../../src/infra/prisma';
 import { uncachedAvailability, type AvailabilityCache } from '../../src/store/availability-cache';
-import { checkOwnership } from '../auth';
+import { checkOwnership, type AuthContext } from '../auth';
 import { ApiError } from '../errors';
 import { registerOperation } from '../openapi/registry';
 import { isoInstant, projectParamsSchema, validate, type ValidRequest } from '../validate';
@@ -49,12 +49,44 @@ export const availabilitySchema = z
   .meta({ id: 'Availability' });
 
 const MAX_ANSWERS_PER_INPUTS = 64;
+export const AVAILABILITY_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** An answer as sent: the JSON bytes and their weak ETag, valid from `since` until `until` (ms). */
+export interface AvailabilityAnswer {
+  body: Buffer;
+  etag: string;
+  since: number;
+  until: number;
+}
+
 /** Answers by window, per inputs object (dropped with it). */
-const answersOf = new WeakMap<object, Map<string, { body: string; etag: string; since: number; until: number }>>();
+const answersOf = new WeakMap<object, Map<string, AvailabilityAnswer>>();
+
+/** The window key of a request without `from` / `to` (the default, moving window). */
+export const DEFAULT_WINDOW_KEY = '|';
+
+/**
+ * The answer already computed from these inputs for this window key that is still exact at
+ * `nowMs`, or undefined (then the route computes it). Used by the route and by the short path.
+ */
+export function keptAvailabilityAnswer(inputs: object, key: string, nowMs: number): AvailabilityAnswer | undefined {
+  const kept = answersOf.get(inputs)?.get(key);
+  return kept && kept.since <= nowMs && nowMs < kept.until ? kept : undefined;
+}
 
 /** The JSON answer, with its validator: express answers 304 to a matching If-None-Match. */
-function send(res: Response, answer: { body: string; etag: string }): void {
-  res.set('ETag', answer.etag).type('application/json').send(answer.body);
+function send(res: Response, answer: AvailabilityAnswer): void {
+  res.set('ETag', answer.etag).set('Content-Type', AVAILABILITY_CONTENT_TYPE).send(answer.body);
+}
+
+/** The bookings an answer for a window starting at `from` needs (a slot started before it may still be open). */
+export function bookedFromOf(fromMs: number): number {
+  return fromMs - LONGEST_SLOT_MS;
+}
+
+/** The end of the default window for a read at `nowMs`. */
+export function defaultWindowEnd(nowMs: number): number {
+  return nowMs + DEFAULT_WINDOW_DAYS * DAY_MS;
 }
 
 function windowOf(query: { from?: Date | undefined; to?: Date | undefined }, now: Date): { from: Date; to: Date } {
@@ -81,6 +113,27 @@ registerOperation({
   errors: ['FORBIDDEN'],
 });
 
+/**
+ * #15.3: the default-window answer of a project straight from memory, for the short path
+ * (api/short-path.ts): the cached inputs (peek: no load), the tenancy check of the route
+ * (a refusal is left to the route, which answers it), the kept answer still exact now.
+ * Undefined whenever any of it is missing: the route then answers, as it always could.
+ */
+export function availabilityFromMemory(deps: {
+  cache: Pick<AvailabilityCache, 'peek'>;
+  clock: () => Date;
+}): (projectId: string, auth: AuthContext) => AvailabilityAnswer | undefined {
+  return (projectId, auth) => {
+    const now = deps.clock().getTime();
+    const inputs = deps.cache.peek(projectId, bookedFromOf(now), defaultWindowEnd(now));
+    if (!inputs) return undefined;
+    const { project } = inputs;
+    if (project.id !== projectId || project.accountId !== auth.accountId) return undefined;
+    if (auth.projectId !== null && auth.projectId !== project.id) return undefined;
+    return keptAvailabilityAnswer(inputs, DEFAULT_WINDOW_KEY, now);
+  };
+}
+
 export function createAvailabilityRouter(deps: {
   prisma: Db;
   clock: () => Date;
@@ -102,7 +155,7 @@ export function createAvailabilityRouter(deps: {
       invalidWindow = err;
     }
     // #15.3: the project (tenancy), its settings, the presence count and the bookings in one statement.
-    const bookedFrom = new Date((window?.from ?? now).getTime() - LONGEST_SLOT_MS);
+    const bookedFrom = new Date(bookedFromOf((window?.from ?? now).getTime()));
     const inputs = await inputsOf.read(projectId, bookedFrom, window?.to ?? now);
     if (!inputs) throw new ApiError('NOT_FOUND', `project ${projectId} not found`);
     checkOwnership(res, inputs.project);
@@ -112,9 +165,8 @@ export function createAvailabilityRouter(deps: {
     // the clock could change it (availabilityStableUntil); new inputs (a booking, presence,
     // settings) are a new object, so a change never meets an old answer.
     const key = `${req.query.from?.getTime() ?? ''}|${req.query.to?.getTime() ?? ''}`;
-    let answers = answersOf.get(inputs);
-    const kept = answers?.get(key);
-    if (kept && kept.since <= now.getTime() && now.getTime() < kept.until) return send(res, kept);
+    const kept = keptAvailabilityAnswer(inputs, key, now.getTime());
+    if (kept) return send(res, kept);
     const input = {
       settings,
       now,
@@ -122,13 +174,14 @@ export function createAvailabilityRouter(deps: {
       availableAgents: presenceMatters(settings) ? inputs.availableAgents : 0,
       bookedPositions: settings.deferred.enabled ? inputs.bookedPositions : new Map<number, number[]>(),
     };
-    const body = JSON.stringify(computeAvailability(input));
-    const answer = {
+    const body = Buffer.from(JSON.stringify(computeAvailability(input)), 'utf8');
+    const answer: AvailabilityAnswer = {
       body,
       since: now.getTime(),
       etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`,
       until: availabilityStableUntil(input, !req.query.from && !req.query.to),
     };
+    let answers = answersOf.get(inputs);
     if (!answers) answersOf.set(inputs, (answers = new Map()));
     // Explicit windows are as many as clients make up: a few are kept.
     if (answers.size >= MAX_ANSWERS_PER_INPUTS) answers.clear();

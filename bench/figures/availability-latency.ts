@@ -1,8 +1,19 @@
 // P2 (#15): GET availability at 100 concurrent clients. Every page view with the callbox
 // calls it (S7), so its p99 under a crowd is what a website sees. It reads the demo project
 // P2 just filled with bookings: 7 days of hourly slots, 60 places each, ~1,000 booked.
-import type { Stack } from '../stack';
-import { pool } from '../stats';
+//
+// Two measurements, both printed:
+// - closed loop (the #15 bar's figure): 100 clients, each sending its next read as soon as
+//   the previous one answered, no think time. That is saturation: throughput X and mean
+//   latency R are tied by Little's law (100 = X × R), so its latency says how many reads per
+//   second this machine serves — load generator included, on the same 2 cores.
+// - open loop (added, labelled): the same 100 clients each reading once every
+//   OPEN_LOOP_INTERVAL_MS (1,000 reads/s in all), on a fixed schedule: a read is sent at its
+//   time whether or not earlier ones answered, and its latency counts from that time (a late
+//   answer is not hidden by the generator waiting). What a page sees at a given traffic.
+import { createHttpClient } from '../http';
+import { API_KEY, cpuDelta, type Stack } from '../stack';
+import { countBy, pool, sleep, summarize } from '../stats';
 import { load, type LoadResult } from './load';
 
 export const AVAILABILITY_CONCURRENCY = 100;
@@ -11,6 +22,17 @@ export const AVAILABILITY_P99_BAR_MS = 20;
 const WARM_UP = 1000;
 /** Reads measured at least (P2 reads as many as it booked, if more). */
 export const AVAILABILITY_MIN_READS = 5000;
+/** Open loop: each of the 100 clients reads every 100 ms, i.e. 1,000 reads per second. */
+export const OPEN_LOOP_INTERVAL_MS = 100;
+const OPEN_LOOP_SECONDS = 5;
+
+export interface OpenLoopResult extends LoadResult {
+  /** Reads per second asked for (clients × 1000 / interval). */
+  targetPerSecond: number;
+  intervalMs: number;
+  /** Most reads sent and not yet answered at once (those beyond 100 wait for a connection). */
+  maxInFlight: number;
+}
 
 export async function runAvailabilityLatency(stack: Stack, projectId: string, requests: number): Promise<LoadResult> {
   const path = `/v1/projects/${projectId}/availability`;
@@ -20,4 +42,50 @@ export async function runAvailabilityLatency(stack: Stack, projectId: string, re
   };
   await pool(WARM_UP, 10, readOne);
   return load(stack, requests, AVAILABILITY_CONCURRENCY, readOne);
+}
+
+/** The open-loop measurement (see the top of this file); run after runAvailabilityLatency. */
+export async function runAvailabilityOpenLoop(stack: Stack, projectId: string): Promise<OpenLoopResult> {
+  const path = `/v1/projects/${projectId}/availability`;
+  const perSecond = (AVAILABILITY_CONCURRENCY * 1000) / OPEN_LOOP_INTERVAL_MS;
+  const total = perSecond * OPEN_LOOP_SECONDS;
+  const gapMs = 1000 / perSecond;
+  // 100 clients: at most 100 connections; a read sent while all are busy waits for one (and
+  // that wait counts in its latency).
+  const client = createHttpClient(stack.apiBaseUrl, API_KEY, AVAILABILITY_CONCURRENCY);
+  await pool(AVAILABILITY_CONCURRENCY, AVAILABILITY_CONCURRENCY, () => client.get(path));
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const cpuBefore = stack.cpu();
+  const started = performance.now() + 5;
+  const reads: Promise<{ ms: number; status: number }>[] = [];
+  for (let i = 0; i < total; i++) {
+    const at = started + i * gapMs;
+    const wait = at - performance.now();
+    if (wait >= 1) await sleep(wait);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    reads.push(
+      client.get(path).then((res) => {
+        inFlight--;
+        return { ms: performance.now() - at, status: res.status };
+      }),
+    );
+  }
+  const results = await Promise.all(reads);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuDelta(cpuBefore, stack.cpu());
+  client.close();
+  return {
+    requests: total,
+    concurrency: AVAILABILITY_CONCURRENCY,
+    seconds: Math.round(seconds * 100) / 100,
+    perSecond: Math.round(results.filter((r) => r.status < 300).length / seconds),
+    latencyMs: summarize(results.map((r) => r.ms)),
+    statuses: countBy(results, (r) => r.status),
+    cpuSeconds,
+    targetPerSecond: perSecond,
+    intervalMs: OPEN_LOOP_INTERVAL_MS,
+    maxInFlight,
+  };
 }

@@ -8,7 +8,13 @@ import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
 import { callSettingsSchema } from '../../src/domain/settings';
 import { benchSettings, ensureProject, hourlySlotStarts, uniquePhone } from '../fixtures';
 import type { BenchOptions } from '../options';
-import { AVAILABILITY_CONCURRENCY, AVAILABILITY_MIN_READS, runAvailabilityLatency } from './availability-latency';
+import {
+  AVAILABILITY_CONCURRENCY,
+  AVAILABILITY_MIN_READS,
+  runAvailabilityLatency,
+  runAvailabilityOpenLoop,
+  type OpenLoopResult,
+} from './availability-latency';
 import type { Stack } from '../stack';
 import { pool, sleep, waitFor } from '../stats';
 import { load, type LoadResult } from './load';
@@ -29,6 +35,8 @@ export interface P2Result {
   latencyRatioP50: number;
   /** GET availability of the booked project at 100 concurrent clients (#15, S7). */
   availability?: LoadResult;
+  /** The same reads in an open loop: 100 clients, one read each every 100 ms (added by #15.3, labelled). */
+  availabilityOpenLoop?: OpenLoopResult;
 }
 
 export async function runP2(stack: Stack, options: BenchOptions, say: (line: string) => void): Promise<P2Result> {
@@ -85,10 +93,13 @@ export async function runP2(stack: Stack, options: BenchOptions, say: (line: str
   const availabilityRequests = Math.max(AVAILABILITY_MIN_READS, options.p2);
   say(`P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients`);
   const availability = await runAvailabilityLatency(stack, P2_PROJECT, availabilityRequests);
+  say(`P2: GET availability, open loop: ${AVAILABILITY_CONCURRENCY} clients, one read each every 100 ms`);
+  const availabilityOpenLoop = await runAvailabilityOpenLoop(stack, P2_PROJECT);
   return {
     booking,
     bare,
     availability,
+    availabilityOpenLoop,
     throughputRatio: Math.round((booking.perSecond / bare.perSecond) * 100) / 100,
     latencyRatioP50: Math.round((booking.latencyMs.p50 / bare.latencyMs.p50) * 100) / 100,
   };

@@ -22,6 +22,12 @@ export interface AvailabilityCacheOptions {
 export interface AvailabilityCache {
   /** The inputs with bookings of slots starting in [bookedFrom, bookedTo) at least. */
   read(projectId: string, bookedFrom: Date, bookedTo: Date): Promise<AvailabilityInputs | null>;
+  /**
+   * The inputs `read` would return at once from memory (same checks: the feed is live, the
+   * entry covers [bookedFrom, bookedTo) and is not older than maxAgeMs), or undefined: then
+   * only `read` answers. Synchronous, for the short path of a read (api/fast-path.ts).
+   */
+  peek(projectId: string, bookedFrom: number, bookedTo: number): AvailabilityInputs | undefined;
   /** This process changed the project (booking, cancel, settings): the next read reloads. */
   invalidate(projectId: string): void;
   readonly stats: { hits: number; misses: number };
@@ -91,18 +97,31 @@ export function createAvailabilityCache(
     },
   });
 
+  const fresh = (projectId: string, from: number, to: number): AvailabilityInputs | undefined => {
+    const entry = entries.get(projectId);
+    if (entry && entry.from <= from && entry.to >= to && clock() - entry.loadedAt < options.maxAgeMs)
+      return entry.inputs;
+    return undefined;
+  };
+
   const cache: AvailabilityCache = {
     stats,
     invalidate,
+    peek(projectId, bookedFrom, bookedTo) {
+      if (!feed.live) return undefined;
+      const inputs = fresh(projectId, bookedFrom, bookedTo);
+      if (inputs) stats.hits++;
+      return inputs;
+    },
     async read(projectId, bookedFrom, bookedTo) {
       const from = bookedFrom.getTime();
       const to = bookedTo.getTime();
       if (!feed.live) return load(projectId, bookedFrom, bookedTo);
       const now = clock();
-      const entry = entries.get(projectId);
-      if (entry && entry.from <= from && entry.to >= to && now - entry.loadedAt < options.maxAgeMs) {
+      const hit = fresh(projectId, from, to);
+      if (hit) {
         stats.hits++;
-        return entry.inputs;
+        return hit;
       }
       const generation = generationOf(projectId);
       const pending = loading.get(projectId);

@@ -1,11 +1,13 @@
 // #15.3 (S7, S14, S20, S23): availability and API keys served from memory stay exact. The
 // app here is built as api/main.ts builds it (change feed, availability cache, key cache) on
 // the real PostgreSQL of the run; a second app stands for a second API process.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import request from 'supertest';
-import { createApp } from '../../api/app';
+import { createApp, requestListener } from '../../api/app';
 import { createV1Routers } from '../../api/routes';
+import { availabilityFromMemory } from '../../api/routes/availability';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createAvailabilityCache, type AvailabilityCache } from '../../src/store/availability-cache';
@@ -50,6 +52,7 @@ async function startCachedApi(options: { bookingTemporal?: Client } = {}): Promi
     config,
     logger,
     apiKeyCache: { feed, maxAgeMs: 600_000 },
+    availabilityFromMemory: availabilityFromMemory({ cache, clock: () => MONDAY_NOON }),
     v1Routers: createV1Routers({
       prisma: t.prisma,
       temporal: options.bookingTemporal ?? t.temporal,
@@ -60,7 +63,8 @@ async function startCachedApi(options: { bookingTemporal?: Client } = {}): Promi
       availabilityCache: cache,
     }),
   });
-  const server = app.listen(0, '127.0.0.1');
+  // As api/main.ts serves it: the short path first.
+  const server = createServer(requestListener(app)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Served from memory only once the feed listens.
