@@ -15,6 +15,7 @@ import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpe
 import { setAgentTaskQueue } from '../src/agents/agent-workflow-client';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
+import { WORKER_NODE_FLAGS } from '../workers/node-flags';
 import { sleep, waitFor } from './stats';
 
 export { freePort };
@@ -243,6 +244,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : [];
   const snapshotsDir = path.join(logsDir, 'profiles');
   const workerArgs = [
+    // #15.5: the worker's V8 flags, as `npm start` and the compose file start it;
+    // BENCH_WORKER_NODE_FLAGS replaces them (e.g. '' to measure without).
+    ...(process.env.BENCH_WORKER_NODE_FLAGS !== undefined
+      ? process.env.BENCH_WORKER_NODE_FLAGS.split(' ').filter(Boolean)
+      : WORKER_NODE_FLAGS),
     ...profiling('worker'),
     ...(options.heapSnapshots ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${snapshotsDir}`] : []),
     '--require',

@@ -28,11 +28,13 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   HOST: z.string().default('127.0.0.1'),
   /**
-   * Workflows the worker keeps in memory between tasks. Sleeping callbacks beyond it are
-   * evicted and replayed (a few dozen events) when they wake: memory stays bounded with
-   * 10,000 scheduled callbacks (bench P4).
+   * Workflows the worker keeps in memory between tasks (≈ 1 MB of RSS each, docs/worker-memory.md).
+   * Sleeping callbacks beyond it are evicted and replayed (a few dozen events) when they wake:
+   * memory stays bounded with 10,000 scheduled callbacks (bench P4). #15.5: 100 (was 500) keeps
+   * the worker under 400 MB; it must hold the active set (agents logged in + callbacks being
+   * dialled), or their tasks replay.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
   /** The worker's Prometheus endpoint (dial latency, lateness); 0 disables it. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

@@ -21,7 +21,8 @@ import { PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { createLogger, type Logger } from '../src/logger';
 import { createWorkerMetrics } from '../src/metrics';
 import { createTelephony } from './telephony';
-import { bundleWorkflows, createWorker } from './worker';
+import { applyWorkerV8Flags } from './node-flags';
+import { bundleWorkflowsInThread, createWorker } from './worker';
 
 /** Written by `npm run build` (scripts/build-workflow-bundle.ts). */
 export const PREBUILT_WORKFLOW_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
@@ -36,10 +37,11 @@ async function workflowBundle(logger: Logger) {
     logger.info({ path: path.relative(PROJECT_ROOT, PREBUILT_WORKFLOW_BUNDLE) }, 'using the prebuilt workflow bundle');
     return { code: readFileSync(PREBUILT_WORKFLOW_BUNDLE, 'utf8') };
   }
-  return bundleWorkflows();
+  return bundleWorkflowsInThread();
 }
 
 async function main(): Promise<void> {
+  applyWorkerV8Flags(); // before the bundler's and the workflows' threads exist
   const config = loadConfig();
   setPhoneSealingKey(config.phoneSealingKey);
   setAgentTaskQueue(config.agentTaskQueue);

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
+import { setAgentTaskQueue } from '../../src/agents/agent-workflow-client';
 import { setPhoneSealingKey } from '../../src/agents/phone-seal';
 import { registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary } from '../../src/infra/temporal-binaries';
@@ -14,14 +15,14 @@ import {
   bookCallback,
   newWorker,
   projectWith,
+  RING_OUT_TIME_SCALE,
   startHarness,
-  TIME_SCALE,
   waitForStatus,
 } from '../../test/helpers/callback-harness';
 import { loadCallSettings } from '../../src/store/call-settings';
 import { onCleanup } from '../cleanup';
 import { uniquePhone } from '../fixtures';
-import { ownChildrenRunning, type Stack } from '../stack';
+import { AGENT_TASK_QUEUE, ownChildrenRunning, type Stack } from '../stack';
 
 export interface P5Result {
   simulatedSeconds: number;
@@ -42,20 +43,24 @@ export interface P5Result {
   /** The first scenario's attempts: from the attempt's start to RETRY_WAIT (or the end). */
   attemptsMs?: number[];
   /**
-   * The simulated network's own ringing, real time in this harness (ring timeout × its time
-   * scale) per scenario: the no-answer legs wait it out, time skipping does not shorten it.
+   * The simulated network's own ringing, real time in this harness (ring timeout × the
+   * harness's RING_OUT_TIME_SCALE) per scenario: the no-answer legs wait it out, time
+   * skipping does not shorten it.
    */
   simulatedRingMs?: number;
 }
 
 /** Scenarios after the first, measured warm (#15.6). */
-const REPEATS = 3;
+const REPEATS = 5;
 
 export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?: WorkflowBundle): Promise<P5Result> {
   const { prisma } = stack;
   // The scenario's worker runs in this process: its activities seal agents' numbers too (run
   // alone, no earlier figure has set the key yet).
   setPhoneSealingKey(stack.phoneSealingKey);
+  // The stack set this process's agent task queue (the dev server's): here agent workflows
+  // start on the scenario's own queue, on the test server, as in the test suite.
+  setAgentTaskQueue(undefined);
   const serverPath = ensureTemporalBinary('test-server', say);
   let t = performance.now();
   const env = await TestWorkflowEnvironment.createTimeSkipping(
@@ -125,11 +130,12 @@ export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?
         workerStartMs,
         repeats,
         attemptsMs: first.attemptsMs,
-        simulatedRingMs: Math.round(attempts * (settings?.ringTimeoutSeconds ?? 0) * 1000 * TIME_SCALE),
+        simulatedRingMs: Math.round(attempts * (settings?.ringTimeoutSeconds ?? 0) * 1000 * RING_OUT_TIME_SCALE),
       };
     });
   } finally {
     await stopHarness();
     await stopEnv();
+    setAgentTaskQueue(AGENT_TASK_QUEUE);
   }
 }

@@ -11,7 +11,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
-import { createAcdKeypad, createSimulatedTelephony, createWebhookEmitter } from '../../activities/telephony/simulated';
+import {
+  createAcdKeypad,
+  createSimulatedTelephony,
+  createWebhookEmitter,
+  simulatedOutcome,
+} from '../../activities/telephony/simulated';
 import { createAcdIdentifier } from '../../src/callbacks/acd';
 import { createAgentWorkflowClient } from '../../src/agents/agent-workflow-client';
 import type { TelephonyPort } from '../../src/telephony/port';
@@ -29,6 +34,14 @@ import { createProjectFixture } from './db';
 const AUTH_TOKEN = 'test-webhook-token';
 /** Simulated delays are real milliseconds × this: a 1 s ring takes 10 ms. */
 export const TIME_SCALE = 0.01;
+/**
+ * #15.6: a leg nobody answers (S57: a number ending in 0) rings at this scale instead: its
+ * 30 s ring timeout takes 30 ms, not 300. Nothing happens while it rings (its one event, the
+ * no-answer, comes at the ring timeout), so a shorter ring changes no outcome; at TIME_SCALE the
+ * six unanswered legs of the S33 scenario were 1.8 s of real time that time skipping cannot
+ * shorten (the network's clock is real, not the test server's).
+ */
+export const RING_OUT_TIME_SCALE = 0.001;
 
 export interface Harness {
   server: Server;
@@ -57,21 +70,32 @@ export async function startHarness(env: TestWorkflowEnvironment, prisma: Db): Pr
   });
   const acdDigits = { value: '101' };
   const placed: { key: string; to: string }[] = [];
-  const simulated = createSimulatedTelephony({
-    emit: createWebhookEmitter({ baseUrl, authToken: AUTH_TOKEN }),
-    talkTimeSeconds: () => 5,
-    timeScale: TIME_SCALE,
-    acdKeypad: (req, tryNumber) =>
-      createAcdKeypad({ baseUrl, authToken: AUTH_TOKEN, digits: acdDigits.value })(req, tryNumber),
-  });
+  const network = (timeScale: number) =>
+    createSimulatedTelephony({
+      emit: createWebhookEmitter({ baseUrl, authToken: AUTH_TOKEN }),
+      talkTimeSeconds: () => 5,
+      timeScale,
+      acdKeypad: (req, tryNumber) =>
+        createAcdKeypad({ baseUrl, authToken: AUTH_TOKEN, digits: acdDigits.value })(req, tryNumber),
+    });
+  const simulated = network(TIME_SCALE);
+  const ringOut = network(RING_OUT_TIME_SCALE);
+  /** Which of the two networks placed a call (a leg key always goes to the same one: S35 holds). */
+  const networkOf = new Map<string, typeof simulated>();
   const telephony = {
     placeCall: async (req: Parameters<TelephonyPort['placeCall']>[0]) => {
       placed.push({ key: req.key, to: req.to });
-      return simulated.placeCall(req);
+      const chosen = simulatedOutcome(req.to) === 'no-answer' ? ringOut : simulated;
+      const result = await chosen.placeCall(req);
+      networkOf.set(result.callSid, chosen);
+      return result;
     },
-    hangup: (sid: string) => simulated.hangup(sid),
-    getCallStatus: (sid: string) => simulated.getCallStatus(sid),
-    close: () => simulated.close(),
+    hangup: (sid: string) => (networkOf.get(sid) ?? simulated).hangup(sid),
+    getCallStatus: (sid: string) => (networkOf.get(sid) ?? simulated).getCallStatus(sid),
+    close: () => {
+      simulated.close();
+      ringOut.close();
+    },
   };
   return {
     server,
@@ -80,7 +104,7 @@ export async function startHarness(env: TestWorkflowEnvironment, prisma: Db): Pr
     placed,
     acdDigits,
     close: async () => {
-      simulated.close();
+      telephony.close();
       await new Promise((resolve) => server.close(resolve));
     },
   };
