@@ -44,24 +44,28 @@ export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<Atte
     if (!accepted) return 'AGENT_NO_ANSWER';
   }
   const [firstLeg, secondLeg] = dialOrder(plan);
-  const first = await dial(run, firstLeg, true, plan);
-  const firstEnd = await settleLeg(run, firstLeg, await answerOf(run, firstLeg, first, plan), [first]);
+  const local = run.patches.localCallSteps;
+  const first = local ? await dialLocal(run, firstLeg, true, plan) : null;
+  const firstCall = first ? first.call : await dial(run, firstLeg, true, plan);
+  const firstPhase = await answerOf(run, firstLeg, firstCall, plan, undefined, first?.answer);
+  const firstEnd = await settleLeg(run, firstLeg, firstPhase, [firstCall]);
   if (firstEnd !== 'answered') return firstEnd === 'still-ringing' ? 'FAILED' : firstEnd;
 
-  const second = await dial(run, secondLeg, false, plan);
-  const firstGone = () => run.legs.isFinal(first.key);
-  const secondPhase = await answerOf(run, secondLeg, second, plan, firstGone);
-  const secondEnd = await settleLeg(run, secondLeg, secondPhase, [first, second]);
+  const firstGone = () => run.legs.isFinal(firstCall.key);
+  const second = local ? await dialLocal(run, secondLeg, false, plan, firstGone) : null;
+  const secondCall = second ? second.call : await dial(run, secondLeg, false, plan);
+  const secondPhase = await answerOf(run, secondLeg, secondCall, plan, firstGone, second?.answer);
+  const secondEnd = await settleLeg(run, secondLeg, secondPhase, [firstCall, secondCall]);
   // The first party hung up while the second was ringing: the attempt failed.
   if (secondEnd === 'still-ringing') return 'FAILED';
   if (secondEnd !== 'answered') return secondEnd;
 
   // S32: both answered (a voicemail counts): the connection is effective.
-  // #15 local-agent-steps: the call's end is watched from here, before the local steps below,
+  // #15 local-call-steps: the call's end is watched from here, before the local steps below,
   // and the legs still live are read when it ends: whichever task the steps' results reach
   // (live, one later than on replay), the watch's timer and the hang-ups are the same.
-  const callEnd = run.patches.localAgentSteps
-    ? awaitCallEnd(run, first, second).then(() => liveLegs(run, first, second))
+  const callEnd = run.patches.localCallSteps
+    ? awaitCallEnd(run, firstCall, secondCall).then(() => liveLegs(run, firstCall, secondCall))
     : null;
   // A cancel of the whole run rejects it while the steps below run: it is awaited (and
   // thrown) below; meanwhile it must not count as an unhandled rejection.
@@ -74,8 +78,8 @@ export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<Atte
   let live: PlacedCall[];
   if (callEnd) live = await callEnd;
   else {
-    await awaitCallEnd(run, first, second);
-    live = liveLegs(run, first, second);
+    await awaitCallEnd(run, firstCall, secondCall);
+    live = liveLegs(run, firstCall, secondCall);
   }
   await run.hangup(...live);
   return 'CONNECTED';
@@ -86,12 +90,11 @@ function liveLegs(run: CallbackRun, first: PlacedCall, second: PlacedCall): Plac
   return run.patches.hangUpLiveLegsOnly ? [first, second].filter((c) => !run.legs.isFinal(c.key)) : [first, second];
 }
 
-async function dial(run: CallbackRun, leg: Leg, first: boolean, plan: DialPlan): Promise<PlacedCall> {
+/** Places the leg (dialLeg, a regular or a local activity); a dial failed for good ends the leg. */
+async function placeLeg(run: CallbackRun, leg: Leg, key: string, first: boolean, plan: DialPlan): Promise<PlacedCall> {
   const { callbackId, projectId, attempt, agentId } = run;
-  const key = legKeyOf(callbackId, attempt, leg);
-  run.legs.dialing(key);
   try {
-    const { callSid } = await telephony.dialLeg({
+    const { callSid } = await run.phone.dialLeg({
       callbackId,
       projectId,
       attempt,
@@ -115,6 +118,32 @@ async function dial(run: CallbackRun, leg: Leg, first: boolean, plan: DialPlan):
     }
     throw err;
   }
+}
+
+/**
+ * #15 local-call-steps: the leg dialled by a local activity. Its result may reach the code a
+ * task later live than on replay, so the wait for the answer (and its ring timer) starts
+ * before the dial, from a task the history fixes; the dial's failure ends the leg as before.
+ */
+async function dialLocal(
+  run: CallbackRun,
+  leg: Leg,
+  first: boolean,
+  plan: DialPlan,
+  alsoStopWhen?: () => boolean,
+): Promise<{ call: PlacedCall; answer: Promise<LegPhase> }> {
+  const key = legKeyOf(run.callbackId, run.attempt, leg);
+  run.legs.dialing(key);
+  const answer = awaitAnswer(run, key, plan, alsoStopWhen);
+  // A cancel of the whole run rejects it while the dial runs: awaited (and thrown) by the caller.
+  answer.catch(() => undefined);
+  return { call: await placeLeg(run, leg, key, first, plan), answer };
+}
+
+async function dial(run: CallbackRun, leg: Leg, first: boolean, plan: DialPlan): Promise<PlacedCall> {
+  const key = legKeyOf(run.callbackId, run.attempt, leg);
+  run.legs.dialing(key);
+  return placeLeg(run, leg, key, first, plan);
 }
 
 /** Waits until the leg is answered or ended (or the ring timeout passed); cancel interrupts. */
@@ -155,8 +184,9 @@ async function answerOf(
   call: { key: string },
   plan: DialPlan,
   alsoStopWhen?: () => boolean,
+  pending?: Promise<LegPhase>,
 ): Promise<LegPhase | 'not-identified'> {
-  const phase = await awaitAnswer(run, call.key, plan, alsoStopWhen);
+  const phase = await (pending ?? awaitAnswer(run, call.key, plan, alsoStopWhen));
   if (phase !== 'answered' || leg !== 'agent' || !plan.acd || run.cancelRequested) return phase;
   return (await awaitIdentification(run, call.key, plan)) ? 'answered' : 'not-identified';
 }
@@ -178,8 +208,11 @@ async function settleLeg(
     return run.cancelRequested ? null : 'AGENT_NOT_IDENTIFIED';
   }
   if (phase === 'answered') return 'answered';
+  // Read before the hang-up (a local activity under local-call-steps): the first leg ended
+  // already when the wait stopped on it, so the answer is the same either way.
+  const firstEnded = bridging && phase === 'dialing' && run.legs.isFinal(calls[0]!.key);
   if (bridging || phase === 'timeout') await run.hangup(...calls);
-  if (bridging && phase === 'dialing' && run.legs.isFinal(calls[0]!.key)) return 'still-ringing';
+  if (firstEnded) return 'still-ringing';
   return outcomeOf(leg, phase);
 }
 
