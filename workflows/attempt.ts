@@ -1,7 +1,7 @@
 // S30–S32, S35, S42, S45 in the callback workflow: one attempt — both parties dialled in the
 // configured order, each leg settled as it answers or ends, bridged, the call followed to its
 // end. The leg bookkeeping itself is LegBook (legs.ts); outcomeOf is pure and unit-tested.
-import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, sleep } from '@temporalio/workflow';
 import { telephony } from './callback-activities';
 import type { CallbackRun, PlacedCall } from './callback-run';
 import type { LegPhase } from './legs';
@@ -34,6 +34,47 @@ export function dialOrder(plan: Pick<DialPlan, 'callOrder'>): [Leg, Leg] {
 
 /** One attempt: both parties dialled in order and bridged. Null outcome: cancelled mid-dial. */
 export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<AttemptOutcome | null> {
+  if (!run.patches.localCallSteps) return attempt(run, plan, null);
+  const ringTimers: RingTimer[] = [];
+  try {
+    return await attempt(run, plan, ringTimers);
+  } finally {
+    stopRingTimers(ringTimers);
+  }
+}
+
+/**
+ * #15 local-call-steps: a leg's ring timer, started before its dial (a local activity) and
+ * stopped only after the dial's result: whichever task that result reaches, the timer is
+ * started in one activation and stopped in a later one, live and on replay alike (a timer
+ * started and cancelled in the same activation leaves no command, which would differ).
+ */
+interface RingTimer {
+  fired: boolean;
+  stop: () => void;
+}
+
+function startRingTimer(ms: number): RingTimer {
+  const scope = new CancellationScope();
+  const timer: RingTimer = { fired: false, stop: () => timer.fired || scope.cancel() };
+  scope
+    .run(() => sleep(ms))
+    .then(
+      () => void (timer.fired = true),
+      () => undefined, // stopped, or cancelled with the workflow
+    );
+  return timer;
+}
+
+function stopRingTimers(timers: RingTimer[]): void {
+  for (const timer of timers.splice(0)) timer.stop();
+}
+
+async function attempt(
+  run: CallbackRun,
+  plan: DialPlan,
+  ringTimers: RingTimer[] | null,
+): Promise<AttemptOutcome | null> {
   if (run.agentMustAccept) {
     // S45 auto-answer off: no acceptance within the ring timeout is an agent no-answer.
     const accepted = await condition(
@@ -44,15 +85,14 @@ export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<Atte
     if (!accepted) return 'AGENT_NO_ANSWER';
   }
   const [firstLeg, secondLeg] = dialOrder(plan);
-  const local = run.patches.localCallSteps;
-  const first = local ? await dialLocal(run, firstLeg, true, plan) : null;
+  const first = ringTimers ? await dialLocal(run, firstLeg, true, plan, ringTimers) : null;
   const firstCall = first ? first.call : await dial(run, firstLeg, true, plan);
   const firstPhase = await answerOf(run, firstLeg, firstCall, plan, undefined, first?.answer);
   const firstEnd = await settleLeg(run, firstLeg, firstPhase, [firstCall]);
   if (firstEnd !== 'answered') return firstEnd === 'still-ringing' ? 'FAILED' : firstEnd;
 
   const firstGone = () => run.legs.isFinal(firstCall.key);
-  const second = local ? await dialLocal(run, secondLeg, false, plan, firstGone) : null;
+  const second = ringTimers ? await dialLocal(run, secondLeg, false, plan, ringTimers, firstGone) : null;
   const secondCall = second ? second.call : await dial(run, secondLeg, false, plan);
   const secondPhase = await answerOf(run, secondLeg, secondCall, plan, firstGone, second?.answer);
   const secondEnd = await settleLeg(run, secondLeg, secondPhase, [firstCall, secondCall]);
@@ -64,9 +104,11 @@ export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<Atte
   // #15 local-call-steps: the call's end is watched from here, before the local steps below,
   // and the legs still live are read when it ends: whichever task the steps' results reach
   // (live, one later than on replay), the watch's timer and the hang-ups are the same.
-  const callEnd = run.patches.localCallSteps
+  const callEnd = ringTimers
     ? awaitCallEnd(run, firstCall, secondCall).then(() => liveLegs(run, firstCall, secondCall))
     : null;
+  // Both answered: the ring timers are done (stopped here, after both dials' results).
+  if (ringTimers) stopRingTimers(ringTimers);
   // A cancel of the whole run rejects it while the steps below run: it is awaited (and
   // thrown) below; meanwhile it must not count as an unhandled rejection.
   callEnd?.catch(() => undefined);
@@ -122,19 +164,27 @@ async function placeLeg(run: CallbackRun, leg: Leg, key: string, first: boolean,
 
 /**
  * #15 local-call-steps: the leg dialled by a local activity. Its result may reach the code a
- * task later live than on replay, so the wait for the answer (and its ring timer) starts
- * before the dial, from a task the history fixes; the dial's failure ends the leg as before.
+ * task later live than on replay, so the wait for the answer starts before the dial, with a
+ * ring timer stopped only after the dial's result (RingTimer); the dial's failure ends the
+ * leg as before.
  */
 async function dialLocal(
   run: CallbackRun,
   leg: Leg,
   first: boolean,
   plan: DialPlan,
-  alsoStopWhen?: () => boolean,
+  ringTimers: RingTimer[],
+  alsoStopWhen: () => boolean = () => false,
 ): Promise<{ call: PlacedCall; answer: Promise<LegPhase> }> {
   const key = legKeyOf(run.callbackId, run.attempt, leg);
   run.legs.dialing(key);
-  const answer = awaitAnswer(run, key, plan, alsoStopWhen);
+  const timer = startRingTimer(plan.ringTimeoutSeconds * 1000 + RING_GRACE_MS);
+  ringTimers.push(timer);
+  const stopped = () => run.legs.isSettled(key) || run.cancelRequested || alsoStopWhen();
+  const answer = condition(() => stopped() || timer.fired).then(() => {
+    if (!stopped()) run.legs.end(key, 'timeout');
+    return run.legs.answerOf(key);
+  });
   // A cancel of the whole run rejects it while the dial runs: awaited (and thrown) by the caller.
   answer.catch(() => undefined);
   return { call: await placeLeg(run, leg, key, first, plan), answer };
