@@ -17,7 +17,7 @@ const AGENT_POLL_MS = [1000, 2000, 5000];
 
 /** Waits for an agent for attempt `run.attempt` until `deadlineMs` (`resuming`: a continued-as-new run). */
 export function waitForAgent(run: CallbackRun, deadlineMs: number, resuming: boolean): Promise<AgentWait> {
-  if (run.patches.localCallSteps) return waitLookingLocal(run, deadlineMs, !resuming);
+  if (run.patches.localAgentSteps) return waitLookingLocal(run, deadlineMs, !resuming);
   if (run.patches.adaptiveLooks) return waitLooking(run, deadlineMs, !resuming);
   if (resuming || run.patches.has(BOUNDED_WAIT)) return waitBounded(run, deadlineMs);
   return pollForAgent(run, deadlineMs);
@@ -75,7 +75,7 @@ async function waitLooking(run: CallbackRun, deadlineMs: number, fresh: boolean)
 }
 
 /**
- * #15 local-call-steps: the wait above with the reservation as a local activity. Its answer
+ * #15 local-agent-steps: the wait above with the reservation as a local activity. Its answer
  * may reach the code a task later live than on replay, so a refusal decides nothing by
  * itself: the wait goes straight to the next timer, wake-up or cancel — the look timer armed
  * from the instant the reservation was asked (or the one already running, chosen before the

@@ -1,7 +1,7 @@
 // S30–S32, S35, S42, S45 in the callback workflow: one attempt — both parties dialled in the
 // configured order, each leg settled as it answers or ends, bridged, the call followed to its
 // end. The leg bookkeeping itself is LegBook (legs.ts); outcomeOf is pure and unit-tested.
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { telephony } from './callback-activities';
 import type { CallbackRun, PlacedCall } from './callback-run';
 import type { LegPhase } from './legs';
@@ -34,47 +34,6 @@ export function dialOrder(plan: Pick<DialPlan, 'callOrder'>): [Leg, Leg] {
 
 /** One attempt: both parties dialled in order and bridged. Null outcome: cancelled mid-dial. */
 export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<AttemptOutcome | null> {
-  if (!run.patches.localCallSteps) return attempt(run, plan, null);
-  const ringTimers: RingTimer[] = [];
-  try {
-    return await attempt(run, plan, ringTimers);
-  } finally {
-    stopRingTimers(ringTimers);
-  }
-}
-
-/**
- * #15 local-call-steps: a leg's ring timer, started before its dial (a local activity) and
- * stopped only after the dial's result: whichever task that result reaches, the timer is
- * started in one activation and stopped in a later one, live and on replay alike (a timer
- * started and cancelled in the same activation leaves no command, which would differ).
- */
-interface RingTimer {
-  fired: boolean;
-  stop: () => void;
-}
-
-function startRingTimer(ms: number): RingTimer {
-  const scope = new CancellationScope();
-  const timer: RingTimer = { fired: false, stop: () => timer.fired || scope.cancel() };
-  scope
-    .run(() => sleep(ms))
-    .then(
-      () => void (timer.fired = true),
-      () => undefined, // stopped, or cancelled with the workflow
-    );
-  return timer;
-}
-
-function stopRingTimers(timers: RingTimer[]): void {
-  for (const timer of timers.splice(0)) timer.stop();
-}
-
-async function attempt(
-  run: CallbackRun,
-  plan: DialPlan,
-  ringTimers: RingTimer[] | null,
-): Promise<AttemptOutcome | null> {
   if (run.agentMustAccept) {
     // S45 auto-answer off: no acceptance within the ring timeout is an agent no-answer.
     const accepted = await condition(
@@ -85,30 +44,25 @@ async function attempt(
     if (!accepted) return 'AGENT_NO_ANSWER';
   }
   const [firstLeg, secondLeg] = dialOrder(plan);
-  const first = ringTimers ? await dialLocal(run, firstLeg, true, plan, ringTimers) : null;
-  const firstCall = first ? first.call : await dial(run, firstLeg, true, plan);
-  const firstPhase = await answerOf(run, firstLeg, firstCall, plan, undefined, first?.answer);
-  const firstEnd = await settleLeg(run, firstLeg, firstPhase, [firstCall]);
+  const first = await dial(run, firstLeg, true, plan);
+  const firstEnd = await settleLeg(run, firstLeg, await answerOf(run, firstLeg, first, plan), [first]);
   if (firstEnd !== 'answered') return firstEnd === 'still-ringing' ? 'FAILED' : firstEnd;
 
-  const firstGone = () => run.legs.isFinal(firstCall.key);
-  const second = ringTimers ? await dialLocal(run, secondLeg, false, plan, ringTimers, firstGone) : null;
-  const secondCall = second ? second.call : await dial(run, secondLeg, false, plan);
-  const secondPhase = await answerOf(run, secondLeg, secondCall, plan, firstGone, second?.answer);
-  const secondEnd = await settleLeg(run, secondLeg, secondPhase, [firstCall, secondCall]);
+  const second = await dial(run, secondLeg, false, plan);
+  const firstGone = () => run.legs.isFinal(first.key);
+  const secondPhase = await answerOf(run, secondLeg, second, plan, firstGone);
+  const secondEnd = await settleLeg(run, secondLeg, secondPhase, [first, second]);
   // The first party hung up while the second was ringing: the attempt failed.
   if (secondEnd === 'still-ringing') return 'FAILED';
   if (secondEnd !== 'answered') return secondEnd;
 
   // S32: both answered (a voicemail counts): the connection is effective.
-  // #15 local-call-steps: the call's end is watched from here, before the local steps below,
+  // #15 local-agent-steps: the call's end is watched from here, before the local steps below,
   // and the legs still live are read when it ends: whichever task the steps' results reach
   // (live, one later than on replay), the watch's timer and the hang-ups are the same.
-  const callEnd = ringTimers
-    ? awaitCallEnd(run, firstCall, secondCall).then(() => liveLegs(run, firstCall, secondCall))
+  const callEnd = run.patches.localAgentSteps
+    ? awaitCallEnd(run, first, second).then(() => liveLegs(run, first, second))
     : null;
-  // Both answered: the ring timers are done (stopped here, after both dials' results).
-  if (ringTimers) stopRingTimers(ringTimers);
   // A cancel of the whole run rejects it while the steps below run: it is awaited (and
   // thrown) below; meanwhile it must not count as an unhandled rejection.
   callEnd?.catch(() => undefined);
@@ -120,8 +74,8 @@ async function attempt(
   let live: PlacedCall[];
   if (callEnd) live = await callEnd;
   else {
-    await awaitCallEnd(run, firstCall, secondCall);
-    live = liveLegs(run, firstCall, secondCall);
+    await awaitCallEnd(run, first, second);
+    live = liveLegs(run, first, second);
   }
   await run.hangup(...live);
   return 'CONNECTED';
@@ -132,11 +86,12 @@ function liveLegs(run: CallbackRun, first: PlacedCall, second: PlacedCall): Plac
   return run.patches.hangUpLiveLegsOnly ? [first, second].filter((c) => !run.legs.isFinal(c.key)) : [first, second];
 }
 
-/** Places the leg (dialLeg, a regular or a local activity); a dial failed for good ends the leg. */
-async function placeLeg(run: CallbackRun, leg: Leg, key: string, first: boolean, plan: DialPlan): Promise<PlacedCall> {
+async function dial(run: CallbackRun, leg: Leg, first: boolean, plan: DialPlan): Promise<PlacedCall> {
   const { callbackId, projectId, attempt, agentId } = run;
+  const key = legKeyOf(callbackId, attempt, leg);
+  run.legs.dialing(key);
   try {
-    const { callSid } = await run.phone.dialLeg({
+    const { callSid } = await telephony.dialLeg({
       callbackId,
       projectId,
       attempt,
@@ -160,40 +115,6 @@ async function placeLeg(run: CallbackRun, leg: Leg, key: string, first: boolean,
     }
     throw err;
   }
-}
-
-/**
- * #15 local-call-steps: the leg dialled by a local activity. Its result may reach the code a
- * task later live than on replay, so the wait for the answer starts before the dial, with a
- * ring timer stopped only after the dial's result (RingTimer); the dial's failure ends the
- * leg as before.
- */
-async function dialLocal(
-  run: CallbackRun,
-  leg: Leg,
-  first: boolean,
-  plan: DialPlan,
-  ringTimers: RingTimer[],
-  alsoStopWhen: () => boolean = () => false,
-): Promise<{ call: PlacedCall; answer: Promise<LegPhase> }> {
-  const key = legKeyOf(run.callbackId, run.attempt, leg);
-  run.legs.dialing(key);
-  const timer = startRingTimer(plan.ringTimeoutSeconds * 1000 + RING_GRACE_MS);
-  ringTimers.push(timer);
-  const stopped = () => run.legs.isSettled(key) || run.cancelRequested || alsoStopWhen();
-  const answer = condition(() => stopped() || timer.fired).then(() => {
-    if (!stopped()) run.legs.end(key, 'timeout');
-    return run.legs.answerOf(key);
-  });
-  // A cancel of the whole run rejects it while the dial runs: awaited (and thrown) by the caller.
-  answer.catch(() => undefined);
-  return { call: await placeLeg(run, leg, key, first, plan), answer };
-}
-
-async function dial(run: CallbackRun, leg: Leg, first: boolean, plan: DialPlan): Promise<PlacedCall> {
-  const key = legKeyOf(run.callbackId, run.attempt, leg);
-  run.legs.dialing(key);
-  return placeLeg(run, leg, key, first, plan);
 }
 
 /** Waits until the leg is answered or ended (or the ring timeout passed); cancel interrupts. */
@@ -234,9 +155,8 @@ async function answerOf(
   call: { key: string },
   plan: DialPlan,
   alsoStopWhen?: () => boolean,
-  pending?: Promise<LegPhase>,
 ): Promise<LegPhase | 'not-identified'> {
-  const phase = await (pending ?? awaitAnswer(run, call.key, plan, alsoStopWhen));
+  const phase = await awaitAnswer(run, call.key, plan, alsoStopWhen);
   if (phase !== 'answered' || leg !== 'agent' || !plan.acd || run.cancelRequested) return phase;
   return (await awaitIdentification(run, call.key, plan)) ? 'answered' : 'not-identified';
 }
@@ -258,11 +178,8 @@ async function settleLeg(
     return run.cancelRequested ? null : 'AGENT_NOT_IDENTIFIED';
   }
   if (phase === 'answered') return 'answered';
-  // Read before the hang-up (a local activity under local-call-steps): the first leg ended
-  // already when the wait stopped on it, so the answer is the same either way.
-  const firstEnded = bridging && phase === 'dialing' && run.legs.isFinal(calls[0]!.key);
   if (bridging || phase === 'timeout') await run.hangup(...calls);
-  if (firstEnded) return 'still-ringing';
+  if (bridging && phase === 'dialing' && run.legs.isFinal(calls[0]!.key)) return 'still-ringing';
   return outcomeOf(leg, phase);
 }
 

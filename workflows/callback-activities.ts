@@ -22,7 +22,7 @@ export const localDb = proxyLocalActivities<Activities>(DB_ACTIVITY_OPTIONS);
  */
 export const agentSteps = remoteDb;
 /**
- * #15 local-call-steps: the same steps as local activities, for runs whose agent workflows
+ * #15 local-agent-steps: the same steps as local activities, for runs whose agent workflows
  * run on a task queue of their own (TEMPORAL_AGENT_TASK_QUEUE): this workflow's task waits
  * on them, never on a slot the agent workflows need. A reservation asks up to five agents,
  * each an update that may queue behind others: a longer bound than a database step.
@@ -34,17 +34,11 @@ export const localAgentSteps = proxyLocalActivities<Activities>({
 
 // S35: a dial is retried only when it certainly did not ring; the activity itself refuses
 // a second dial for the same leg key (DialOutcomeUnknown).
-const TELEPHONY_OPTIONS = {
+export const telephony = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     maximumAttempts: 3,
     nonRetryableErrorTypes: ['PermanentDialError', 'DialOutcomeUnknown'],
   },
-};
-export const telephony = proxyActivities<Activities>(TELEPHONY_OPTIONS);
-/**
- * #15 local-call-steps: dial and hang-up as local activities (one HTTP request to the
- * provider each): same bound, same retries, same refusal of a second dial per leg (S35).
- */
-export const localTelephony = proxyLocalActivities<Activities>(TELEPHONY_OPTIONS);
+});

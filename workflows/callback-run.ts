@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { agentAcceptedSignal } from './agent-messages';
-import { agentSteps, localAgentSteps, localDb, localTelephony, remoteDb, telephony } from './callback-activities';
+import { agentSteps, localAgentSteps, localDb, remoteDb, telephony } from './callback-activities';
 import { LegBook } from './legs';
 import {
   acdIdentificationSignal,
@@ -44,10 +44,8 @@ export class CallbackRun {
   /** Which code paths this run takes: decided first, before any activity (patches.ts). */
   readonly patches: CallbackPatches;
   readonly db: typeof localDb;
-  /** Reserve, on call, release: regular activities, or local ones (#15 local-call-steps). */
+  /** Reserve, on call, release: regular activities, or local ones (#15 local-agent-steps). */
   readonly agents: typeof agentSteps;
-  /** Dial and hang-up: regular activities, or local ones (#15 local-call-steps). */
-  readonly phone: typeof telephony;
   readonly dueMs: number;
   /** The first task's time: an instant the history fixes (S2's "already due" is judged at it). */
   readonly firstTaskMs: number;
@@ -75,10 +73,9 @@ export class CallbackRun {
   constructor(readonly input: CallbackWorkflowInput) {
     this.callbackId = input.callbackId;
     this.projectId = input.projectId;
-    this.patches = new CallbackPatches(input.localCallSteps === true);
+    this.patches = new CallbackPatches(input.localAgentSteps === true);
     this.db = this.patches.has(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
-    this.agents = this.patches.localCallSteps ? localAgentSteps : agentSteps;
-    this.phone = this.patches.localCallSteps ? localTelephony : telephony;
+    this.agents = this.patches.localAgentSteps ? localAgentSteps : agentSteps;
     this.dueMs = Date.parse(input.dueAt);
     this.firstTaskMs = Date.now();
     this.looks = new SafetyLooks(input.resume?.nextLookMs);
@@ -194,7 +191,7 @@ export class CallbackRun {
   }
 
   /**
-   * #15 local-call-steps: the running poll timer when it fires by `untilMs` (null: a new one
+   * #15 local-agent-steps: the running poll timer when it fires by `untilMs` (null: a new one
    * is needed). Asked before a local activity, so the answer is the same live and on replay.
    */
   runningPollTimer(untilMs: number): { firesAtMs: number; fired: boolean } | null {
@@ -202,7 +199,7 @@ export class CallbackRun {
     return timer && !timer.fired && timer.firesAtMs <= untilMs ? timer : null;
   }
 
-  /** #15 local-call-steps: a new poll timer firing at `atMs` (never cancelled, see above). */
+  /** #15 local-agent-steps: a new poll timer firing at `atMs` (never cancelled, see above). */
   newPollTimer(atMs: number): { firesAtMs: number; fired: boolean } {
     const timer = { firesAtMs: atMs, fired: false };
     this.pollTimer = timer;
@@ -226,7 +223,7 @@ export class CallbackRun {
     for (const call of calls) {
       if (!call.callSid) continue;
       try {
-        await this.phone.hangupLeg({ callSid: call.callSid });
+        await telephony.hangupLeg({ callSid: call.callSid });
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         log.warn('hang-up failed', {

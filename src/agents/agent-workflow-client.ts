@@ -73,10 +73,10 @@ export function setAgentTaskQueue(taskQueue: string | undefined): void {
 }
 
 /**
- * #15 local-call-steps: callbacks started on `callbackTaskQueue` run their agent steps as
+ * #15 local-agent-steps: callbacks started on `callbackTaskQueue` run their agent steps as
  * local activities when this process puts agent workflows on a queue of their own.
  */
-export function callStepsLocalFor(callbackTaskQueue: string): boolean {
+export function agentStepsLocalFor(callbackTaskQueue: string): boolean {
   return processAgentTaskQueue !== undefined && processAgentTaskQueue !== callbackTaskQueue;
 }
 

@@ -5,7 +5,7 @@ import { callbackWorkflow } from '../../workflows/callback';
 import { CALLBACK_DUE_AT, CALLBACK_MODE, CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
 import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
 import type { CallSettings } from '../domain/settings';
-import { callStepsLocalFor } from '../agents/agent-workflow-client';
+import { agentStepsLocalFor } from '../agents/agent-workflow-client';
 
 export interface CallbackRowForStart {
   id: string;
@@ -19,7 +19,7 @@ export interface CallbackRowForStart {
 export function callbackWorkflowInput(
   row: CallbackRowForStart,
   settings: CallSettings,
-  options: { localCallSteps?: boolean } = {},
+  options: { localAgentSteps?: boolean } = {},
 ): CallbackWorkflowInput {
   return {
     callbackId: row.id,
@@ -27,7 +27,7 @@ export function callbackWorkflowInput(
     mode: row.mode,
     dueAt: row.dueAt.toISOString(),
     maxHandlingDelaySeconds: settings.maxHandlingDelaySeconds,
-    ...(options.localCallSteps ? { localCallSteps: true } : {}),
+    ...(options.localAgentSteps ? { localAgentSteps: true } : {}),
   };
 }
 
@@ -44,8 +44,8 @@ export async function startCallbackWorkflow(
       taskQueue,
       // An ended callback is never started again, whoever retries the start.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      // #15: agent workflows on a queue of their own -> agent and telephony steps as local activities.
-      args: [callbackWorkflowInput(row, settings, { localCallSteps: callStepsLocalFor(taskQueue) })],
+      // #15: agent workflows on a queue of their own -> agent steps as local activities.
+      args: [callbackWorkflowInput(row, settings, { localAgentSteps: agentStepsLocalFor(taskQueue) })],
       // S55: operators filter by these; no phone number, ever.
       typedSearchAttributes: [
         { key: CALLBACK_PROJECT, value: row.projectId },
