@@ -24,21 +24,21 @@ export function createCallbackActivities({ prisma }: CallbackActivityDeps) {
 
     async recordCallbackStatus({ callbackId, status, at }: RecordStatusInput): Promise<void> {
       const ended = isTerminal(status);
-      await prisma.$transaction(async (tx) => {
-        // An ended row stays ended (e.g. the API cancelled a never-started callback).
-        await tx.callback.updateMany({
-          where: { id: callbackId, endedAt: null },
-          // S22: an ended callback no longer blocks a new one for the same number.
-          data: {
-            status,
-            // #11.1: the waiting lease starts with the wait (real time: the database's clock).
-            ...(status === 'WAITING_AGENT' ? { waitingSince: new Date(at), waitingSeenAt: new Date() } : {}),
-            ...(ended ? { endedAt: new Date(at), openPhone: null } : {}),
-          },
-        });
-        // S20: a cancelled booking frees its position.
-        if (status === 'CANCELLED') await tx.slotBooking.deleteMany({ where: { callbackId } });
+      // An ended row stays ended (e.g. the API cancelled a never-started callback).
+      const update = prisma.callback.updateMany({
+        where: { id: callbackId, endedAt: null },
+        // S22: an ended callback no longer blocks a new one for the same number.
+        data: {
+          status,
+          // #11.1: the waiting lease starts with the wait (real time: the database's clock).
+          ...(status === 'WAITING_AGENT' ? { waitingSince: new Date(at), waitingSeenAt: new Date() } : {}),
+          ...(ended ? { endedAt: new Date(at), openPhone: null } : {}),
+        },
       });
+      // #15: one statement, no transaction, for every status but CANCELLED (four per completed
+      // callback); S20: a cancelled booking frees its position in the same transaction.
+      if (status !== 'CANCELLED') await update;
+      else await prisma.$transaction([update, prisma.slotBooking.deleteMany({ where: { callbackId } })]);
     },
   };
 }

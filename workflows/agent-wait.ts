@@ -3,7 +3,7 @@
 // adaptive looks (current), the 15-minute safety look (bounded-agent-wait) and the 1–5 s polls
 // of the oldest histories; the older two are kept only so running callbacks replay.
 import { condition } from '@temporalio/workflow';
-import { agentSteps, localDb } from './callback-activities';
+import { localDb } from './callback-activities';
 import type { CallbackRun } from './callback-run';
 import { BOUNDED_WAIT, KEEP_POLL_TIMER } from './patches';
 
@@ -17,13 +17,14 @@ const AGENT_POLL_MS = [1000, 2000, 5000];
 
 /** Waits for an agent for attempt `run.attempt` until `deadlineMs` (`resuming`: a continued-as-new run). */
 export function waitForAgent(run: CallbackRun, deadlineMs: number, resuming: boolean): Promise<AgentWait> {
+  if (run.patches.localAgentSteps) return waitLookingLocal(run, deadlineMs, !resuming);
   if (run.patches.adaptiveLooks) return waitLooking(run, deadlineMs, !resuming);
   if (resuming || run.patches.has(BOUNDED_WAIT)) return waitBounded(run, deadlineMs);
   return pollForAgent(run, deadlineMs);
 }
 
 const reserve = (run: CallbackRun) =>
-  agentSteps.reserveAgent({ projectId: run.projectId, callbackId: run.callbackId, attempt: run.attempt });
+  run.agents.reserveAgent({ projectId: run.projectId, callbackId: run.callbackId, attempt: run.attempt });
 
 function showWaiting(run: CallbackRun, deadlineMs: number): void {
   run.details(
@@ -69,6 +70,55 @@ async function waitLooking(run: CallbackRun, deadlineMs: number, fresh: boolean)
       if (await localDb.agentMayBeFree({ projectId: run.projectId, callbackId: run.callbackId })) break;
       // Nobody yet: straight back to waiting. Nothing here reads the clock, the history or
       // what a signal changed: the look's result may reach this point a task later live.
+    }
+  }
+}
+
+/**
+ * #15 local-agent-steps: the wait above with the reservation as a local activity. Its answer
+ * may reach the code a task later live than on replay, so a refusal decides nothing by
+ * itself: the wait goes straight to the next timer, wake-up or cancel — the look timer armed
+ * from the instant the reservation was asked (or the one already running, chosen before the
+ * reservation) — and only then reads the clock, the history or the wake-ups. The wake-up
+ * count is read before asking, so one that lands while the reservation runs ends the wait.
+ */
+async function waitLookingLocal(run: CallbackRun, deadlineMs: number, fresh: boolean): Promise<AgentWait> {
+  if (fresh) run.looks.reset();
+  // Wake-ups counted before asking; updated only where a timer, a wake-up or a cancel fixed the task.
+  let seen = run.wakes;
+  for (;;) {
+    const woken = () => run.wakes !== seen;
+    // Chosen before asking: when the look comes if the agents refuse, and the timer for it.
+    let lookAtMs = Math.min(deadlineMs, Date.now() + run.looks.peek());
+    let timer = run.runningPollTimer(lookAtMs);
+    const reserved = await reserve(run);
+    if (reserved) return run.took(reserved);
+    // Refused: nothing is decided here (see above); the wait for the look starts at once.
+    run.looks.next();
+    timer ??= run.newPollTimer(lookAtMs);
+    for (;;) {
+      const watched = timer;
+      await condition(() => run.cancelRequested || woken() || watched.fired);
+      // A timer, a wake-up or a cancel ended the wait: from here the history fixes the task.
+      if (run.cancelRequested) return null;
+      const now = Date.now();
+      if (deadlineMs <= now) return null;
+      if (woken()) {
+        seen = run.wakes;
+        run.looks.reset();
+        break;
+      }
+      if (run.wantsContinueAsNew()) return 'continue-as-new';
+      showWaiting(run, deadlineMs);
+      lookAtMs = Math.min(deadlineMs, now + run.looks.next());
+      const seenBeforeLook = run.wakes;
+      // The look (a local activity, #11.1 lease): reserve only when an agent may be free.
+      if (await localDb.agentMayBeFree({ projectId: run.projectId, callbackId: run.callbackId })) {
+        seen = seenBeforeLook;
+        break;
+      }
+      // Nobody yet: the next look, at the instant chosen before this one.
+      timer = run.newPollTimer(lookAtMs);
     }
   }
 }

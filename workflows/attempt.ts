@@ -2,7 +2,7 @@
 // configured order, each leg settled as it answers or ends, bridged, the call followed to its
 // end. The leg bookkeeping itself is LegBook (legs.ts); outcomeOf is pure and unit-tested.
 import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
-import { agentSteps, telephony } from './callback-activities';
+import { telephony } from './callback-activities';
 import type { CallbackRun, PlacedCall } from './callback-run';
 import type { LegPhase } from './legs';
 import { CHECK_LOST_CALL_END } from './patches';
@@ -57,18 +57,33 @@ export async function runAttempt(run: CallbackRun, plan: DialPlan): Promise<Atte
   if (secondEnd !== 'answered') return secondEnd;
 
   // S32: both answered (a voicemail counts): the connection is effective.
+  // #15 local-agent-steps: the call's end is watched from here, before the local steps below,
+  // and the legs still live are read when it ends: whichever task the steps' results reach
+  // (live, one later than on replay), the watch's timer and the hang-ups are the same.
+  const callEnd = run.patches.localAgentSteps
+    ? awaitCallEnd(run, first, second).then(() => liveLegs(run, first, second))
+    : null;
+  // A cancel of the whole run rejects it while the steps below run: it is awaited (and
+  // thrown) below; meanwhile it must not count as an unhandled rejection.
+  callEnd?.catch(() => undefined);
   await run.moveTo('CONNECTED');
   const onCall = run.agentId;
   const { callbackId, attempt } = run;
   if (onCall)
-    await run.agentStep('markAgentOnCall', () => agentSteps.markAgentOnCall({ agentId: onCall, callbackId, attempt }));
-  await awaitCallEnd(run, first, second);
-  // #15 hang-up-live-legs: the leg whose end ended the call needs no hang-up.
-  const live = run.patches.hangUpLiveLegsOnly
-    ? [first, second].filter((c) => !run.legs.isFinal(c.key))
-    : [first, second];
+    await run.agentStep('markAgentOnCall', () => run.agents.markAgentOnCall({ agentId: onCall, callbackId, attempt }));
+  let live: PlacedCall[];
+  if (callEnd) live = await callEnd;
+  else {
+    await awaitCallEnd(run, first, second);
+    live = liveLegs(run, first, second);
+  }
   await run.hangup(...live);
   return 'CONNECTED';
+}
+
+/** #15 hang-up-live-legs: the leg whose end ended the call needs no hang-up. */
+function liveLegs(run: CallbackRun, first: PlacedCall, second: PlacedCall): PlacedCall[] {
+  return run.patches.hangUpLiveLegsOnly ? [first, second].filter((c) => !run.legs.isFinal(c.key)) : [first, second];
 }
 
 async function dial(run: CallbackRun, leg: Leg, first: boolean, plan: DialPlan): Promise<PlacedCall> {

@@ -21,6 +21,16 @@ export const localDb = proxyLocalActivities<Activities>(DB_ACTIVITY_OPTIONS);
  * slots (bench P3: every reserve update timed out).
  */
 export const agentSteps = remoteDb;
+/**
+ * #15 local-agent-steps: the same steps as local activities, for runs whose agent workflows
+ * run on a task queue of their own (TEMPORAL_AGENT_TASK_QUEUE): this workflow's task waits
+ * on them, never on a slot the agent workflows need. A reservation asks up to five agents,
+ * each an update that may queue behind others: a longer bound than a database step.
+ */
+export const localAgentSteps = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: DB_ACTIVITY_OPTIONS.retry,
+});
 
 // S35: a dial is retried only when it certainly did not ring; the activity itself refuses
 // a second dial for the same leg key (DialOutcomeUnknown).

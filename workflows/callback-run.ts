@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { agentAcceptedSignal } from './agent-messages';
-import { agentSteps, localDb, remoteDb, telephony } from './callback-activities';
+import { agentSteps, localAgentSteps, localDb, remoteDb, telephony } from './callback-activities';
 import { LegBook } from './legs';
 import {
   acdIdentificationSignal,
@@ -44,6 +44,8 @@ export class CallbackRun {
   /** Which code paths this run takes: decided first, before any activity (patches.ts). */
   readonly patches: CallbackPatches;
   readonly db: typeof localDb;
+  /** Reserve, on call, release: regular activities, or local ones (#15 local-agent-steps). */
+  readonly agents: typeof agentSteps;
   readonly dueMs: number;
   /** The first task's time: an instant the history fixes (S2's "already due" is judged at it). */
   readonly firstTaskMs: number;
@@ -71,8 +73,9 @@ export class CallbackRun {
   constructor(readonly input: CallbackWorkflowInput) {
     this.callbackId = input.callbackId;
     this.projectId = input.projectId;
-    this.patches = new CallbackPatches();
+    this.patches = new CallbackPatches(input.localAgentSteps === true);
     this.db = this.patches.has(LOCAL_DB_ACTIVITIES) ? localDb : remoteDb;
+    this.agents = this.patches.localAgentSteps ? localAgentSteps : agentSteps;
     this.dueMs = Date.parse(input.dueAt);
     this.firstTaskMs = Date.now();
     this.looks = new SafetyLooks(input.resume?.nextLookMs);
@@ -187,6 +190,26 @@ export class CallbackRun {
     return this.pollTimer;
   }
 
+  /**
+   * #15 local-agent-steps: the running poll timer when it fires by `untilMs` (null: a new one
+   * is needed). Asked before a local activity, so the answer is the same live and on replay.
+   */
+  runningPollTimer(untilMs: number): { firesAtMs: number; fired: boolean } | null {
+    const timer = this.pollTimer;
+    return timer && !timer.fired && timer.firesAtMs <= untilMs ? timer : null;
+  }
+
+  /** #15 local-agent-steps: a new poll timer firing at `atMs` (never cancelled, see above). */
+  newPollTimer(atMs: number): { firesAtMs: number; fired: boolean } {
+    const timer = { firesAtMs: atMs, fired: false };
+    this.pollTimer = timer;
+    sleep(Math.max(1, atMs - Date.now())).then(
+      () => void (timer.fired = true),
+      () => undefined, // cancelled with the workflow: nothing waits on it any more
+    );
+    return timer;
+  }
+
   /** The reservation's answer taken: the agent, and whether it must accept first (S45). */
   took(reserved: { agentId: string; autoAnswer?: boolean }): string {
     // Histories from before auto-answer-off support carry no flag: they auto-answered.
@@ -233,6 +256,8 @@ export class CallbackRun {
     const held = this.agentId;
     if (!held) return;
     const { callbackId, attempt } = this;
-    await this.agentStep('releaseAgent', () => agentSteps.releaseAgent({ agentId: held, callbackId, attempt, talked }));
+    await this.agentStep('releaseAgent', () =>
+      this.agents.releaseAgent({ agentId: held, callbackId, attempt, talked }),
+    );
   }
 }

@@ -81,7 +81,11 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
           });
         }
         cb.agentId = found;
-        if (cb.cancelRequested) {
+        // #15 local-agent-steps: right after a granted local reservation the task is not fixed
+        // by the history, so a cancel that came meanwhile is not read there: the attempt's first
+        // wait (the acceptance or the first leg's answer) sees it, hangs up, gives the agent back.
+        const reservedLocally = patches.localAgentSteps && cb.agentId !== null;
+        if (!reservedLocally && cb.cancelRequested) {
           await cb.releaseAgent(false);
           return cb.finish('CANCELLED');
         }

@@ -45,6 +45,17 @@ export const ADAPTIVE_SAFETY_LOOK = 'adaptive-safety-look';
  */
 export const HANG_UP_LIVE_LEGS = 'hang-up-live-legs';
 
+/**
+ * #15: the agent steps (reserve, on call, release) run as local activities: about three
+ * activities and three workflow tasks fewer per completed callback. Only for runs started
+ * with `localAgentSteps` in their input (agent workflows on a task queue of their own, so
+ * they never wait for the task slots of the callbacks that wait on them); decided at start,
+ * only in runs with PATCHES_AT_START. After each such step nothing reads the clock, the
+ * history or what a signal changed before a timer, a signal or an update fixes the task
+ * (docs/agent-task-queue.md).
+ */
+export const LOCAL_AGENT_STEPS = 'local-agent-steps';
+
 /** The patches PATCHES_AT_START turns on without a marker of their own. */
 const IMPLIED_BY_START: readonly string[] = [
   LOCAL_DB_ACTIVITIES,
@@ -64,11 +75,15 @@ export class CallbackPatches {
   readonly adaptiveLooks: boolean;
   /** HANG_UP_LIVE_LEGS: a leg that already ended is not hung up after the call. */
   readonly hangUpLiveLegsOnly: boolean;
+  /** LOCAL_AGENT_STEPS: reserve, on call and release as local activities. */
+  readonly localAgentSteps: boolean;
 
-  constructor() {
+  /** `localAgentSteps`: the run's input asks for them (its starter knows agents have their own queue). */
+  constructor(localAgentSteps = false) {
     this.atStart = patched(PATCHES_AT_START);
     this.adaptiveLooks = this.atStart && patched(ADAPTIVE_SAFETY_LOOK);
     this.hangUpLiveLegsOnly = this.atStart && patched(HANG_UP_LIVE_LEGS);
+    this.localAgentSteps = this.atStart && this.adaptiveLooks && localAgentSteps && patched(LOCAL_AGENT_STEPS);
   }
 
   /**

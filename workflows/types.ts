@@ -76,6 +76,11 @@ export interface CallbackWorkflowInput {
   };
   /** Continue-as-new while waiting once the history has this many events (tests set it low). */
   maxHistoryEvents?: number;
+  /**
+   * #15 (patch local-agent-steps): the agent steps run as local activities. Set by the starter
+   * when agent workflows run on a task queue of their own (TEMPORAL_AGENT_TASK_QUEUE).
+   */
+  localAgentSteps?: boolean;
 }
 
 /**

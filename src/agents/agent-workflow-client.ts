@@ -72,6 +72,14 @@ export function setAgentTaskQueue(taskQueue: string | undefined): void {
   processAgentTaskQueue = taskQueue;
 }
 
+/**
+ * #15 local-agent-steps: callbacks started on `callbackTaskQueue` run their agent steps as
+ * local activities when this process puts agent workflows on a queue of their own.
+ */
+export function agentStepsLocalFor(callbackTaskQueue: string): boolean {
+  return processAgentTaskQueue !== undefined && processAgentTaskQueue !== callbackTaskQueue;
+}
+
 /** Where `agent-<id>` starts: the process's agent task queue, else the one the caller gives. */
 export function agentTaskQueueOf(deps: Pick<AgentWorkflowDeps, 'taskQueue'>): string {
   return processAgentTaskQueue ?? deps.taskQueue;

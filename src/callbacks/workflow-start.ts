@@ -5,6 +5,7 @@ import { callbackWorkflow } from '../../workflows/callback';
 import { CALLBACK_DUE_AT, CALLBACK_MODE, CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
 import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
 import type { CallSettings } from '../domain/settings';
+import { agentStepsLocalFor } from '../agents/agent-workflow-client';
 
 export interface CallbackRowForStart {
   id: string;
@@ -15,13 +16,18 @@ export interface CallbackRowForStart {
   position: number | null;
 }
 
-export function callbackWorkflowInput(row: CallbackRowForStart, settings: CallSettings): CallbackWorkflowInput {
+export function callbackWorkflowInput(
+  row: CallbackRowForStart,
+  settings: CallSettings,
+  options: { localAgentSteps?: boolean } = {},
+): CallbackWorkflowInput {
   return {
     callbackId: row.id,
     projectId: row.projectId,
     mode: row.mode,
     dueAt: row.dueAt.toISOString(),
     maxHandlingDelaySeconds: settings.maxHandlingDelaySeconds,
+    ...(options.localAgentSteps ? { localAgentSteps: true } : {}),
   };
 }
 
@@ -38,7 +44,8 @@ export async function startCallbackWorkflow(
       taskQueue,
       // An ended callback is never started again, whoever retries the start.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [callbackWorkflowInput(row, settings)],
+      // #15: agent workflows on a queue of their own -> agent steps as local activities.
+      args: [callbackWorkflowInput(row, settings, { localAgentSteps: agentStepsLocalFor(taskQueue) })],
       // S55: operators filter by these; no phone number, ever.
       typedSearchAttributes: [
         { key: CALLBACK_PROJECT, value: row.projectId },
