@@ -15,7 +15,6 @@ import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpe
 import { setAgentTaskQueue } from '../src/agents/agent-workflow-client';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
-import { WORKER_NODE_FLAGS } from '../workers/node-flags';
 import { sleep, waitFor } from './stats';
 
 export { freePort };
@@ -244,11 +243,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : [];
   const snapshotsDir = path.join(logsDir, 'profiles');
   const workerArgs = [
-    // #15.5: the worker's V8 flags, as `npm start` and the compose file start it;
-    // BENCH_WORKER_NODE_FLAGS replaces them (e.g. '' to measure without).
-    ...(process.env.BENCH_WORKER_NODE_FLAGS !== undefined
-      ? process.env.BENCH_WORKER_NODE_FLAGS.split(' ').filter(Boolean)
-      : WORKER_NODE_FLAGS),
+    // #15.5: as `npm start` and the compose file start it, no V8 flag on the command line (the
+    // worker gives its threads theirs, workers/node-flags.ts); BENCH_WORKER_NODE_FLAGS adds some
+    // (e.g. workers/node-flags.ts' flags for the main thread too, or V8's defaults to measure without).
+    ...(process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ...profiling('worker'),
     ...(options.heapSnapshots ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${snapshotsDir}`] : []),
     '--require',

@@ -23,7 +23,6 @@ import { createTemporalClient } from '../src/infra/temporal-client';
 import { ensureTemporalBinary, PROJECT_ROOT } from '../src/infra/temporal-binaries';
 import { readyBanner } from './ready-banner';
 import { warmUpAgentWorkflows, warmUpApi } from './warm-up';
-import { WORKER_NODE_FLAGS } from '../workers/node-flags';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** How long a child may take to stop after SIGTERM before its whole group is killed. */
@@ -222,9 +221,8 @@ async function main(): Promise<void> {
     ['api', 'api/main.ts'],
   ] as const) {
     stillStarting();
-    // #15.5: the worker's V8 flags (workers/node-flags.ts, docs/worker-memory.md).
-    const nodeFlags = name === 'worker' ? WORKER_NODE_FLAGS : [];
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+    // The worker gives its own threads their V8 flags (workers/node-flags.ts).
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
