@@ -5,7 +5,6 @@
 // with the same caches but no short path; a counting router mounted before /v1 tells which
 // requests reached the full stack (the app's routers after the short path).
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
@@ -14,7 +13,7 @@ import { createApp, requestListener } from '../../api/app';
 import { createV1Routers } from '../../api/routes';
 import { availabilityFromMemory } from '../../api/routes/availability';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { capturingLogger } from '../helpers/log-capture';
 import { createAvailabilityCache } from '../../src/store/availability-cache';
 import { loadAvailabilityInputs } from '../../src/store/call-settings';
 import { startChangeFeed } from '../../src/store/change-feed';
@@ -43,16 +42,7 @@ async function startApi(shortPath: boolean): Promise<TestApi> {
     TEMPORAL_TASK_QUEUE: t.taskQueue,
     LOG_LEVEL: 'silent',
   });
-  const logLines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const { logger, lines: logLines } = capturingLogger();
   const feed = startChangeFeed({ connectionString: process.env.DATABASE_URL! });
   const cache = createAvailabilityCache(
     (projectId, from, to) => loadAvailabilityInputs(t.prisma, projectId, from, to),

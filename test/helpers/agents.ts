@@ -63,3 +63,19 @@ export async function createAgent(prisma: Db, owner: AgentOwner, fields: AgentFi
     },
   });
 }
+
+/**
+ * S45: after a call an auto-answering agent is in WRAP_UP for exactly `seconds`; skipped time
+ * may already have ended it, and then the agent is AVAILABLE since exactly its end.
+ */
+export async function expectWrapUpAfterCall(prisma: Db, agentId: string, seconds = 20): Promise<void> {
+  const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId } });
+  expect(presence.lastCallEndedAt).not.toBeNull();
+  if (presence.state === 'AVAILABLE') {
+    const wrapUpMs = presence.since.getTime() - presence.lastCallEndedAt!.getTime();
+    expect(wrapUpMs).toBeGreaterThanOrEqual(seconds * 1000);
+    expect(wrapUpMs).toBeLessThan((seconds + 1) * 1000);
+  } else {
+    expect(presence.state).toBe('WRAP_UP');
+  }
+}

@@ -1,23 +1,13 @@
 // Issue #10 item 8: access logs (pino-http) carry a request id, echoed as X-Request-Id,
 // and never a phone number in clear; probes are not logged.
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logger';
+import { capturingLogger } from '../helpers/log-capture';
 import { useApi } from '../helpers/use-api';
 
 // Temporal is not needed for these routes: the app's client fails loudly if one reaches it.
 const t = useApi({ temporal: 'none' });
 
 test('each request is logged once with its id, method, masked url and status', async () => {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const { logger, lines } = capturingLogger();
   const app = await t.startApi({ logger, accessLog: true });
   const given = await app.api().get('/v1/callbacks?phone=0612345678').set('X-Request-Id', 'req-abc-1').expect(401);
   expect(given.headers['x-request-id']).toBe('req-abc-1');

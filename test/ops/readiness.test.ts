@@ -6,7 +6,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Connection } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../api/app';
@@ -21,6 +20,7 @@ import {
   lazyTemporalConnection,
 } from '../../src/infra/temporal-client';
 import { createLogger } from '../../src/logger';
+import { capturingLogger } from '../helpers/log-capture';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { testPrisma } from '../helpers/db';
 import { createStack, type Stack } from '../helpers/stack';
@@ -103,16 +103,7 @@ test('/readyz fails while no worker polls the task queue, and passes once one do
 });
 
 test('a workflow start refused for good is logged with its cause, counted, and fails /readyz', async () => {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const { logger, lines } = capturingLogger();
   const failures: string[] = [];
   const monitor = createWorkflowStartMonitor(logger, (failure) => failures.push(failure.grpcCode ?? '?'));
   // The namespace "bare" has none of our search attributes: the start is refused.

@@ -16,6 +16,7 @@ import {
   waitForStatus,
 } from '../helpers/callback-harness';
 import { useWorkflowTest } from '../helpers/workflow-test';
+import { expectWrapUpAfterCall } from '../helpers/agents';
 
 // One worker for the whole file: agent workflows outlive a test and must keep a worker.
 const t = useWorkflowTest({ fileWorker: true });
@@ -64,16 +65,7 @@ describe('an immediate callback, an agent free, a visitor who answers', () => {
   });
 
   test('S45: an employee auto-answers, so a 20 s wrap-up follows the call', async () => {
-    // Skipped time may already have ended it: then the agent is AVAILABLE since exactly its end.
-    const presence = await t.prisma.agentPresence.findUniqueOrThrow({ where: { agentId } });
-    expect(presence.lastCallEndedAt).not.toBeNull();
-    if (presence.state === 'AVAILABLE') {
-      const wrapUpMs = presence.since.getTime() - presence.lastCallEndedAt!.getTime();
-      expect(wrapUpMs).toBeGreaterThanOrEqual(20_000);
-      expect(wrapUpMs).toBeLessThan(21_000);
-    } else {
-      expect(presence.state).toBe('WRAP_UP');
-    }
+    await expectWrapUpAfterCall(t.prisma, agentId);
   });
 
   test('S2: due at once, so no timer (the server fires even a 1 ms timer about a second late) before the first dial', async () => {

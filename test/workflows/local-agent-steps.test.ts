@@ -28,6 +28,7 @@ import {
   type Harness,
 } from '../helpers/callback-harness';
 import { toHistory, withLateLocalActivityResults } from './late-local-activity';
+import { expectWrapUpAfterCall } from '../helpers/agents';
 
 const EventType = temporal.api.enums.v1.EventType;
 const AGENT_STEPS = ['reserveAgent', 'markAgentOnCall', 'releaseAgent'];
@@ -102,17 +103,8 @@ test('S41/S44/S45: the agent is reserved, put on call and released by local acti
   expect(work.activities).toEqual(['dialLeg', 'dialLeg', 'hangupLeg']);
   const attempts = await prisma.attempt.findMany({ where: { callbackId: row.id } });
   expect(attempts).toMatchObject([{ number: 1, outcome: 'CONNECTED', agentId: agent.id }]);
-  // S45: the employee auto-answers, so the release after the talk starts the 20 s wrap-up
-  // (skipped time may already have ended it: then AVAILABLE since exactly its end).
-  const presence = await prisma.agentPresence.findUniqueOrThrow({ where: { agentId: agent.id } });
-  expect(presence.lastCallEndedAt).not.toBeNull();
-  if (presence.state === 'AVAILABLE') {
-    const wrapUpMs = presence.since.getTime() - presence.lastCallEndedAt!.getTime();
-    expect(wrapUpMs).toBeGreaterThanOrEqual(20_000);
-    expect(wrapUpMs).toBeLessThan(21_000);
-  } else {
-    expect(presence.state).toBe('WRAP_UP');
-  }
+  // S45: the employee auto-answers, so the release after the talk starts the 20 s wrap-up.
+  await expectWrapUpAfterCall(prisma, agent.id);
   // The agent workflow runs on its own queue.
   expect((await env.client.workflow.getHandle(`agent-${agent.id}`).describe()).taskQueue).toBe(agentsQueue);
   await keep(handle.workflowId, 'completed');
