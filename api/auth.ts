@@ -119,7 +119,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * API-key authentication of /v1: `middleware` checks every request (database or key cache);
- * `fromMemory` is the same decision for the short path of a read (api/fast-path.ts), made
+ * `fromMemory` is the same decision for the short path of a read (api/short-path.ts), made
  * only when the key is in the cache and nothing needs more than the key (no Origin header):
  * it returns the request's AuthContext, or undefined to leave the request to `middleware`.
  */
@@ -140,6 +140,36 @@ export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptio
     projectId: kind === 'publishable' ? key.projectId : null,
   });
 
+  /**
+   * The one decision on a known, unrevoked key for a request of `method` on the /v1-relative
+   * `path`: its context, or the refusal. `ownOrigin`: the API's own pages (/demo, the visitor
+   * page), same-origin and always allowed.
+   */
+  const decide = (
+    key: StoredKey,
+    method: string,
+    path: string,
+    origin: string | undefined,
+    ownOrigin?: string,
+  ): AuthContext | ApiError => {
+    const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
+    if (kind === 'publishable') {
+      if (!key.projectId) return new ApiError('UNAUTHENTICATED', 'publishable key without a project');
+      if (!publishableAllows(method, path)) {
+        const scope = scopeOfRoute(method, path);
+        return new ApiError('FORBIDDEN', `a publishable key lacks the scope ${scope}; this route needs a secret key`);
+      }
+      // A browser always sends Origin on cross-origin requests; a page elsewhere is refused.
+      if (origin !== undefined) {
+        const allowed = (key.project?.allowedOrigins ?? []).map(normalizeOrigin);
+        if (ownOrigin !== undefined) allowed.push(normalizeOrigin(ownOrigin));
+        if (!allowed.includes(normalizeOrigin(origin)))
+          return new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`);
+      }
+    }
+    return contextOf(key, kind);
+  };
+
   const middleware: RequestHandler = async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = BEARER.exec(header);
@@ -148,32 +178,18 @@ export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptio
     const key = await lookUp(hashApiKey(match[1]));
     if (!key || key.revokedAt) return next(new ApiError('UNAUTHENTICATED', 'unknown or revoked API key'));
     touch(key.id);
-    const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
-    if (kind === 'publishable') {
-      if (!key.projectId) return next(new ApiError('UNAUTHENTICATED', 'publishable key without a project'));
-      if (!publishableAllows(req.method, req.path)) {
-        const scope = scopeOfRoute(req.method, req.path);
-        return next(
-          new ApiError('FORBIDDEN', `a publishable key lacks the scope ${scope}; this route needs a secret key`),
-        );
-      }
-      // A browser always sends Origin on cross-origin requests; a page elsewhere is refused.
-      // The API's own pages (/demo, the visitor page) are same-origin and always allowed.
-      const origin = req.get('origin');
-      const allowed = (key.project?.allowedOrigins ?? []).map(normalizeOrigin);
-      allowed.push(normalizeOrigin(`${req.protocol}://${req.get('host') ?? ''}`));
-      if (origin !== undefined && !allowed.includes(normalizeOrigin(origin))) {
-        return next(new ApiError('FORBIDDEN', `origin ${origin} is not allowed for this project's publishable key`));
-      }
-    }
-    res.locals.auth = contextOf(key, kind) satisfies AuthContext;
+    const decision = decide(key, req.method, req.path, req.get('origin'), `${req.protocol}://${req.get('host') ?? ''}`);
+    if (decision instanceof ApiError) return next(decision);
+    res.locals.auth = decision;
     next();
   };
 
   /**
-   * `middleware`'s decision from memory, for a request of `method` on the /v1-relative
-   * `path`; undefined whenever `middleware` must decide (key not in memory, revoked,
-   * malformed, a scope a publishable key lacks, an Origin not listed: their errors come from there).
+   * `middleware`'s decision from memory, for the short path of a read; undefined whenever
+   * `middleware` must answer (key not in memory, revoked, malformed, any refusal: their errors
+   * come from there; and with an Origin, anything but a publishable key from one of its
+   * project's allowed origins: the API's own pages and secret keys are the middleware's and
+   * CORS's).
    */
   const fromMemory = (
     authorization: string | undefined,
@@ -186,18 +202,11 @@ export function apiKeyAuth(prisma: Db, logger?: Logger, cache?: ApiKeyCacheOptio
     if (!match?.[1]) return undefined;
     const key = lookUp.peek(hashApiKey(match[1]));
     if (!key || key.revokedAt) return undefined;
-    const kind: ApiKeyKind = key.kind === 'publishable' ? 'publishable' : 'secret';
-    if (kind === 'publishable' && (!key.projectId || !publishableAllows(method, path))) return undefined;
-    // With an Origin: only a publishable key from one of its project's allowed origins (the
-    // widget on a customer's page); the API's own pages, secret keys and refusals are the
-    // middleware's (and CORS's).
-    if (origin !== undefined) {
-      if (kind !== 'publishable') return undefined;
-      const wanted = normalizeOrigin(origin);
-      if (!(key.project?.allowedOrigins ?? []).some((allowed) => normalizeOrigin(allowed) === wanted)) return undefined;
-    }
+    if (origin !== undefined && key.kind !== 'publishable') return undefined;
+    const decision = decide(key, method, path, origin);
+    if (decision instanceof ApiError) return undefined;
     touch(key.id);
-    return contextOf(key, kind);
+    return decision;
   };
 
   return { middleware, fromMemory };
