@@ -1,11 +1,9 @@
 // #15.3 (S7, S14, S20, S23): availability and API keys served from memory stay exact. The
 // app here is built as api/main.ts builds it (change feed, availability cache, key cache) on
 // the real PostgreSQL of the run; a second app stands for a second API process.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import request from 'supertest';
-import { createApp, requestListener } from '../../api/app';
+import { createApp } from '../../api/app';
 import { createV1Routers } from '../../api/routes';
 import { availabilityFromMemory } from '../../api/routes/availability';
 import { loadConfig } from '../../src/config';
@@ -13,7 +11,7 @@ import { createLogger } from '../../src/logger';
 import { createAvailabilityCache, type AvailabilityCache } from '../../src/store/availability-cache';
 import { loadAvailabilityInputs } from '../../src/store/call-settings';
 import { startChangeFeed, type ChangeFeed } from '../../src/store/change-feed';
-import { createTenant, dailySlotSettings, type Tenant } from '../helpers/api';
+import { createTenant, dailySlotSettings, serveAsMain, type Tenant } from '../helpers/api';
 import { createAgent } from '../helpers/agents';
 import { useApi } from '../helpers/use-api';
 
@@ -63,23 +61,8 @@ async function startCachedApi(options: { bookingTemporal?: Client } = {}): Promi
       availabilityCache: cache,
     }),
   });
-  // As api/main.ts serves it: the short path first.
-  const server = createServer(requestListener(app)).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // Served from memory only once the feed listens.
-  for (let i = 0; i < 200 && !feed.live; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(feed.live).toBe(true);
-  const running: CachedApi = {
-    api: () => request(base),
-    cache,
-    feed,
-    close: async () => {
-      await feed.close();
-      await (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { base, close } = await serveAsMain(app, feed);
+  const running: CachedApi = { api: () => request(base), cache, feed, close };
   apps.push(running);
   return running;
 }

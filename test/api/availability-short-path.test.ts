@@ -5,11 +5,9 @@
 // with the same caches but no short path; a counting router mounted before /v1 tells which
 // requests reached the full stack (the app's routers after the short path).
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import request from 'supertest';
-import { createApp, requestListener } from '../../api/app';
+import { createApp } from '../../api/app';
 import { createV1Routers } from '../../api/routes';
 import { availabilityFromMemory } from '../../api/routes/availability';
 import { loadConfig } from '../../src/config';
@@ -17,7 +15,7 @@ import { capturingLogger } from '../helpers/log-capture';
 import { createAvailabilityCache } from '../../src/store/availability-cache';
 import { loadAvailabilityInputs } from '../../src/store/call-settings';
 import { startChangeFeed } from '../../src/store/change-feed';
-import { createTenant, dailySlotSettings, type Tenant } from '../helpers/api';
+import { createTenant, dailySlotSettings, serveAsMain, type Tenant } from '../helpers/api';
 import { useApi } from '../helpers/use-api';
 
 const MONDAY_NOON = new Date('2027-02-15T12:00:00+01:00');
@@ -75,17 +73,8 @@ async function startApi(shortPath: boolean): Promise<TestApi> {
       availabilityCache: cache,
     }),
   });
-  // As api/main.ts serves it: the short path first.
-  const server = createServer(requestListener(app)).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (let i = 0; i < 200 && !feed.live; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(feed.live).toBe(true);
-  closers.push(async () => {
-    await feed.close();
-    await (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const { base, close } = await serveAsMain(app, feed);
+  closers.push(close);
   return { api: () => request(base), fullStack: () => reached, logLines };
 }
 

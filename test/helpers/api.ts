@@ -3,11 +3,11 @@
 // Test files set it up through useApi (./use-api.ts); startApi is for more apps beside it.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Router } from 'express';
 import request from 'supertest';
-import { createApp } from '../../api/app';
+import { createApp, requestListener } from '../../api/app';
 import { hashApiKey } from '../../src/auth/api-keys';
 import type { BookingRateLimits } from '../../api/rate-limit';
 import { createOpenApiRouter, createV1Routers } from '../../api/routes';
@@ -139,4 +139,27 @@ export function book(
     .post('/v1/callbacks')
     .set({ ...tenant.auth, ...headers })
     .send({ projectId: tenant.projectId, phone: frenchMobile(), ...body });
+}
+
+/**
+ * Serves an app as api/main.ts does (`requestListener`: the availability short path first) on a
+ * free port, once its change feed listens (memory answers nothing before); `close` stops the
+ * feed, the callbox surfaces and the server.
+ */
+export async function serveAsMain(
+  app: ReturnType<typeof createApp>,
+  feed: { live: boolean; close(): Promise<void> },
+): Promise<{ base: string; close: () => Promise<void> }> {
+  const server = createServer(requestListener(app)).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  for (let i = 0; i < 200 && !feed.live; i++) await new Promise((r) => setTimeout(r, 25));
+  if (!feed.live) throw new Error('the change feed did not start listening');
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      await feed.close();
+      await (app.locals.closeCallbox as (() => Promise<void>) | undefined)?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
