@@ -1,11 +1,13 @@
 // #15.3: the ceiling of the availability figure's closed loop on this machine, whatever the
 // API does. A bare node:http server (its own process, no logic) answers bytes the size of
-// the bench's availability answer; the bench's own client (bench/http.ts, which reads and
-// parses each answer) drives it with the figure's 100 clients, no think time. Prints reads
-// per second, latency, and CPU per read of the server and of the generator.
+// the bench's availability answer; the figure's two generators drive it in turn with 100
+// clients, no think time: the bench's own client (bench/http.ts, which reads and parses each
+// answer) and autocannon (the #15 bar's closed loop). Prints reads per second, latency, and
+// CPU per read of the server and of the generator, for each.
 //
 //   npx tsx bench/http-ceiling.ts [--reads=20000] [--bytes=24600]
 import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { createHttpClient } from './http';
 import { AVAILABILITY_CONCURRENCY } from './figures/availability-latency';
@@ -47,20 +49,38 @@ async function main(): Promise<void> {
     const [port, size] = await new Promise<string[]>((resolve) =>
       server.stdout.once('data', (chunk: Buffer) => resolve(String(chunk).trim().split(' '))),
     );
+    const perRead = (s: number, n: number) => `${((s * 1000) / n).toFixed(3)} ms`;
+    const cpu = () => ({ server: cpuSeconds(server.pid!), bench: cpuSeconds(process.pid) });
+    const report = (
+      generator: string,
+      n: number,
+      seconds: number,
+      p50: number,
+      p99: number,
+      before: { server: number; bench: number },
+    ) => {
+      const after = cpu();
+      console.log(
+        `bare node:http, ${size} bytes, ${n} reads, ${AVAILABILITY_CONCURRENCY} clients, ${generator}: ` +
+          `${Math.round(n / seconds)} reads/s, p50 ${p50} ms, p99 ${p99} ms; CPU per read: ` +
+          `server ${perRead(after.server - before.server, n)}, generator ${perRead(after.bench - before.bench, n)}`,
+      );
+    };
+
     const client = createHttpClient(`http://127.0.0.1:${port}`, 'none', 256);
     await pool(2000, 10, () => client.get('/'));
-    const before = { server: cpuSeconds(server.pid!), bench: cpuSeconds(process.pid) };
+    let before = cpu();
     const started = performance.now();
     const latencies = await pool(reads, AVAILABILITY_CONCURRENCY, async () => (await client.get('/')).ms);
-    const seconds = (performance.now() - started) / 1000;
-    const perRead = (s: number) => `${((s * 1000) / reads).toFixed(3)} ms`;
     const latency = summarize(latencies);
-    console.log(
-      `bare node:http, ${size} bytes, ${reads} reads, ${AVAILABILITY_CONCURRENCY} clients: ` +
-        `${Math.round(reads / seconds)} reads/s, p50 ${latency.p50} ms, p99 ${latency.p99} ms; CPU per read: ` +
-        `server ${perRead(cpuSeconds(server.pid!) - before.server)}, generator ${perRead(cpuSeconds(process.pid) - before.bench)}`,
-    );
+    report('node:http client', reads, (performance.now() - started) / 1000, latency.p50, latency.p99, before);
     client.close();
+
+    const url = `http://127.0.0.1:${port}/`;
+    await autocannon({ url, connections: AVAILABILITY_CONCURRENCY, amount: 2000 });
+    before = cpu();
+    const result = await autocannon({ url, connections: AVAILABILITY_CONCURRENCY, amount: reads });
+    report('autocannon', result.requests.total, result.duration, result.latency.p50, result.latency.p99, before);
   } finally {
     server.kill();
   }

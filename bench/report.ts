@@ -1,6 +1,7 @@
 // The printed table: each figure with its bar (SPEC) or its baseline measured in the same
 // run, and the ratio value / bar-or-baseline.
 import { AVAILABILITY_P99_BAR_MS } from './figures/availability-latency';
+import type { LoadResult } from './figures/load';
 import type { BenchResults } from './results';
 import type { BenchOptions } from './options';
 
@@ -105,15 +106,15 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
       bar: `bare ${ms(bare.latencyMs.p99)}`,
       ratio: ratio(b.latencyMs.p99, bare.latencyMs.p99),
     });
-    const a = r.p2.availability;
-    if (a) {
+    // #15.3: closed loop = saturation; what one read costs says what the machine serves.
+    const closedLoop = (a: LoadResult | undefined, label: string) => {
+      if (!a) return;
       rows.push({
-        figure: `P2 GET availability (${a.requests} reads, ${a.concurrency} clients), p50 / p99`,
+        figure: `P2 GET availability (${a.requests} reads, ${a.concurrency} clients, ${label}), p50 / p99`,
         value: `${ms(a.latencyMs.p50)} / ${ms(a.latencyMs.p99)}`,
         bar: `p99 < ${AVAILABILITY_P99_BAR_MS} ms`,
         ratio: `${a.perSecond} /s`,
       });
-      // #15.3: closed loop = saturation; what one read costs says what the machine serves.
       const perRead = (cpu: number | undefined) => `${(((cpu ?? 0) / a.requests) * 1000).toFixed(3)} ms`;
       rows.push({
         figure: '   (closed loop, no think time) CPU per read: API / load generator',
@@ -121,7 +122,9 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
         bar: 'same 2 cores',
         ratio: '-',
       });
-    }
+    };
+    closedLoop(r.p2.availability, 'autocannon');
+    closedLoop(r.p2.availabilityNodeClient, 'node:http client, parses each answer');
     const o = r.p2.availabilityOpenLoop;
     if (o) {
       rows.push({

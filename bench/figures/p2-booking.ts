@@ -12,6 +12,7 @@ import {
   AVAILABILITY_CONCURRENCY,
   AVAILABILITY_MIN_READS,
   runAvailabilityLatency,
+  runAvailabilityLatencyNodeClient,
   runAvailabilityOpenLoop,
   type OpenLoopResult,
 } from './availability-latency';
@@ -33,8 +34,10 @@ export interface P2Result {
   throughputRatio: number;
   /** booking p50 / bare p50 */
   latencyRatioP50: number;
-  /** GET availability of the booked project at 100 concurrent clients (#15, S7). */
+  /** GET availability of the booked project at 100 concurrent clients (#15, S7): autocannon. */
   availability?: LoadResult;
+  /** The same closed loop driven by the bench's node:http client, which parses every answer. */
+  availabilityNodeClient?: LoadResult;
   /** The same reads in an open loop: 100 clients, one read each every 100 ms (added by #15.3, labelled). */
   availabilityOpenLoop?: OpenLoopResult;
 }
@@ -91,7 +94,13 @@ export async function runP2(stack: Stack, options: BenchOptions, say: (line: str
   // #15.3: enough reads for a few seconds of load once reads are served from memory (500
   // took under a second, much of it before the JIT had compiled the path).
   const availabilityRequests = Math.max(AVAILABILITY_MIN_READS, options.p2);
-  say(`P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients`);
+  say(
+    `P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients (node:http client)`,
+  );
+  const availabilityNodeClient = await runAvailabilityLatencyNodeClient(stack, P2_PROJECT, availabilityRequests);
+  say(
+    `P2: GET availability, ${availabilityRequests} requests, ${AVAILABILITY_CONCURRENCY} concurrent clients (autocannon)`,
+  );
   const availability = await runAvailabilityLatency(stack, P2_PROJECT, availabilityRequests);
   say(`P2: GET availability, open loop: ${AVAILABILITY_CONCURRENCY} clients, one read each every 100 ms`);
   const availabilityOpenLoop = await runAvailabilityOpenLoop(stack, P2_PROJECT);
@@ -99,6 +108,7 @@ export async function runP2(stack: Stack, options: BenchOptions, say: (line: str
     booking,
     bare,
     availability,
+    availabilityNodeClient,
     availabilityOpenLoop,
     throughputRatio: Math.round((booking.perSecond / bare.perSecond) * 100) / 100,
     latencyRatioP50: Math.round((booking.latencyMs.p50 / bare.latencyMs.p50) * 100) / 100,
