@@ -62,33 +62,13 @@ function openedResult<Ret>(result: Ret): Ret {
 }
 import { createCallbackWaker, wakeOldestWaiting } from '../callbacks/wake';
 
-/**
- * #15: the task queue agent workflows start on in this process (config.agentTaskQueue), set
- * once by each entry point (worker, API, scripts); unset (tests), `deps.taskQueue` is used.
- */
-let processAgentTaskQueue: string | undefined;
-
-export function setAgentTaskQueue(taskQueue: string | undefined): void {
-  processAgentTaskQueue = taskQueue;
-}
-
-/**
- * #15 local-agent-steps: callbacks started on `callbackTaskQueue` run their agent steps as
- * local activities when this process puts agent workflows on a queue of their own.
- */
-export function agentStepsLocalFor(callbackTaskQueue: string): boolean {
-  return processAgentTaskQueue !== undefined && processAgentTaskQueue !== callbackTaskQueue;
-}
-
-/** Where `agent-<id>` starts: the process's agent task queue, else the one the caller gives. */
-export function agentTaskQueueOf(deps: Pick<AgentWorkflowDeps, 'taskQueue'>): string {
-  return processAgentTaskQueue ?? deps.taskQueue;
-}
-
 export interface AgentWorkflowDeps {
   temporal: Client;
   prisma: Db;
-  /** Agent workflows start here unless the process set its agent task queue (setAgentTaskQueue). */
+  /**
+   * The agent workflows' task queue (config.agentTaskQueue, #15): `agent-<id>` starts there.
+   * Each composition root passes it; it is the callbacks' queue unless TEMPORAL_AGENT_TASK_QUEUE differs.
+   */
   taskQueue: string;
   /** Update calls give up after this long (503 for the API); default 10 s. */
   updateTimeoutMs?: number;
@@ -157,7 +137,7 @@ export async function ensureAgentWorkflow(deps: AgentWorkflowDeps, agentId: stri
   try {
     await deps.temporal.workflow.start(agentWorkflow, {
       workflowId: agentWorkflowId(agentId),
-      taskQueue: agentTaskQueueOf(deps),
+      taskQueue: deps.taskQueue,
       args: [state],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       // #14.5 operator views; ids only, never a phone number.
