@@ -118,6 +118,16 @@ export class AgentNotFoundError extends Error {
   }
 }
 
+/** The agent's projects, sorted: the AgentProjects search attribute (#14.5). */
+async function agentProjectIds(prisma: Db, agentId: string): Promise<string[]> {
+  const rows = await prisma.agentProject.findMany({
+    where: { agentId },
+    select: { projectId: true },
+    orderBy: { projectId: 'asc' },
+  });
+  return rows.map((p) => p.projectId);
+}
+
 /**
  * Starts `agent-<id>` from the database unless it runs; a completed or failed run may be
  * replaced (ALLOW_DUPLICATE). true: started now; false: it was already running.
@@ -127,13 +137,7 @@ export async function ensureAgentWorkflow(deps: AgentWorkflowDeps, agentId: stri
   if (!state) throw new AgentNotFoundError(agentId);
   const row = await deps.prisma.agent.findUnique({ where: { id: agentId }, select: { deactivatedAt: true } });
   if (row?.deactivatedAt) throw new AgentInactiveError(agentId);
-  const projectIds = (
-    await deps.prisma.agentProject.findMany({
-      where: { agentId },
-      select: { projectId: true },
-      orderBy: { projectId: 'asc' },
-    })
-  ).map((p) => p.projectId);
+  const projectIds = await agentProjectIds(deps.prisma, agentId);
   try {
     await deps.temporal.workflow.start(agentWorkflow, {
       workflowId: agentWorkflowId(agentId),
@@ -204,10 +208,17 @@ export async function executeAgentUpdate<Ret, Args extends [RequestMeta?]>(
   }
 }
 
-/** Pushes the agent's current settings (S43, S45) to its workflow if it runs; false: not running. */
+/**
+ * Pushes the agent's current settings (S43, S45) and projects (#14.5: the AgentProjects search
+ * attribute) to its workflow if it runs; false: not running.
+ */
 export async function refreshAgentSettings(deps: AgentWorkflowDeps, agentId: string): Promise<boolean> {
-  const settings = await loadAgentSettings(deps.prisma, agentId);
-  if (!settings) throw new AgentNotFoundError(agentId);
+  const [agentSettings, projectIds] = await Promise.all([
+    loadAgentSettings(deps.prisma, agentId),
+    agentProjectIds(deps.prisma, agentId),
+  ]);
+  if (!agentSettings) throw new AgentNotFoundError(agentId);
+  const settings = { ...agentSettings, projectIds };
   try {
     await deps.temporal.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 10_000), () =>
       deps.temporal.workflow
