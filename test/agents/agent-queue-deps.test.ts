@@ -3,15 +3,17 @@
 // (agents on the callbacks' queue), one with TEMPORAL_AGENT_TASK_QUEUE set: each starts callback
 // workflows with the `localAgentSteps` flag of its own configuration and agent workflows on its
 // own agent queue. With a module-level setting, the second app would have changed the first.
-// Real time-skipping server (no worker: started workflows stay scheduled), real PostgreSQL.
+// Real time-skipping server (a worker with the callback status activity only, for the visitor
+// link's cancel; callbacks sleep until their slot), real PostgreSQL.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ApiHarness, Tenant } from '../helpers/api';
 import { availability, book, createTenant, dailySlotSettings, putSettings } from '../helpers/api';
 import { useApi } from '../helpers/use-api';
+import { workerActivities } from '../helpers/worker';
 import { agentWorkflowId } from '../../workflows/agent-types';
 import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
 
-const t = useApi({ temporal: 'time-skipping' });
+const t = useApi({ temporal: 'time-skipping', worker: workerActivities.callbackStatus });
 
 /** The two configurations, side by side: one queue (default) and the split. */
 let oneQueue: ApiHarness;
@@ -29,18 +31,34 @@ async function tenantWithSlots(app: ApiHarness): Promise<Tenant> {
   return tenant;
 }
 
-/** Books tomorrow's slot through `app` (POST /v1/callbacks); the started workflow's queue and input. */
-async function bookThrough(app: ApiHarness) {
-  const tenant = await tenantWithSlots(app);
-  const slot = (await availability(app, tenant)).deferred.slots[1];
-  if (!slot) throw new Error('no slot offered');
-  const res = await book(app, tenant, { mode: 'deferred', slotStart: slot.start });
-  expect(res.status).toBe(201);
-  const handle = t.env.client.workflow.getHandle(callbackWorkflowId(res.body.id as string));
+/** The started callback workflow's queue and input. */
+async function startedCallback(callbackId: string) {
+  const handle = t.env.client.workflow.getHandle(callbackWorkflowId(callbackId));
   const { taskQueue } = await handle.describe();
   const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
   const input = defaultPayloadConverter.fromPayload<CallbackWorkflowInput>(started!.input!.payloads![0]!);
   return { taskQueue, input };
+}
+
+/** Books a coming slot through `app` (POST /v1/callbacks): its id, link and the other slots. */
+async function bookedThrough(app: ApiHarness) {
+  const tenant = await tenantWithSlots(app);
+  const slots = (await availability(app, tenant)).deferred.slots;
+  if (slots.length < 3) throw new Error('not enough slots offered');
+  const res = await book(app, tenant, { mode: 'deferred', slotStart: slots[1]!.start });
+  expect(res.status).toBe(201);
+  return { id: res.body.id as string, manageUrl: res.body.manageUrl as string, nextSlot: slots[2]!.start };
+}
+
+const bookThrough = async (app: ApiHarness) => startedCallback((await bookedThrough(app)).id);
+
+/** The visitor moves a callback booked through `bookedVia` with its link, served by `app`. */
+async function rebookThrough(app: ApiHarness, bookedVia: ApiHarness) {
+  const booked = await bookedThrough(bookedVia);
+  const path = new URL(booked.manageUrl).pathname;
+  const moved = await app.api().post(`${path}/api/rebook`).send({ slotStart: booked.nextSlot });
+  expect(moved.status).toBe(201);
+  return startedCallback(moved.body.id as string);
 }
 
 /** Creates an agent through `app` (POST /v1/agents starts its workflow); the queue it runs on. */
@@ -84,4 +102,12 @@ test('#15: an agents route starts agent workflows on the agent queue of its own 
   expect(await agentQueueThrough(split)).toBe(agentsQueueOf());
   expect(await agentQueueThrough(oneQueue)).toBe(t.taskQueue);
   expect(await agentQueueThrough(split)).toBe(agentsQueueOf());
+});
+
+test('#15: the visitor link route moves a callback with the local-agent-steps flag of its own configuration', async () => {
+  // The same kind of link, served by either app: the app that starts the new workflow decides.
+  const movedBySplit = await rebookThrough(split, oneQueue);
+  const movedByDefault = await rebookThrough(oneQueue, split);
+  expect(movedBySplit.input.localAgentSteps).toBe(true);
+  expect(movedByDefault.input).not.toHaveProperty('localAgentSteps');
 });
