@@ -3,17 +3,23 @@
 // (agents on the callbacks' queue), one with TEMPORAL_AGENT_TASK_QUEUE set: each starts callback
 // workflows with the `localAgentSteps` flag of its own configuration and agent workflows on its
 // own agent queue. With a module-level setting, the second app would have changed the first.
-// Real time-skipping server (a worker with the callback status activity only, for the visitor
-// link's cancel; callbacks sleep until their slot), real PostgreSQL.
+// Real time-skipping server (workers with the callback status and presence activities, for the
+// visitor link's cancel and the desk's login; callbacks sleep until their slot), real PostgreSQL.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ApiHarness, Tenant } from '../helpers/api';
 import { availability, book, createTenant, dailySlotSettings, putSettings } from '../helpers/api';
+import { createAgent } from '../helpers/agents';
 import { useApi } from '../helpers/use-api';
-import { workerActivities } from '../helpers/worker';
+import { createTestWorker, workerActivities } from '../helpers/worker';
+import type { Db } from '../../src/infra/prisma';
 import { agentWorkflowId } from '../../workflows/agent-types';
 import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
 
-const t = useApi({ temporal: 'time-skipping', worker: workerActivities.callbackStatus });
+const activities = (prisma: Db) => ({
+  ...workerActivities.callbackStatus(prisma),
+  ...workerActivities.presence(prisma),
+});
+const t = useApi({ temporal: 'time-skipping', worker: activities });
 
 /** The two configurations, side by side: one queue (default) and the split. */
 let oneQueue: ApiHarness;
@@ -110,4 +116,31 @@ test('#15: the visitor link route moves a callback with the local-agent-steps fl
   const movedByDefault = await rebookThrough(oneQueue, split);
   expect(movedBySplit.input.localAgentSteps).toBe(true);
   expect(movedByDefault.input).not.toHaveProperty('localAgentSteps');
+});
+
+/** An agent signs in at the desk served by `app` (POST /desk/api/login starts its workflow); the queue it runs on. */
+async function deskLoginQueueThrough(app: ApiHarness): Promise<string> {
+  const tenant = await createTenant(t.prisma);
+  const agent = await createAgent(t.prisma, tenant, { answerMode: 'PHONE', phoneNumber: '+33612345678' });
+  const issued = await app.api().post(`/v1/agents/${agent.id}/tokens`).set(tenant.auth).send({ label: 'desk' });
+  expect(issued.status).toBe(201);
+  const login = await app
+    .api()
+    .post('/desk/api/login')
+    .set({ Authorization: `Bearer ${issued.body.token as string}` })
+    .send({});
+  expect(login.status).toBe(200);
+  const handle = t.env.client.workflow.getHandle(agentWorkflowId(agent.id));
+  const { taskQueue } = await handle.describe();
+  await handle.terminate('test over');
+  return taskQueue;
+}
+
+test('#15: the desk route starts agent workflows on the agent queue of its own configuration', async () => {
+  // The split's agent workflows need a worker on their queue to answer the login.
+  const agentsWorker = await createTestWorker(t.env, { taskQueue: agentsQueueOf(), activities: activities(t.prisma) });
+  await agentsWorker.runUntil(async () => {
+    expect(await deskLoginQueueThrough(split)).toBe(agentsQueueOf());
+    expect(await deskLoginQueueThrough(oneQueue)).toBe(t.taskQueue);
+  });
 });
