@@ -5,7 +5,6 @@ import express from 'express';
 import { Pool } from 'pg';
 import { loadConfig } from '../src/config';
 import { setPhoneSealingKey } from '../src/agents/phone-seal';
-import { setAgentTaskQueue } from '../src/agents/agent-workflow-client';
 import { createPrisma } from '../src/infra/prisma';
 import { exitWithParent } from '../src/infra/parent-watch';
 import { ensureSearchAttributesWhenReachable, exitOnStartupError } from '../src/infra/startup';
@@ -28,8 +27,6 @@ import { createTwilioWebhookRouter } from './webhooks/twilio';
 async function main(): Promise<void> {
   const config = loadConfig();
   setPhoneSealingKey(config.phoneSealingKey);
-  // #15: agent workflows start on their own task queue (docs/agent-task-queue.md).
-  setAgentTaskQueue(config.agentTaskQueue);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
   exitWithParent(logger);

@@ -4,7 +4,7 @@ import type { CallSettingsInput } from '../src/domain/settings';
 import { AgentStateError, createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { setPhoneSealingKey } from '../src/agents/phone-seal';
 import { createAgent } from '../test/helpers/agents';
-import { TASK_QUEUE, type Stack } from './stack';
+import { AGENT_TASK_QUEUE, type Stack } from './stack';
 import { pool, sleep, waitFor } from './stats';
 
 let nextNumber = 1_000_000;
@@ -121,7 +121,11 @@ export async function addAvailableAgents(stack: Stack, projectId: string, count:
     );
     // Numbers sealed here are opened by the bench's worker: the key its children were given.
     setPhoneSealingKey(stack.phoneSealingKey);
-    const agents = createAgentWorkflowClient({ temporal: stack.temporal, prisma: stack.prisma, taskQueue: TASK_QUEUE });
+    const agents = createAgentWorkflowClient({
+      temporal: stack.temporal,
+      prisma: stack.prisma,
+      taskQueue: AGENT_TASK_QUEUE,
+    });
     await agents.login(agent.id, {});
     try {
       await agents.setStatus(agent.id, { status: 'AVAILABLE' });

@@ -12,7 +12,6 @@ import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { createPrisma, type Db } from '../src/infra/prisma';
 import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpers/stack';
-import { setAgentTaskQueue } from '../src/agents/agent-workflow-client';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
 import { sleep, waitFor } from './stats';
@@ -199,8 +198,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const phoneSealingKey = randomBytes(32).toString('hex');
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('TWILIO_') || key.startsWith('BENCH_')) delete env[key];
-  // The bench's own agent clients (fixtures) start agent workflows where the worker runs them.
-  setAgentTaskQueue(AGENT_TASK_QUEUE);
   Object.assign(env, {
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,

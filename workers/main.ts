@@ -7,7 +7,7 @@ import { createCallbackWaker } from '../src/callbacks/wake';
 import { releaseOrphanedReservations } from '../src/agents/orphaned-reservations';
 import { reconcileCallbacks } from '../src/callbacks/reconcile';
 import { startRepairLoop } from '../src/callbacks/repair';
-import { createAgentWorkflowClient, setAgentTaskQueue } from '../src/agents/agent-workflow-client';
+import { createAgentWorkflowClient } from '../src/agents/agent-workflow-client';
 import { moveAgentWorkflows } from '../src/agents/move-agent-queue';
 import { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
@@ -44,7 +44,6 @@ async function main(): Promise<void> {
   applyWorkerV8Flags(); // before the bundler's and the workflows' threads exist
   const config = loadConfig();
   setPhoneSealingKey(config.phoneSealingKey);
-  setAgentTaskQueue(config.agentTaskQueue);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it)');
   exitWithParent(logger);
@@ -144,7 +143,8 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // A booking commits its row before starting the workflow; if the start failed, this
   // starts it (the row is the outbox). One pass at a time.
-  const agents = createAgentWorkflowClient({ temporal, prisma, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  // #15: agent workflows (started by activities, the repair loop) go to their own queue.
+  const agents = createAgentWorkflowClient({ temporal, prisma, taskQueue: config.agentTaskQueue });
   let reconciling = false;
   let createdFrom: Date | undefined; // the first pass looks at every SCHEDULED row
   const reconcileTimer = setInterval(
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
         prisma,
         temporal,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
+        agentTaskQueue: config.agentTaskQueue,
         olderThanMs: 60_000,
         createdFrom,
         logger,

@@ -78,8 +78,22 @@ export const checkArgs = {
       throw badArgument('autoAnswerDelaySeconds must be a positive integer');
     }
     if (answerMode !== 'DESK' && answerMode !== 'PHONE') throw badArgument('answerMode must be DESK or PHONE');
+    const { projectIds } = args as { projectIds?: unknown };
+    if (projectIds !== undefined && !(Array.isArray(projectIds) && projectIds.every((id) => typeof id === 'string')))
+      throw badArgument('projectIds must be a list of project ids');
   },
 };
+
+/**
+ * #14.5: the AgentProjects value to upsert when the agent's projects are no longer the ones
+ * shown (`shown`: the search attribute now), sorted and without repeats; null: the same set,
+ * nothing to upsert (no command, no event).
+ */
+export function projectsToShow(shown: readonly string[] | undefined, projectIds: readonly string[]): string[] | null {
+  const next = [...new Set(projectIds)].sort();
+  const now = [...new Set(shown ?? [])].sort();
+  return next.length === now.length && next.every((id, i) => id === now[i]) ? null : next;
+}
 
 /** presenceQuery and every update's answer (API.md GET /agents/{id}/presence, plus fields). */
 export function presenceView(presence: Presence, settings: AgentSettings): PresenceView {

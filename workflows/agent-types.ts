@@ -52,7 +52,11 @@ export interface CallEndedInput extends CallInput {
   talked: boolean;
 }
 
-export type RefreshSettingsInput = AgentSettings & RequestMeta;
+export type RefreshSettingsInput = AgentSettings &
+  RequestMeta & {
+    /** #14.5: the agent's projects now (the AgentProjects search attribute follows them); absent from older clients. */
+    projectIds?: string[];
+  };
 
 /** presenceQuery and every update's answer (API.md GET /agents/{id}/presence, plus fields). */
 export interface PresenceView {

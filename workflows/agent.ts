@@ -44,6 +44,7 @@ import {
   presenceDetails,
   presenceView,
   projectionOf,
+  projectsToShow,
   readModelChanged,
   refusal,
 } from './agent-state';
@@ -58,7 +59,7 @@ import {
   type CallInput,
 } from './agent-types';
 import { callbackWorkflowId } from './types';
-import { AGENT_PRESENCE } from './search-attributes';
+import { AGENT_PRESENCE, AGENT_PROJECTS } from './search-attributes';
 
 // The read model must catch up whatever happens, so retries never stop; they slow down.
 const PROJECTION_OPTIONS = {
@@ -73,6 +74,8 @@ const localProjection = proxyLocalActivities<ReturnType<typeof createPresenceAct
 const LOCAL_PROJECTION = 'local-presence-projection';
 /** patched() id (#14.5): the AgentPresence search attribute follows the presence state. */
 const PRESENCE_SEARCH_ATTRIBUTE = 'agent-presence-search-attribute';
+/** patched() id (#14.5): the AgentProjects search attribute follows the agent's projects (refreshSettings). */
+const PROJECTS_SEARCH_ATTRIBUTE = 'agent-projects-upsert';
 
 /** Deduplication memory: enough for any client's retries, small enough to carry across runs. */
 const HANDLED_LIMIT = 200;
@@ -129,6 +132,17 @@ function presenceShower() {
       upsertSearchAttributes([{ key: AGENT_PRESENCE, value: presence.state }]);
     }
   };
+}
+
+/**
+ * #14.5: operators filter agents by project; set at start, upserted when refreshSettings brings
+ * another set. The same set asks nothing (no marker, no upsert): the comparison comes first.
+ */
+function showProjects(projectIds: readonly string[]): void {
+  const next = projectsToShow(workflowInfo().typedSearchAttributes.get(AGENT_PROJECTS), projectIds);
+  if (next !== null && patched(PROJECTS_SEARCH_ATTRIBUTE)) {
+    upsertSearchAttributes([{ key: AGENT_PROJECTS, value: next }]);
+  }
 }
 
 /**
@@ -236,8 +250,9 @@ export async function agentWorkflow(input: AgentWorkflowState): Promise<void> {
     refreshSettingsUpdate,
     (args) =>
       once('refreshSettings', args, () => {
-        const { requestId: _requestId, ...next } = args;
+        const { requestId: _requestId, projectIds, ...next } = args;
         state.settings = next;
+        if (projectIds !== undefined) showProjects(projectIds);
         return view();
       }),
     { validator: checkArgs.refreshSettings },

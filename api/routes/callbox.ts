@@ -84,6 +84,7 @@ export function createCallboxSurfaces(deps: CallboxSurfaceDeps): { router: Route
       prisma,
       temporal,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      agentTaskQueue: config.agentTaskQueue,
       logger,
       clock,
       links: visitorLinks,
@@ -92,7 +93,7 @@ export function createCallboxSurfaces(deps: CallboxSurfaceDeps): { router: Route
   const desk = createDeskRouter({
     prisma,
     temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    agentTaskQueue: config.agentTaskQueue,
     logger,
     liveFeed,
     voice,

@@ -29,7 +29,8 @@ export type DeskSoftphoneKind = 'twilio' | 'simulated' | 'none';
 export interface DeskRouterDeps {
   prisma: Db;
   temporal: AgentWorkflowDeps['temporal'];
-  taskQueue: string;
+  /** The agent workflows' task queue (config.agentTaskQueue). */
+  agentTaskQueue: string;
   logger: Logger;
   liveFeed: LiveFeed;
   /** Set when Twilio Voice is configured (TWILIO_API_KEY_SID, …): the desk gets a Device. */
@@ -64,7 +65,7 @@ export function createDeskRouter(deps: DeskRouterDeps): {
 } {
   const { prisma, logger, liveFeed } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const agents = createAgentWorkflowClient({ temporal: deps.temporal, prisma, taskQueue: deps.taskQueue });
+  const agents = createAgentWorkflowClient({ temporal: deps.temporal, prisma, taskQueue: deps.agentTaskQueue });
   const router = Router();
   const openStreams = new Map<string, number>();
   const responses = new Set<Response>();

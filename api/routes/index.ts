@@ -21,7 +21,10 @@ export interface V1RouterDeps {
   temporal: Client;
   config: Pick<
     Config,
-    'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE' | 'RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'agentTaskQueue'
+    | 'RATE_LIMIT_BOOKINGS_PER_KEY_PER_MINUTE'
+    | 'RATE_LIMIT_BOOKINGS_PER_PHONE_PER_HOUR'
   > &
     Partial<Pick<Config, CallboxConfigKeys>>;
   logger: Logger;
@@ -44,7 +47,7 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
   };
   const callbox = callboxDepsOf(config);
   return [
-    createAgentsRouter({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger }),
+    createAgentsRouter({ prisma, temporal, agentTaskQueue: config.agentTaskQueue, logger }),
     createSettingsRouter({
       prisma,
       // #11.2: best effort — the settings are saved; a waiting callback still looks by itself.
@@ -60,6 +63,8 @@ export function createV1Routers(deps: V1RouterDeps): Router[] {
       prisma,
       temporal,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      // #15: agent workflows' queue, passed down (two apps in one process may differ).
+      agentTaskQueue: config.agentTaskQueue,
       logger,
       clock,
       rateLimits,

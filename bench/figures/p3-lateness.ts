@@ -8,7 +8,7 @@ import { startCallbackWorkflow } from '../../src/callbacks/workflow-start';
 import { callSettingsSchema } from '../../src/domain/settings';
 import { addAvailableAgents, benchSettings, ensureProject, uniquePhone } from '../fixtures';
 import type { BenchOptions } from '../options';
-import { TASK_QUEUE, type Stack } from '../stack';
+import { AGENT_TASK_QUEUE, TASK_QUEUE, type Stack } from '../stack';
 import { countBy, pool, sleep, summarize, waitFor, type Summary } from '../stats';
 import { callbackWorkflowId } from '../../workflows/types';
 import { awaitFirstDials, dialTimes, histogramShare, stepSummary, TERMINAL, type DialTimes } from './dials';
@@ -73,7 +73,13 @@ export async function runP3(
   say(`P3: ${n} callbacks due within ${options.p3Window} s, starting in ${Math.round(leadMs / 1000)} s`);
   const started = performance.now();
   await pool(n, 50, (i) =>
-    startCallbackWorkflow(stack.temporal, TASK_QUEUE, { ...rows[i]!, slotStart: null, position: null }, settings),
+    startCallbackWorkflow(
+      stack.temporal,
+      TASK_QUEUE,
+      { ...rows[i]!, slotStart: null, position: null },
+      settings,
+      AGENT_TASK_QUEUE,
+    ),
   );
   const startSeconds = (performance.now() - started) / 1000;
   const startLeadSeconds = Math.round((firstDue - Date.now()) / 100) / 10;

@@ -8,7 +8,15 @@ import { callSettingsSchema } from '../../src/domain/settings';
 import { callbackWorkflowId } from '../../workflows/types';
 import { benchSettings, ensureProject, uniquePhone } from '../fixtures';
 import type { BenchOptions } from '../options';
-import { cpuDelta, requestDelta, TASK_QUEUE, type CpuSnapshot, type MemorySample, type Stack } from '../stack';
+import {
+  AGENT_TASK_QUEUE,
+  cpuDelta,
+  requestDelta,
+  TASK_QUEUE,
+  type CpuSnapshot,
+  type MemorySample,
+  type Stack,
+} from '../stack';
 import { countBy, pool, sleep, summarize, waitFor, type Summary } from '../stats';
 import { waitForIdleQueue } from './p2-booking';
 
@@ -82,7 +90,13 @@ export async function runP4(stack: Stack, options: BenchOptions, say: (line: str
   const started = performance.now();
   const starts = await pool(n, options.p4Concurrency, async (i) => {
     const t = performance.now();
-    await startCallbackWorkflow(stack.temporal, TASK_QUEUE, { ...rows[i]!, slotStart: null, position: null }, settings);
+    await startCallbackWorkflow(
+      stack.temporal,
+      TASK_QUEUE,
+      { ...rows[i]!, slotStart: null, position: null },
+      settings,
+      AGENT_TASK_QUEUE,
+    );
     return performance.now() - t;
   });
   const startSeconds = (performance.now() - started) / 1000;

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { setAgentTaskQueue } from '../../src/agents/agent-workflow-client';
 import { setPhoneSealingKey } from '../../src/agents/phone-seal';
 import { registerSearchAttributes } from '../../src/infra/temporal';
 import { ensureTemporalBinary } from '../../src/infra/temporal-binaries';
@@ -22,7 +21,7 @@ import {
 import { loadCallSettings } from '../../src/store/call-settings';
 import { onCleanup } from '../cleanup';
 import { uniquePhone } from '../fixtures';
-import { AGENT_TASK_QUEUE, ownChildrenRunning, type Stack } from '../stack';
+import { ownChildrenRunning, type Stack } from '../stack';
 
 export interface P5Result {
   simulatedSeconds: number;
@@ -58,9 +57,6 @@ export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?
   // The scenario's worker runs in this process: its activities seal agents' numbers too (run
   // alone, no earlier figure has set the key yet).
   setPhoneSealingKey(stack.phoneSealingKey);
-  // The stack set this process's agent task queue (the dev server's): here agent workflows
-  // start on the scenario's own queue, on the test server, as in the test suite.
-  setAgentTaskQueue(undefined);
   const serverPath = ensureTemporalBinary('test-server', say);
   let t = performance.now();
   const env = await TestWorkflowEnvironment.createTimeSkipping(
@@ -136,6 +132,5 @@ export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?
   } finally {
     await stopHarness();
     await stopEnv();
-    setAgentTaskQueue(AGENT_TASK_QUEUE);
   }
 }

@@ -62,33 +62,13 @@ function openedResult<Ret>(result: Ret): Ret {
 }
 import { createCallbackWaker, wakeOldestWaiting } from '../callbacks/wake';
 
-/**
- * #15: the task queue agent workflows start on in this process (config.agentTaskQueue), set
- * once by each entry point (worker, API, scripts); unset (tests), `deps.taskQueue` is used.
- */
-let processAgentTaskQueue: string | undefined;
-
-export function setAgentTaskQueue(taskQueue: string | undefined): void {
-  processAgentTaskQueue = taskQueue;
-}
-
-/**
- * #15 local-agent-steps: callbacks started on `callbackTaskQueue` run their agent steps as
- * local activities when this process puts agent workflows on a queue of their own.
- */
-export function agentStepsLocalFor(callbackTaskQueue: string): boolean {
-  return processAgentTaskQueue !== undefined && processAgentTaskQueue !== callbackTaskQueue;
-}
-
-/** Where `agent-<id>` starts: the process's agent task queue, else the one the caller gives. */
-export function agentTaskQueueOf(deps: Pick<AgentWorkflowDeps, 'taskQueue'>): string {
-  return processAgentTaskQueue ?? deps.taskQueue;
-}
-
 export interface AgentWorkflowDeps {
   temporal: Client;
   prisma: Db;
-  /** Agent workflows start here unless the process set its agent task queue (setAgentTaskQueue). */
+  /**
+   * The agent workflows' task queue (config.agentTaskQueue, #15): `agent-<id>` starts there.
+   * Each composition root passes it; it is the callbacks' queue unless TEMPORAL_AGENT_TASK_QUEUE differs.
+   */
   taskQueue: string;
   /** Update calls give up after this long (503 for the API); default 10 s. */
   updateTimeoutMs?: number;
@@ -138,6 +118,16 @@ export class AgentNotFoundError extends Error {
   }
 }
 
+/** The agent's projects, sorted: the AgentProjects search attribute (#14.5). */
+async function agentProjectIds(prisma: Db, agentId: string): Promise<string[]> {
+  const rows = await prisma.agentProject.findMany({
+    where: { agentId },
+    select: { projectId: true },
+    orderBy: { projectId: 'asc' },
+  });
+  return rows.map((p) => p.projectId);
+}
+
 /**
  * Starts `agent-<id>` from the database unless it runs; a completed or failed run may be
  * replaced (ALLOW_DUPLICATE). true: started now; false: it was already running.
@@ -147,17 +137,11 @@ export async function ensureAgentWorkflow(deps: AgentWorkflowDeps, agentId: stri
   if (!state) throw new AgentNotFoundError(agentId);
   const row = await deps.prisma.agent.findUnique({ where: { id: agentId }, select: { deactivatedAt: true } });
   if (row?.deactivatedAt) throw new AgentInactiveError(agentId);
-  const projectIds = (
-    await deps.prisma.agentProject.findMany({
-      where: { agentId },
-      select: { projectId: true },
-      orderBy: { projectId: 'asc' },
-    })
-  ).map((p) => p.projectId);
+  const projectIds = await agentProjectIds(deps.prisma, agentId);
   try {
     await deps.temporal.workflow.start(agentWorkflow, {
       workflowId: agentWorkflowId(agentId),
-      taskQueue: agentTaskQueueOf(deps),
+      taskQueue: deps.taskQueue,
       args: [state],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       // #14.5 operator views; ids only, never a phone number.
@@ -224,10 +208,17 @@ export async function executeAgentUpdate<Ret, Args extends [RequestMeta?]>(
   }
 }
 
-/** Pushes the agent's current settings (S43, S45) to its workflow if it runs; false: not running. */
+/**
+ * Pushes the agent's current settings (S43, S45) and projects (#14.5: the AgentProjects search
+ * attribute) to its workflow if it runs; false: not running.
+ */
 export async function refreshAgentSettings(deps: AgentWorkflowDeps, agentId: string): Promise<boolean> {
-  const settings = await loadAgentSettings(deps.prisma, agentId);
-  if (!settings) throw new AgentNotFoundError(agentId);
+  const [agentSettings, projectIds] = await Promise.all([
+    loadAgentSettings(deps.prisma, agentId),
+    agentProjectIds(deps.prisma, agentId),
+  ]);
+  if (!agentSettings) throw new AgentNotFoundError(agentId);
+  const settings = { ...agentSettings, projectIds };
   try {
     await deps.temporal.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 10_000), () =>
       deps.temporal.workflow

@@ -50,7 +50,10 @@ export class CallbackRefused extends Error {
 export interface BookingDeps {
   prisma: Db;
   temporal: Client;
+  /** The callbacks' task queue (config.TEMPORAL_TASK_QUEUE). */
   taskQueue: string;
+  /** The agent workflows' (config.agentTaskQueue): decides `localAgentSteps` (#15). */
+  agentTaskQueue: string;
   logger: Logger;
   clock: () => Date;
 }
@@ -285,7 +288,7 @@ const WORKFLOW_START_TIMEOUT_MS = 5_000;
 async function startWorkflowOrLeaveToReconciliation(deps: BookingDeps, callback: Callback, settings: CallSettings) {
   try {
     await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_TIMEOUT_MS, () =>
-      startCallbackWorkflow(deps.temporal, deps.taskQueue, callback, settings),
+      startCallbackWorkflow(deps.temporal, deps.taskQueue, callback, settings, deps.agentTaskQueue),
     );
   } catch (err) {
     deps.logger.warn({ err, callbackId: callback.id }, 'callback workflow not started; reconciliation will start it');

@@ -35,7 +35,10 @@ export async function lockCallbackRow(tx: Prisma.TransactionClient, callbackId: 
 export interface ReconcileOptions {
   prisma: Db;
   temporal: Client;
+  /** The callbacks' task queue (config.TEMPORAL_TASK_QUEUE). */
   taskQueue: string;
+  /** The agent workflows' (config.agentTaskQueue): decides `localAgentSteps` (#15). */
+  agentTaskQueue: string;
   /** Rows younger than this are left alone: their booking request may still be starting them. */
   olderThanMs: number;
   /**
@@ -106,7 +109,7 @@ async function startIfMissing(
   callbackId: string,
   settingsOf: (projectId: string) => Promise<CallSettings | null>,
 ): Promise<boolean> {
-  const { prisma, temporal, taskQueue } = options;
+  const { prisma, temporal, taskQueue, agentTaskQueue } = options;
   // Nearly every row has its workflow: that answer needs no lock and no transaction.
   if ((await callbackWorkflowPresence(temporal, callbackId)) !== 'NONE') return false;
   return prisma.$transaction(
@@ -117,7 +120,7 @@ async function startIfMissing(
       if ((await callbackWorkflowPresence(temporal, callbackId)) !== 'NONE') return false;
       const settings = await settingsOf(row.projectId);
       if (!settings) return false;
-      const started = await startCallbackWorkflow(temporal, taskQueue, row, settings);
+      const started = await startCallbackWorkflow(temporal, taskQueue, row, settings, agentTaskQueue);
       if (started) options.logger?.info({ callbackId }, 'reconciliation started a callback workflow');
       return started;
     },

@@ -5,7 +5,6 @@ import { callbackWorkflow } from '../../workflows/callback';
 import { CALLBACK_DUE_AT, CALLBACK_MODE, CALLBACK_PROJECT, CALLBACK_STATUS } from '../../workflows/search-attributes';
 import { callbackWorkflowId, type CallbackWorkflowInput } from '../../workflows/types';
 import type { CallSettings } from '../domain/settings';
-import { agentStepsLocalFor } from '../agents/agent-workflow-client';
 
 export interface CallbackRowForStart {
   id: string;
@@ -31,12 +30,25 @@ export function callbackWorkflowInput(
   };
 }
 
-/** Starts the workflow; returns false when it was already started (idempotent). */
+/**
+ * #15 local-agent-steps: a callback runs its agent steps as local activities when agent
+ * workflows have a task queue of their own (config.agentTaskQueue differs from the callbacks').
+ */
+export function agentStepsLocal(queues: { taskQueue: string; agentTaskQueue: string }): boolean {
+  return queues.agentTaskQueue !== queues.taskQueue;
+}
+
+/**
+ * Starts the workflow on `taskQueue`; returns false when it was already started (idempotent).
+ * `agentTaskQueue`: where agent workflows run (config.agentTaskQueue; default: `taskQueue`, the
+ * configuration's default too).
+ */
 export async function startCallbackWorkflow(
   temporal: Client,
   taskQueue: string,
   row: CallbackRowForStart,
   settings: CallSettings,
+  agentTaskQueue: string = taskQueue,
 ): Promise<boolean> {
   try {
     await temporal.workflow.start(callbackWorkflow, {
@@ -45,7 +57,7 @@ export async function startCallbackWorkflow(
       // An ended callback is never started again, whoever retries the start.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // #15: agent workflows on a queue of their own -> agent steps as local activities.
-      args: [callbackWorkflowInput(row, settings, { localAgentSteps: agentStepsLocalFor(taskQueue) })],
+      args: [callbackWorkflowInput(row, settings, { localAgentSteps: agentStepsLocal({ taskQueue, agentTaskQueue }) })],
       // S55: operators filter by these; no phone number, ever.
       typedSearchAttributes: [
         { key: CALLBACK_PROJECT, value: row.projectId },

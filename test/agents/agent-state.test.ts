@@ -8,6 +8,7 @@ import {
   presenceDetails,
   presenceView,
   projectionOf,
+  projectsToShow,
   readModelChanged,
   refusal,
 } from '../../workflows/agent-state';
@@ -53,6 +54,8 @@ describe('#11.6 update argument checks', () => {
     ['reserve', { callbackId: 'cb-1' }],
     ['reserve', { callbackId: 'cb-1', wrapUpSeconds: 30 }],
     ['refreshSettings', settings],
+    ['refreshSettings', { ...settings, projectIds: [] }],
+    ['refreshSettings', { ...settings, projectIds: ['p-1', 'p-2'] }],
   ] as const)('%s accepts %j', (check, args) => {
     expect(failureType(() => checkArgs[check](args))).toBeUndefined();
   });
@@ -73,6 +76,8 @@ describe('#11.6 update argument checks', () => {
     ['refreshSettings', undefined],
     ['refreshSettings', { ...settings, autoAnswerDelaySeconds: 0 }],
     ['refreshSettings', { ...settings, answerMode: 'SMS' }],
+    ['refreshSettings', { ...settings, projectIds: 'p-1' }],
+    ['refreshSettings', { ...settings, projectIds: ['p-1', 2] }],
   ] as const)('%s refuses %j as InvalidAgentArgument', (check, args) => {
     expect(failureType(() => checkArgs[check](args))).toBe(AGENT_FAILURE.invalidArgument);
   });
@@ -145,5 +150,21 @@ describe('request memory', () => {
       { key: 'reserve:c', result: 'third', revision: 3 },
     ]);
     expect(new HandledRequests(memory.list(), 2).get('reserve:c')?.result).toBe('third');
+  });
+});
+
+describe('#14.5 AgentProjects: upserted only when the set changed', () => {
+  test.each([
+    [['p-1'], ['p-1'], null],
+    [['p-1', 'p-2'], ['p-2', 'p-1'], null],
+    [['p-1'], ['p-1', 'p-1'], null],
+    [[], [], null],
+    [undefined, [], null],
+    [['p-1'], ['p-2', 'p-1'], ['p-1', 'p-2']],
+    [['p-1', 'p-2'], ['p-2'], ['p-2']],
+    [['p-1'], [], []],
+    [undefined, ['p-1'], ['p-1']],
+  ] as const)('shown %j, now %j → %j', (shown, now, expected) => {
+    expect(projectsToShow(shown, now)).toEqual(expected);
   });
 });

@@ -5,11 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import {
-  createAgentWorkflowClient,
-  ensureAgentWorkflow,
-  setAgentTaskQueue,
-} from '../../src/agents/agent-workflow-client';
+import { createAgentWorkflowClient, ensureAgentWorkflow } from '../../src/agents/agent-workflow-client';
 import { moveAgentWorkflows } from '../../src/agents/move-agent-queue';
 import type { Db } from '../../src/infra/prisma';
 import { createLogger } from '../../src/logger';
@@ -28,7 +24,6 @@ beforeAll(async () => {
   prisma = testPrisma();
 });
 afterAll(async () => {
-  setAgentTaskQueue(undefined);
   await prisma?.$disconnect();
   await env?.teardown();
 });
@@ -60,15 +55,11 @@ async function waitForTaskQueue(workflowId: string, taskQueue: string) {
   }
 }
 
-test('#15: an agent workflow starts on the process agent task queue', async () => {
-  await withWorkers(async ({ callbacks, agents }) => {
+test('#15: an agent workflow starts on the agent task queue its deps carry', async () => {
+  await withWorkers(async ({ agents }) => {
     const { agent } = await agentFixture(prisma);
-    setAgentTaskQueue(agents);
-    try {
-      await expect(ensureAgentWorkflow(workflowDeps(env, prisma, callbacks), agent.id)).resolves.toBe(true);
-    } finally {
-      setAgentTaskQueue(undefined);
-    }
+    // As a composition root passes config.agentTaskQueue (api/routes/index.ts, workers/main.ts).
+    await expect(ensureAgentWorkflow(workflowDeps(env, prisma, agents), agent.id)).resolves.toBe(true);
     expect((await taskQueueOf(agentWorkflowId(agent.id))).taskQueue).toBe(agents);
   });
 });

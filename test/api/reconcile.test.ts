@@ -24,7 +24,13 @@ beforeAll(async () => {
 
 /** A reconciliation pass on the fixture's queue (over the whole shared database, as in production). */
 const pass = (options: { olderThanMs: number; createdFrom?: Date }) =>
-  reconcileCallbacks({ prisma: t.prisma, temporal: t.env.client, taskQueue: t.taskQueue, ...options });
+  reconcileCallbacks({
+    prisma: t.prisma,
+    temporal: t.env.client,
+    taskQueue: t.taskQueue,
+    agentTaskQueue: t.taskQueue,
+    ...options,
+  });
 
 async function bookWhileTemporalIsDown(): Promise<{ tenant: Tenant; id: string; slotStart: string }> {
   const tenant = await t.newTenant();

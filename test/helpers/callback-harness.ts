@@ -116,10 +116,16 @@ export function newWorker(
   prisma: Db,
   harness: Harness,
   taskQueue: string,
-  options: { maxCachedWorkflows?: number; stickyQueueScheduleToStartTimeout?: string } = {},
+  options: {
+    maxCachedWorkflows?: number;
+    stickyQueueScheduleToStartTimeout?: string;
+    /** #15: where the activities start agent workflows (config.agentTaskQueue); default `taskQueue`. */
+    agentTaskQueue?: string;
+  } = {},
 ) {
+  const { agentTaskQueue = taskQueue, ...workerOptions } = options;
   return Worker.create({
-    ...options,
+    ...workerOptions,
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
@@ -130,7 +136,7 @@ export function newWorker(
       fromNumber: '+33100000000',
       publicBaseUrl: harness.baseUrl,
       wakeCallback: createCallbackWaker(env.client),
-      agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue }),
+      agents: createAgentWorkflowClient({ temporal: env.client, prisma, taskQueue: agentTaskQueue }),
     }),
   });
 }
@@ -187,14 +193,26 @@ export async function bookCallback(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   projectId: string,
-  fields: { phone: string; dueInMs?: number; maxHandlingDelaySeconds?: number },
+  fields: {
+    phone: string;
+    dueInMs?: number;
+    maxHandlingDelaySeconds?: number;
+    /** #15: the agent workflows' queue, as config.agentTaskQueue; default `taskQueue`. */
+    agentTaskQueue?: string;
+  },
 ) {
   const dueAt = new Date((await env.currentTimeMs()) + (fields.dueInMs ?? 0));
   const row = await prisma.callback.create({
     data: { projectId, mode: 'IMMEDIATE', status: 'SCHEDULED', phone: fields.phone, openPhone: fields.phone, dueAt },
   });
   const settings = callSettingsSchema.parse({ maxHandlingDelaySeconds: fields.maxHandlingDelaySeconds ?? 120 });
-  await startCallbackWorkflow(env.client, taskQueue, { ...row, slotStart: null, position: null }, settings);
+  await startCallbackWorkflow(
+    env.client,
+    taskQueue,
+    { ...row, slotStart: null, position: null },
+    settings,
+    fields.agentTaskQueue,
+  );
   return { row, handle: env.client.workflow.getHandle(callbackWorkflowId(row.id)) as WorkflowHandle };
 }
 

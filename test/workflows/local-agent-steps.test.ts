@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { setAgentTaskQueue } from '../../src/agents/agent-workflow-client';
 import type { Db } from '../../src/infra/prisma';
 import { cancelCallbackUpdate } from '../../workflows/messages';
 import { LOCAL_AGENT_STEPS } from '../../workflows/patches';
@@ -47,16 +46,15 @@ beforeAll(async () => {
   [env, bundle] = await Promise.all([createTimeSkippingEnv(), workflowBundle()]);
   prisma = testPrisma();
   harness = await startHarness(env, prisma);
-  // The split: agent workflows start on their queue, callbacks get `localAgentSteps`.
-  setAgentTaskQueue(agentsQueue);
+  // The split, configured as a composition root does (config.agentTaskQueue passed down): agent
+  // workflows start on their queue, callbacks get `localAgentSteps`.
   workers = await Promise.all([
-    newWorker(env, bundle, prisma, harness, callbacksQueue),
-    newWorker(env, bundle, prisma, harness, agentsQueue),
+    newWorker(env, bundle, prisma, harness, callbacksQueue, { agentTaskQueue: agentsQueue }),
+    newWorker(env, bundle, prisma, harness, agentsQueue, { agentTaskQueue: agentsQueue }),
   ]);
   running = workers.map((w) => w.run());
 });
 afterAll(async () => {
-  setAgentTaskQueue(undefined);
   await terminateAgentWorkflows(env);
   for (const w of workers) w.shutdown();
   await Promise.all(running);
@@ -64,6 +62,10 @@ afterAll(async () => {
   await prisma?.$disconnect();
   await env?.teardown();
 });
+
+/** A callback started as the split configuration's booking route starts it (agents on their own queue). */
+const book = (projectId: string, fields: Parameters<typeof bookCallback>[4]) =>
+  bookCallback(prisma, env, callbacksQueue, projectId, { ...fields, agentTaskQueue: agentsQueue });
 
 async function historyOf(workflowId: string) {
   return (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
@@ -92,7 +94,7 @@ async function keep(workflowId: string, name: string) {
 test('S41/S44/S45: the agent is reserved, put on call and released by local activities; COMPLETED, wrap-up as before', async () => {
   const { account, project } = await projectWith(prisma, {});
   const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340025' });
-  const { row, handle } = await bookCallback(prisma, env, callbacksQueue, project.id, { phone: '+33698765425' });
+  const { row, handle } = await book(project.id, { phone: '+33698765425' });
   await waitForStatus(handle, isTerminal);
   expect(await handle.result()).toBe('COMPLETED');
 
@@ -116,12 +118,12 @@ test('S41: a callback refused while the only agent is busy waits, is woken when 
     maxHandlingDelaySeconds: 3600,
   });
   const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340035' });
-  const first = await bookCallback(prisma, env, callbacksQueue, project.id, {
+  const first = await book(project.id, {
     phone: '+33698765435',
     maxHandlingDelaySeconds: 3600,
   });
   await waitForStatus(first.handle, (s) => s === 'DIALING' || s === 'CONNECTED' || isTerminal(s));
-  const second = await bookCallback(prisma, env, callbacksQueue, project.id, {
+  const second = await book(project.id, {
     phone: '+33698765436',
     maxHandlingDelaySeconds: 3600,
   });
@@ -146,7 +148,7 @@ test('S41: a callback refused while the only agent is busy waits, is woken when 
 test('S4: with no agent free the callback EXPIRES after maxHandlingDelaySeconds, nobody dialled', async () => {
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const { row, handle } = await bookCallback(prisma, env, callbacksQueue, project.id, {
+  const { row, handle } = await book(project.id, {
     phone: '+33698765438',
     maxHandlingDelaySeconds: 120,
   });
@@ -163,7 +165,7 @@ test('S4: with no agent free the callback EXPIRES after maxHandlingDelaySeconds,
 test('S23: cancelling while waiting for an agent ends CANCELLED, nobody dialled', async () => {
   const { account, project } = await projectWith(prisma, {});
   await addAgent(prisma, account.id, project.id, { state: 'LOGGED_OUT' });
-  const { row, handle } = await bookCallback(prisma, env, callbacksQueue, project.id, {
+  const { row, handle } = await book(project.id, {
     phone: '+33698765439',
     maxHandlingDelaySeconds: 3600,
   });
@@ -178,7 +180,7 @@ test('S23: cancelling while the visitor rings hangs up both legs, gives the agen
   const { account, project } = await projectWith(prisma, {});
   const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340055' });
   // A visitor number ending in 0 never answers: the attempt stays in DIALING while it rings.
-  const { row, handle } = await bookCallback(prisma, env, callbacksQueue, project.id, { phone: '+33698765450' });
+  const { row, handle } = await book(project.id, { phone: '+33698765450' });
   const visitorKey = `${row.id}:1:visitor`;
   const deadline = Date.now() + 20_000;
   while (!harness.placed.some((p) => p.key === visitorKey)) {
@@ -200,7 +202,7 @@ test('S23: cancelling while the visitor rings hangs up both legs, gives the agen
 test('S33: a visitor who does not answer: the agent is released after each attempt, retried 5 min later, then FAILED', async () => {
   const { account, project } = await projectWith(prisma, { retry: { maxRetries: 1 } });
   const agent = await addAgent(prisma, account.id, project.id, { phone: '+33612340045' });
-  const { row, handle } = await bookCallback(prisma, env, callbacksQueue, project.id, { phone: '+33698765440' });
+  const { row, handle } = await book(project.id, { phone: '+33698765440' });
   const dueMs = row.dueAt.getTime();
   await waitForStatus(handle, (s) => s === 'RETRY_WAIT' || isTerminal(s));
   // Skip exactly to the retry's due time (S33: 5 minutes after the first attempt was due).

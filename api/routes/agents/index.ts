@@ -53,7 +53,8 @@ export { agentSchema, createAgentSchema, patchAgentSchema, presenceSchema } from
 export interface AgentsRouterDeps {
   prisma: Db;
   temporal: AgentWorkflowDeps['temporal'];
-  taskQueue: string;
+  /** The agent workflows' task queue (config.agentTaskQueue): a new or reactivated agent's starts there. */
+  agentTaskQueue: string;
   logger: Logger;
 }
 
@@ -206,7 +207,7 @@ registerOperation({
 
 export function createAgentsRouter(deps: AgentsRouterDeps): Router {
   const { prisma, logger } = deps;
-  const workflowDeps: AgentWorkflowDeps = { temporal: deps.temporal, prisma, taskQueue: deps.taskQueue };
+  const workflowDeps: AgentWorkflowDeps = { temporal: deps.temporal, prisma, taskQueue: deps.agentTaskQueue };
   const agents = createAgentWorkflowClient(workflowDeps);
   const router = Router();
 
@@ -326,7 +327,7 @@ export function createAgentsRouter(deps: AgentsRouterDeps): Router {
     res.status(204).end();
   });
 
-  const lifecycleDeps = { prisma, temporal: deps.temporal, taskQueue: deps.taskQueue, logger };
+  const lifecycleDeps = { prisma, temporal: deps.temporal, taskQueue: deps.agentTaskQueue, logger };
 
   router.post('/agents/:id/deactivate', validate(byId), async (req: ValidRequest<typeof byId>, res) => {
     const agent = await ownedAgent(prisma, res, req.params.id);
