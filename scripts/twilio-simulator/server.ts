@@ -84,6 +84,8 @@ class TwilioError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** What the simulator's own log says instead, when `message` quotes the caller's input (a number). */
+    readonly logMessage?: string,
   ) {
     super(message);
   }
@@ -261,11 +263,21 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     const from = form.get('From');
     if (!to) throw new TwilioError(400, 21201, "No 'To' number is specified");
     if (!E164.test(to) && !CLIENT.test(to)) {
-      throw new TwilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+      throw new TwilioError(
+        400,
+        21211,
+        `The 'To' number ${to} is not a valid phone number.`,
+        `The 'To' number ${maskPhone(to)} is not a valid phone number.`,
+      );
     }
     if (!from) throw new TwilioError(400, 21213, "No 'From' number is specified");
     if (!E164.test(from) && !CLIENT.test(from)) {
-      throw new TwilioError(400, 21212, `The 'From' number ${from} is not a valid phone number or client identifier.`);
+      throw new TwilioError(
+        400,
+        21212,
+        `The 'From' number ${from} is not a valid phone number or client identifier.`,
+        `The 'From' number ${maskPhone(from)} is not a valid phone number or client identifier.`,
+      );
     }
     const twiml = form.get('Twiml');
     if (!twiml) {
@@ -429,7 +441,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
             // Twilio's messages may quote the number: masked in the simulator's own log.
             logger?.warn(
               { method: req.method, code: err.code, status: err.status },
-              `twilio simulator: ${maskPhonesInText(err.message)}`,
+              `twilio simulator: ${maskPhonesInText(err.logMessage ?? err.message)}`,
             );
             return reply(err.status, {
               code: err.code,

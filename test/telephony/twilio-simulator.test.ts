@@ -183,10 +183,16 @@ test("an invalid To: 400 code 21211, the adapter's PermanentDialError; the numbe
   expect(error).toBeInstanceOf(PermanentDialError);
   expect(error).toMatchObject({ status: 400, twilioCode: 21211 });
   expect((error as Error).message).not.toContain('0698765435');
+  // A number no masking pattern recognises (no +, no leading 0) is masked all the same.
+  const bare = await adapter()
+    .placeCall(dialRequest('33698765439', { key: 'cb_y:1:visitor' }))
+    .catch((e: unknown) => e);
+  expect(bare).toMatchObject({ status: 400, twilioCode: 21211 });
   const log = logLines.join('');
   expect(log).toContain('21211');
   expect(log).not.toContain('0698765435');
   expect(log).not.toContain('98765435');
+  expect(log).not.toContain('98765439');
 });
 
 test('the call log names the number masked only', async () => {
