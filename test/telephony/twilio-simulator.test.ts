@@ -9,7 +9,8 @@ import express from 'express';
 import pino from 'pino';
 import { createTwilioClient, createTwilioTelephony } from '../../activities/telephony/twilio';
 import { createTwilioWebhookRouter } from '../../api/webhooks/twilio';
-import { PermanentDialError, type LegEvent, type TelephonyPort } from '../../src/telephony/port';
+import { PermanentDialError, type AcdDigits, type LegEvent, type TelephonyPort } from '../../src/telephony/port';
+import { acdFailedTwiml, conferenceTwiml } from '../../src/telephony/twiml';
 import { startTwilioSimulator, type TwilioSimulator } from '../../scripts/twilio-simulator/server';
 import { dialRequest } from '../helpers/telephony';
 
@@ -20,6 +21,7 @@ let simulator: TwilioSimulator;
 let webhookServer: Server;
 let publicBaseUrl: string;
 let events: LegEvent[] = [];
+const acdTries: AcdDigits[] = [];
 const logLines: string[] = [];
 
 beforeAll(async () => {
@@ -36,6 +38,13 @@ beforeAll(async () => {
     publicBaseUrl,
     onLegEvent: async (event) => {
       events.push(event);
+    },
+    // S42: the service's answer to the ACD agent's digits: the conference, or (a key with
+    // "refused") the failure message that hangs the leg up.
+    acdIdentify: async (input) => {
+      acdTries.push(input);
+      if (input.key.includes('refused') || input.digits !== '101') return acdFailedTwiml();
+      return conferenceTwiml({ conference: 'cb-acd-1', startConferenceOnEnter: !input.first, record: input.record });
     },
   });
   const logger = pino(
@@ -248,4 +257,37 @@ test('a call answers like Twilio: 201, sid CA…, status queued, the Twilio reso
   });
   expect(bad.status).toBe(400);
   expect(await bad.json()).toMatchObject({ code: 12100, status: 400 });
+});
+
+describe("S42: a leg that calls the customer's ACD (<Gather> TwiML)", () => {
+  const acdLeg = (key: string) =>
+    dialRequest('+33612340006', {
+      key,
+      leg: 'agent',
+      startConferenceOnEnter: true,
+      detectMachine: false,
+      acd: { welcomeMessageSeconds: 2, identificationAttempts: 2 },
+    });
+
+  test('the simulated ACD agent keys in the identifier, signed, to the gather action; identified, the leg talks', async () => {
+    const { callSid } = await adapter().placeCall(acdLeg('cb_acd:1:agent'));
+    const legEvents = await eventsOf(callSid, ended);
+    expect(legEvents.map((e) => [e.status, e.durationSeconds])).toEqual([
+      ['answered', undefined],
+      ['completed', 5],
+    ]);
+    expect(acdTries.filter((t) => t.key === 'cb_acd:1:agent')).toEqual([
+      { key: 'cb_acd:1:agent', tryNumber: 1, digits: '101', first: false, record: false },
+    ]);
+  });
+
+  test('refused by the service, the ACD leg ends without talking', async () => {
+    const { callSid } = await adapter().placeCall(acdLeg('cb_acd_refused:1:agent'));
+    const legEvents = await eventsOf(callSid, ended);
+    expect(legEvents.map((e) => [e.status, e.durationSeconds])).toEqual([
+      ['answered', undefined],
+      ['completed', 0],
+    ]);
+    expect(acdTries.filter((t) => t.key === 'cb_acd_refused:1:agent')).toHaveLength(1);
+  });
 });
