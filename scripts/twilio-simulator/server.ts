@@ -439,7 +439,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
           if (err instanceof TwilioError) {
             if (err.status === 401) res.setHeader('www-authenticate', 'Basic realm="Twilio API"');
             // Twilio's messages may quote the number: masked in the simulator's own log.
-            logger?.warn(
+            // Hanging up a call that just ended (21220, 20404) is the product's everyday race.
+            const level = err.code === 21220 || err.code === 20404 ? 'info' : 'warn';
+            logger?.[level](
               { method: req.method, code: err.code, status: err.status },
               `twilio simulator: ${maskPhonesInText(err.logMessage ?? err.message)}`,
             );
