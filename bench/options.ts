@@ -38,7 +38,16 @@ export interface BenchOptions {
   temporalConfig: string[];
   /** Restart the worker before P4 so its memory is that of the 10,000 sleeping callbacks only. */
   p4FreshWorker: boolean;
+  /**
+   * #15.1: how the worker reaches the phone network. 'twilio-sim' (default): the production
+   * Twilio adapter against the Twilio REST simulator, a process of its own (its CPU measured
+   * apart); 'simulated': the simulated network inside the worker (S57), as before.
+   */
+  telephony: Telephony;
 }
+
+export type Telephony = 'twilio-sim' | 'simulated';
+export const TELEPHONIES: readonly Telephony[] = ['twilio-sim', 'simulated'];
 
 const FULL: Omit<
   BenchOptions,
@@ -51,6 +60,7 @@ const FULL: Omit<
   | 'temporalConfig'
   | 'profile'
   | 'heapSnapshots'
+  | 'telephony'
 > = {
   p1: 200,
   p1Rate: 2,
@@ -89,6 +99,10 @@ export const USAGE = `npm run bench [-- options]
   --profile=api,worker    run these children with --cpu-prof (.cpuprofile files next to the logs)
   --heap-snapshots        P4: heap snapshots of the worker's main thread, idle and with N sleeping
                           (logs/profiles/*.heapsnapshot; compare them with bench/heap-diff.ts)
+  --telephony=twilio-sim|simulated
+                          the worker's phone network: the Twilio adapter against the Twilio REST
+                          simulator in its own process (default; the production path), or the
+                          simulated network inside the worker
   --temporal-config='K=V;K2=V2'
                           dynamic config of the Temporal dev server, e.g. 'history.timerProcessorMaxTimeShift="100ms"'
 `;
@@ -121,6 +135,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     temporalConfig: [],
     profile: [],
     heapSnapshots: false,
+    telephony: 'twilio-sim',
   };
   const numeric: Record<string, keyof BenchOptions> = {
     p1: 'p1',
@@ -156,6 +171,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       base.profile = names as ('api' | 'worker')[];
     } else if (name === 'temporal-config') {
       base.temporalConfig = value.split(';').filter(Boolean);
+    } else if (name === 'telephony') {
+      if (!TELEPHONIES.includes(value as Telephony))
+        throw new Error(`--telephony: ${TELEPHONIES.join(' or ')}, not ${value}`);
+      base.telephony = value as Telephony;
     } else if (name === 'heap-snapshots') {
       base.heapSnapshots = true;
     } else if (name === 'no-p4-fresh-worker') {

@@ -11,6 +11,7 @@ import { bundleWorkflows } from '../workers/worker';
 import { handleSignals, runCleanup } from './cleanup';
 import { latencyChart, latenessPanels } from './chart';
 import { measureCost } from './figures/cost';
+import { benchSettings } from './fixtures';
 import { P1_PROJECT, runP1 } from './figures/p1-immediate';
 import { runP2 } from './figures/p2-booking';
 import { runP3 } from './figures/p3-lateness';
@@ -57,6 +58,9 @@ async function main(options: BenchOptions): Promise<void> {
     heapSnapshots: options.heapSnapshots,
     workerOptions: options.workerOptions,
     workflowBundlePath,
+    telephony: options.telephony,
+    // The bench projects' talk time (bench/fixtures.ts benchSettings), for the Twilio simulator.
+    talkTimeSeconds: benchSettings().talkTimeSeconds,
     logsDir,
     say,
   });
@@ -147,6 +151,10 @@ async function main(options: BenchOptions): Promise<void> {
       agentsVia: stack.agentsApi ? 'api' : 'agent workflow client (route not mounted)',
       postgres: 'embedded, throwaway cluster (fsync off)',
       temporal: 'temporal server start-dev, in memory',
+      telephony:
+        stack.telephony === 'twilio-sim'
+          ? 'Twilio adapter against the Twilio REST simulator (its own process)'
+          : 'simulated network inside the worker',
       apiRssMb: stack.apiMemoryMb(),
     },
     results,

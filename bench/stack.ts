@@ -1,7 +1,9 @@
 // The real stack in one process tree (started by the shared test/helpers/stack.ts): embedded
 // PostgreSQL (throwaway cluster), the Temporal dev server (in memory), then the worker and the API as child processes run exactly as in
-// production (`workers/main.ts`, `api/main.ts`), the simulated phone network inside the
-// worker posting its status events to the API's webhook. Child processes rather than
+// production (`workers/main.ts`, `api/main.ts`). The phone network (#15.1, --telephony): by
+// default the Twilio REST simulator (scripts/twilio-simulator.ts) as a child process of its
+// own, the worker on the production Twilio adapter against it; or the simulated network
+// inside the worker. Either way status events reach the API's signed webhook. Child processes rather than
 // in-process: it is the production shape, the bench's own load generator does not share
 // their event loop, and the worker's RSS is its own (P4).
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +16,7 @@ import { createPrisma, type Db } from '../src/infra/prisma';
 import { createStack, freePort, PROJECT_ROOT, type Service } from '../test/helpers/stack';
 import { onCleanup, reclaimSignals } from './cleanup';
 import { createHttpClient, type HttpClient } from './http';
+import type { Telephony } from './options';
 import { sleep, waitFor } from './stats';
 
 export { freePort };
@@ -35,6 +38,10 @@ export interface StackOptions {
   workerOptions: Record<string, unknown>;
   /** Path of a prebuilt workflow bundle the worker loads instead of bundling. */
   workflowBundlePath?: string;
+  /** #15.1: the Twilio simulator in its own process (default) or the simulated network in the worker. */
+  telephony?: Telephony;
+  /** Seconds the simulator's second party talks (the bench projects' talkTimeSeconds). */
+  talkTimeSeconds?: number;
   logsDir: string;
   say: (line: string) => void;
 }
@@ -62,6 +69,8 @@ export interface Stack {
   /** POST /v1/agents/{id}/login etc. are mounted (issue #5); else presence rows are set directly. */
   agentsApi: boolean;
   startupMs: Record<string, number>;
+  /** #15.1: which phone network the worker dials. */
+  telephony: Telephony;
   worker(): ChildProcess;
   apiProcess(): ChildProcess;
   restartWorker(): Promise<number>;
@@ -129,7 +138,8 @@ export function ownChildrenRunning(text: string): number[] {
   });
 }
 
-export type CpuSnapshot = Record<'temporal' | 'postgres' | 'worker' | 'api' | 'bench', number>;
+/** `network`: the Twilio simulator's process (0 when the simulated network runs inside the worker). */
+export type CpuSnapshot = Record<'temporal' | 'postgres' | 'worker' | 'api' | 'network' | 'bench', number>;
 
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
   const round = (v: number) => Math.round(v * 10) / 10;
@@ -138,6 +148,7 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
     postgres: round(after.postgres - before.postgres),
     worker: round(after.worker - before.worker),
     api: round(after.api - before.api),
+    network: round((after.network ?? 0) - (before.network ?? 0)),
     bench: round(after.bench - before.bench),
   };
 }
@@ -222,6 +233,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     PHONE_SEALING_KEY: phoneSealingKey,
     METRICS_TOKEN: metricsToken,
   });
+  // #15.1: the Twilio REST simulator, a process of its own; worker and API configured for Twilio.
+  const telephony = options.telephony ?? 'twilio-sim';
+  let simulator: Service | undefined;
+  if (telephony === 'twilio-sim') {
+    const simPort = await freePort();
+    const simUrl = `http://127.0.0.1:${simPort}`;
+    const accountSid = `AC${randomBytes(16).toString('hex')}`;
+    const authToken = randomBytes(16).toString('hex');
+    simulator = stack.node('twilio-sim', 'scripts/twilio-simulator.ts', {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      TWILIO_SIM_PORT: String(simPort),
+      TWILIO_ACCOUNT_SID: accountSid,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_SIM_TALK_TIME_SECONDS: String(options.talkTimeSeconds ?? 1),
+    });
+    await stack.waitForHttp(`${simUrl}/healthz`, 60_000, simulator);
+    Object.assign(env, {
+      TWILIO_ACCOUNT_SID: accountSid,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_FROM_NUMBER: '+33100000000',
+      TWILIO_API_BASE_URL: simUrl,
+    });
+    lap('twilio-sim');
+  }
   const workerEnv: NodeJS.ProcessEnv = {
     // As the Dockerfile and `npm start` run it (an explicit MALLOC_ARENA_MAX wins).
     MALLOC_ARENA_MAX: '2',
@@ -254,6 +290,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     service.child.once('exit', (code, signal) => {
       if (!service.stopping()) say(`!! ${service.name} exited unexpectedly (${code ?? signal}); see ${service.log}`);
     });
+  if (simulator) watchExit(simulator);
   const startWorker = async () => {
     const service = stack.node('worker', 'workers/main.ts', workerEnv, { nodeArgs: workerArgs });
     watchExit(service);
@@ -286,6 +323,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     phoneSealingKey,
     agentsApi,
     startupMs,
+    telephony,
     worker: () => worker.child,
     apiProcess: () => apiService.child,
     async restartWorker() {
@@ -350,6 +388,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           : 0,
         worker: workerCpuBefore + procCpuSeconds(worker.child.pid),
         api: procCpuSeconds(apiService.child.pid),
+        network: procCpuSeconds(simulator?.child.pid),
         bench: (own.user + own.system) / 1e6,
       };
     },

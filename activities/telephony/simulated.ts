@@ -107,6 +107,8 @@ export function createSimulatedTelephony(options: {
   progressEvents?: boolean;
   /** S50: told of each recorded conversation when it ends (a fake recording). */
   emitRecording?: (recording: SimulatedRecording) => Promise<void>;
+  /** The id of each new call (default `SIM…`); the Twilio simulator gives Twilio-style `CA…` sids. */
+  newCallSid?: () => string;
   logger?: TelephonyLogger;
 }): SimulatedTelephony {
   const { emit, talkTimeSeconds, logger } = options;
@@ -268,7 +270,7 @@ export function createSimulatedTelephony(options: {
       if (existing) return { callSid: existing };
       const call: SimulatedCall = {
         req,
-        callSid: simulatedCallSid(),
+        callSid: (options.newCallSid ?? simulatedCallSid)(),
         nextSequence: 0,
         phase: 'ringing',
         timers: new Set(),

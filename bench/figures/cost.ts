@@ -23,8 +23,13 @@ export interface WorkflowWork {
 
 export interface CostFigure {
   completedCallbacks: number;
-  /** CPU-seconds per completed callback, total and by process (the simulated network runs in the worker). */
-  cpuSecondsPerCallback: { total: number } & Partial<Record<keyof CpuSnapshot, number>>;
+  /**
+   * CPU-seconds per completed callback: `total` of every process but the bench's own,
+   * `product` the service's alone (Temporal, worker, API, PostgreSQL: the simulated network
+   * left out), and each process. #15.1: `network` is the Twilio simulator's own process; with
+   * --telephony=simulated the network runs inside the worker and `network` is 0.
+   */
+  cpuSecondsPerCallback: PerCallbackCpu;
   /** Mean per completed callback, over a sample of callback workflows. */
   callbackWorkflow: WorkflowWork;
   /** Everything the project's agent workflows recorded during the figure, per completed callback. */
@@ -34,8 +39,10 @@ export interface CostFigure {
    * callback it completed: the figure's setup (agents created and logged in, the warm-up and
    * one-at-a-time callbacks) left out.
    */
-  steadyState?: { completedCallbacks: number; cpuSecondsPerCallback: { total: number } & Partial<CpuSnapshot> };
+  steadyState?: { completedCallbacks: number; cpuSecondsPerCallback: PerCallbackCpu };
 }
+
+export type PerCallbackCpu = { total: number; product?: number } & Partial<CpuSnapshot>;
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -144,12 +151,13 @@ export async function measureCost(input: CostInput): Promise<CostFigure> {
   };
 }
 
-/** CPU-seconds by process (the bench itself left out) and their total, per callback. */
-function perCallbackCpu(cpu: CpuSnapshot, n: number): { total: number } & Partial<CpuSnapshot> {
+/** CPU-seconds by process (the bench itself left out), their total and the product's, per callback. */
+function perCallbackCpu(cpu: CpuSnapshot, n: number): PerCallbackCpu {
   const { bench: _bench, ...processes } = cpu;
-  const total = Object.values(processes).reduce((sum, s) => sum + s, 0);
+  const total = Object.values(processes).reduce((sum, s) => sum + (s ?? 0), 0);
   return {
     total: round(total / (n || 1)),
-    ...Object.fromEntries(Object.entries(processes).map(([name, s]) => [name, round(s / (n || 1))])),
+    product: round((total - (processes.network ?? 0)) / (n || 1)),
+    ...Object.fromEntries(Object.entries(processes).map(([name, s]) => [name, round((s ?? 0) / (n || 1))])),
   };
 }
