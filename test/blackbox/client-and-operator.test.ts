@@ -1,0 +1,70 @@
+// Found by the black-box checks of 2026-11-27 against `npm start` with every port moved (engineer
+// bb): what an API client, an operator and a browser saw that the in-repo tests did not cover.
+import { randomUUID } from 'node:crypto';
+import { useApi } from '../helpers/use-api';
+
+// No route reached here talks to Temporal.
+const t = useApi({ temporal: 'none', tenant: true });
+
+test('a 401 names the scheme it wants: WWW-Authenticate: Bearer (RFC 9110 §11.6.1, RFC 6750 §3)', async () => {
+  const missing = await t.api().get(`/v1/projects/${t.tenant.projectId}/call-settings`).expect(401);
+  expect(missing.headers['www-authenticate']).toMatch(/^Bearer\b/);
+  expect(missing.body.error.code).toBe('UNAUTHENTICATED');
+  const wrong = await t
+    .api()
+    .post('/v1/callbacks')
+    .set('Authorization', 'Bearer not-a-key')
+    .send({ projectId: t.tenant.projectId, phone: '0612345678', mode: 'immediate' })
+    .expect(401);
+  expect(wrong.headers['www-authenticate']).toMatch(/^Bearer\b/);
+  // Other statuses carry no challenge.
+  const forbidden = await t.api().get('/v1/projects/nope/call-settings').set(t.tenant.auth);
+  expect(forbidden.status).toBe(404);
+  expect(forbidden.headers['www-authenticate']).toBeUndefined();
+});
+
+test('the web pages carry their own icon: a browser does not ask for /favicon.ico and log a 404', async () => {
+  for (const path of ['/demo', '/demo?lang=en', '/desk', `/visit/${randomUUID()}.x.y`]) {
+    const page = await t.api().get(path).expect(200);
+    expect(page.text).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]+">/);
+  }
+});
+
+test('S23 list: to not after from is 422 on query.to, as for availability (was 200 with an empty list)', async () => {
+  const base = `/v1/projects/${t.tenant.projectId}/callbacks`;
+  for (const query of [
+    'from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z',
+    'from=2026-12-01T00:00:00Z&to=2026-12-01T01:00:00%2B01:00',
+  ]) {
+    const res = await t.api().get(`${base}?${query}`).set(t.tenant.auth).expect(422);
+    expect(res.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'query.to', message: 'must be after from' }],
+    });
+  }
+  await t.api().get(`${base}?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`).set(t.tenant.auth).expect(200);
+});
+
+test('S60 /metrics: an attempt that ended without an outcome (cancelled mid-call) is NONE, not IN_PROGRESS', async () => {
+  const callback = await t.prisma.callback.create({
+    data: {
+      projectId: t.tenant.projectId,
+      mode: 'IMMEDIATE',
+      status: 'CANCELLED',
+      phone: '+33612345678',
+      dueAt: new Date(),
+      endedAt: new Date(),
+    },
+  });
+  await t.prisma.attempt.create({
+    data: { callbackId: callback.id, number: 1, startedAt: new Date(), endedAt: new Date(), outcome: null },
+  });
+  const inProgress = await t.prisma.attempt.count({ where: { endedAt: null } });
+  const text = (await t.api().get('/metrics').expect(200)).text;
+  const value = (outcome: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`callbacks_attempts_by_outcome{outcome="${outcome}"} `));
+    return line ? Number(line.split(' ')[1]) : 0;
+  };
+  expect(value('NONE')).toBeGreaterThanOrEqual(1);
+  expect(value('IN_PROGRESS')).toBe(inProgress);
+});
