@@ -68,3 +68,15 @@ test('S60 /metrics: an attempt that ended without an outcome (cancelled mid-call
   expect(value('NONE')).toBeGreaterThanOrEqual(1);
   expect(value('IN_PROGRESS')).toBe(inProgress);
 });
+
+test('GET /v1/openapi.json documents the web surfaces API.md lists; another method on them is 405', async () => {
+  const doc = (await t.api().get('/v1/openapi.json').expect(200)).body as { paths: Record<string, object> };
+  for (const path of ['/widget.js', '/demo', '/desk', '/visit/{token}', '/docs']) {
+    expect(doc.paths[path]).toHaveProperty('get');
+  }
+  for (const path of ['/widget.js', '/demo', '/desk', '/visit/abc']) {
+    const res = await t.api().post(path).send({});
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+  }
+});
