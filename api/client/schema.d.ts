@@ -4776,7 +4776,7 @@ export interface paths {
     head?: never;
     /**
      * Change some fields; the others keep their stored values
-     * @description A JSON merge patch (RFC 7386) of the document: objects are merged key by key (e.g. `{"retry":{"intervalSeconds":60}}` keeps `retry.maxRetries`), arrays and values replace. The body is checked like a PUT body, then the merged document is checked again.
+     * @description A JSON merge patch (RFC 7386) of the document: objects are merged key by key (e.g. `{"retry":{"intervalSeconds":60}}` keeps `retry.maxRetries`), arrays and values replace; an object whose `mode` changes (`distribution`) is replaced whole. The body is checked like a PUT body, then the merged document is checked again.
      */
     patch: {
       parameters: {

@@ -80,3 +80,27 @@ test('GET /v1/openapi.json documents the web surfaces API.md lists; another meth
     expect(res.headers.allow).toBe('GET, HEAD');
   }
 });
+
+test('S40 PATCH call-settings: distribution goes to ACD and back to AGENTS (a change of mode replaces the object)', async () => {
+  const url = `/v1/projects/${t.tenant.projectId}/call-settings`;
+  const acd = { mode: 'ACD', number: '+33612345678', welcomeMessageSeconds: 7, identificationAttempts: 2 };
+  const toAcd = await t.api().patch(url).set(t.tenant.auth).send({ distribution: acd }).expect(200);
+  expect(toAcd.body.distribution).toEqual(acd);
+  // Same mode: still a merge, the other fields are kept.
+  const merged = await t
+    .api()
+    .patch(url)
+    .set(t.tenant.auth)
+    .send({ distribution: { mode: 'ACD', number: '+33612345679' } })
+    .expect(200);
+  expect(merged.body.distribution).toEqual({ ...acd, number: '+33612345679' });
+  // Was 422 "distribution.number: unknown field": PATCH could never leave ACD.
+  const back = await t
+    .api()
+    .patch(url)
+    .set(t.tenant.auth)
+    .send({ distribution: { mode: 'AGENTS' } })
+    .expect(200);
+  expect(back.body.distribution).toEqual({ mode: 'AGENTS' });
+  expect((await t.api().get(url).set(t.tenant.auth).expect(200)).body.distribution).toEqual({ mode: 'AGENTS' });
+});
