@@ -5490,6 +5490,8 @@ export interface components {
       /** @description Publishable keys: their project */
       projectId?: string;
       revokedAt?: string;
+      /** @description What the key may do: `*` (a secret key: every route of its account) or, for a publishable key, `availability:read` and `callbacks:book` */
+      scopes: string[];
     };
     /** @description A secret key (the whole account) or a publishable key of one project */
     ApiKeyCreate:
@@ -5911,6 +5913,8 @@ export interface components {
       /** @description Publishable keys: their project */
       projectId?: string;
       revokedAt?: string;
+      /** @description What the key may do: `*` (a secret key: every route of its account) or, for a publishable key, `availability:read` and `callbacks:book` */
+      scopes: string[];
     };
     Error: {
       error: {

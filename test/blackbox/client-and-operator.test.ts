@@ -1,6 +1,7 @@
 // Found by the black-box checks of 2026-11-27 against `npm start` with every port moved (engineer
 // bb): what an API client, an operator and a browser saw that the in-repo tests did not cover.
 import { randomUUID } from 'node:crypto';
+import { PUBLISHABLE_SCOPES } from '../../api/auth';
 import { useApi } from '../helpers/use-api';
 
 // No route reached here talks to Temporal.
@@ -103,4 +104,29 @@ test('S40 PATCH call-settings: distribution goes to ACD and back to AGENTS (a ch
     .expect(200);
   expect(back.body.distribution).toEqual({ mode: 'AGENTS' });
   expect((await t.api().get(url).set(t.tenant.auth).expect(200)).body.distribution).toEqual({ mode: 'AGENTS' });
+});
+
+test('API keys show their scopes (API.md "Keys": a name, scopes, revocation), the ones the API enforces', async () => {
+  const created = await t
+    .api()
+    .post('/v1/api-keys')
+    .set(t.tenant.auth)
+    .send({ name: 'widget', kind: 'publishable', projectId: t.tenant.projectId })
+    .expect(201);
+  const enforced = [...new Set(PUBLISHABLE_SCOPES.map((s) => s.scope))].sort();
+  expect([...created.body.scopes].sort()).toEqual(enforced);
+  const listed = await t.api().get('/v1/api-keys').set(t.tenant.auth).expect(200);
+  const byKind = (kind: string) =>
+    (listed.body.items as { kind: string; scopes: string[] }[]).filter((k) => k.kind === kind);
+  expect(byKind('secret').length).toBeGreaterThan(0);
+  for (const key of byKind('secret')) expect(key.scopes).toEqual(['*']);
+  for (const key of byKind('publishable')) expect([...key.scopes].sort()).toEqual(enforced);
+  // What the 403 names is not among a publishable key's scopes.
+  const refused = await t
+    .api()
+    .get(`/v1/projects/${t.tenant.projectId}/call-settings`)
+    .set('Authorization', `Bearer ${created.body.key as string}`)
+    .expect(403);
+  expect(refused.body.error.message).toContain('projects:read');
+  expect(created.body.scopes).not.toContain('projects:read');
 });
