@@ -29,6 +29,12 @@ test('the web pages carry their own icon: a browser does not ask for /favicon.ic
     const page = await t.api().get(path).expect(200);
     expect(page.text).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]+">/);
   }
+  // Swagger UI at /docs: its own icon, served beside its assets.
+  const docs = await t.api().get('/docs').expect(200);
+  const icon = /<link rel="icon" type="image\/png" href="([^"]+)">/.exec(docs.text)?.[1];
+  expect(icon).toBeDefined();
+  const png = await t.api().get(icon!).expect(200);
+  expect(png.headers['content-type']).toBe('image/png');
 });
 
 test('S23 list: to not after from is 422 on query.to, as for availability (was 200 with an empty list)', async () => {
