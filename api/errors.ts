@@ -71,6 +71,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const apiError = toApiError(err);
     if (apiError) {
+      // RFC 9110 §11.6.1: a 401 names the scheme it wants (here Bearer, RFC 6750 §3).
+      if (apiError.status === 401) res.set('WWW-Authenticate', 'Bearer realm="callbacks"');
       res.status(apiError.status).json(apiError.toBody());
       return;
     }

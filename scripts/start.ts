@@ -67,14 +67,14 @@ function pipeWithPrefix(child: ChildProcess, prefix: string, muted: () => boolea
 }
 
 /** Resolves when `port` can be bound on `host`, rejects with a message naming it otherwise. */
-function ensurePortFree(host: string, port: number, what: string): Promise<void> {
+function ensurePortFree(host: string, port: number, what: string, envVar: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         new Error(
           err.code === 'EADDRINUSE'
-            ? `${what} port ${host}:${port} is already in use (is another \`npm start\` running?)`
+            ? `${what} port ${host}:${port} is already in use (is another \`npm start\` running? or set ${envVar} to move it)`
             : `${what} port ${host}:${port}: ${err.message}`,
         ),
       ),
@@ -145,13 +145,14 @@ async function main(): Promise<void> {
 
   // Fail fast and clearly rather than half-start next to another instance.
   const [temporalHost = '127.0.0.1', temporalPort = '7233'] = config.TEMPORAL_ADDRESS.split(':');
-  await ensurePortFree(config.HOST, config.PORT, 'API');
-  await ensurePortFree('127.0.0.1', config.WORKER_METRICS_PORT, 'worker metrics');
+  await ensurePortFree(config.HOST, config.PORT, 'API', 'PORT');
+  await ensurePortFree('127.0.0.1', config.WORKER_METRICS_PORT, 'worker metrics', 'WORKER_METRICS_PORT');
   if (!config.TEMPORAL_EXTERNAL) {
-    await ensurePortFree(temporalHost, Number(temporalPort), 'Temporal');
-    await ensurePortFree('127.0.0.1', config.TEMPORAL_UI_PORT, 'Temporal UI');
+    await ensurePortFree(temporalHost, Number(temporalPort), 'Temporal', 'TEMPORAL_ADDRESS');
+    await ensurePortFree('127.0.0.1', config.TEMPORAL_UI_PORT, 'Temporal UI', 'TEMPORAL_UI_PORT');
   }
-  if (!config.DATABASE_URL) await ensurePortFree('127.0.0.1', config.EMBEDDED_POSTGRES_PORT, 'PostgreSQL');
+  if (!config.DATABASE_URL)
+    await ensurePortFree('127.0.0.1', config.EMBEDDED_POSTGRES_PORT, 'PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {

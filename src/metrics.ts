@@ -29,13 +29,21 @@ export function createApiMetrics(prisma: Db) {
   });
   new Gauge({
     name: 'callbacks_attempts_by_outcome',
-    help: 'Attempts by outcome (S34)',
+    help: 'Attempts by outcome (S34); IN_PROGRESS: not ended yet; NONE: ended without an outcome (cancelled mid-attempt)',
     labelNames: ['outcome'] as const,
     registers: [registry],
     async collect() {
-      const rows = await prisma.attempt.groupBy({ by: ['outcome'], _count: { _all: true } });
+      const [rows, inProgress] = await Promise.all([
+        prisma.attempt.groupBy({ by: ['outcome'], _count: { _all: true } }),
+        prisma.attempt.count({ where: { endedAt: null } }),
+      ]);
       this.reset();
-      for (const row of rows) this.set({ outcome: row.outcome ?? 'IN_PROGRESS' }, row._count._all);
+      for (const row of rows) {
+        if (row.outcome) this.set({ outcome: row.outcome }, row._count._all);
+        // An attempt cut short by a cancel ends without an outcome: it is not in progress.
+        else if (row._count._all > inProgress) this.set({ outcome: 'NONE' }, row._count._all - inProgress);
+      }
+      if (inProgress) this.set({ outcome: 'IN_PROGRESS' }, inProgress);
     },
   });
   new Gauge({

@@ -94,6 +94,15 @@ registerOperation({
   },
 });
 
+registerOperation({
+  method: 'get',
+  path: '/docs',
+  summary: 'This document rendered (Swagger UI)',
+  tags: ['Operations'],
+  scope: 'none',
+  responses: { 200: text('The page', 'text/html') },
+});
+
 const projectIdParam = z.object({ projectId: z.string().min(1).max(200) });
 
 registerOperation({

@@ -16,6 +16,11 @@ export const apiKeySchema = z
     name: z.string(),
     kind: z.enum(API_KEY_KINDS),
     projectId: z.string().optional().meta({ description: 'Publishable keys: their project' }),
+    scopes: z.array(z.string()).meta({
+      description:
+        'What the key may do: `*` (a secret key: every route of its account) or, for a publishable key, ' +
+        '`availability:read` and `callbacks:book`',
+    }),
     prefix: z.string().meta({ description: "The key's first characters, to recognise it" }),
     createdAt: z.string(),
     lastUsedAt: z.string().optional().meta({ description: 'Recorded at most once a minute' }),

@@ -351,6 +351,12 @@ export function createCallbacksRouter(deps: CallbacksRouterDeps): Router {
     async (req: ValidRequest<typeof projectList>, res) => {
       const project = await ownedProject(prisma, res, req.params.projectId);
       const { status, from, to, limit, cursor } = req.query;
+      // As the availability window: an empty range is a client mistake, not an empty list.
+      if (from && to && to <= from) {
+        throw new ApiError('VALIDATION_FAILED', 'the request is not valid', [
+          { path: 'query.to', message: 'must be after from' },
+        ]);
+      }
       const after = cursor ? { dueAt: new Date(cursor[0]), id: cursor[1] } : undefined;
       const rows = await prisma.callback.findMany({
         where: {

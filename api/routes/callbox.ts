@@ -2,17 +2,64 @@
 // embeds it (/demo), the visitor's link page (/visit/<token>) and the agent desk (/desk) —
 // with their JSON routes (api/routes/visitor.ts, api/routes/desk.ts).
 import { Router, type Response } from 'express';
+import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { DEMO_PROJECT_ID, DEMO_PUBLISHABLE_KEY } from '../../prisma/seed';
 import type { Config } from '../../src/config';
 import { createLiveFeed } from '../../src/desk/live-feed';
 import type { Db } from '../../src/infra/prisma';
 import type { Logger } from '../../src/logger';
+import { registerOperation } from '../openapi/registry';
 import { createBundleCache, type BundleName } from '../web/bundles';
 import { demoPage, deskPage, visitPage } from '../web/pages';
 import { callboxDepsOf } from './callbox-deps';
 import { createDeskRouter } from './desk';
 import { createVisitorRouter } from './visitor';
+
+// API.md "Web surfaces served by the API": documented in GET /v1/openapi.json like every other
+// route (and so answered 405, not 404, for another method).
+const page = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+registerOperation({
+  method: 'get',
+  path: '/widget.js',
+  summary: 'The embeddable callbox: <script src=".../widget.js" data-project="…" data-key="pk_…" async>',
+  tags: ['Web'],
+  scope: 'none',
+  responses: { 200: { description: 'The script', content: { 'application/javascript': { schema: z.string() } } } },
+});
+registerOperation({
+  method: 'get',
+  path: '/demo',
+  summary: 'A sample shop page embedding the callbox (the demo project and its publishable key by default)',
+  tags: ['Web'],
+  scope: 'none',
+  request: {
+    query: z.object({
+      lang: z.string().optional().meta({ description: '`en` for English; anything else is French' }),
+      project: z.string().optional().meta({ description: 'Project id the widget books for (default `demo`)' }),
+      key: z.string().optional().meta({ description: "That project's publishable key" }),
+    }),
+  },
+  responses: { 200: page('The page') },
+});
+registerOperation({
+  method: 'get',
+  path: '/desk',
+  summary: 'The agent desk (sign in with a token from POST /v1/agents/{id}/tokens)',
+  tags: ['Web'],
+  scope: 'none',
+  responses: { 200: page('The page') },
+});
+registerOperation({
+  method: 'get',
+  path: '/visit/{token}',
+  summary: "The visitor's signed link page (a booking's manageUrl): see, cancel or move the callback",
+  description: 'The page is served for any token; its script reports an invalid or expired link.',
+  tags: ['Web'],
+  scope: 'none',
+  request: { params: z.object({ token: z.string().min(1) }) },
+  responses: { 200: page('The page') },
+});
 
 export interface CallboxSurfaceDeps {
   prisma: Db;

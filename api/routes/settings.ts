@@ -48,13 +48,20 @@ function matches(ifMatch: string | undefined, etag: string): boolean {
   return tags.includes('*') || tags.includes(etag);
 }
 
-/** JSON merge patch (RFC 7386) without deletion: objects merge key by key, anything else replaces. */
+/**
+ * JSON merge patch (RFC 7386) without deletion: objects merge key by key, anything else
+ * replaces. An object whose `mode` changes (`distribution`: AGENTS or ACD) is replaced whole:
+ * the old mode's fields do not apply to the new one, and without deletion a merge could never
+ * leave ACD (found by the black-box API-client checks).
+ */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const base =
     target !== null && typeof target === 'object' && !Array.isArray(target)
       ? { ...(target as Record<string, unknown>) }
       : {};
+  const mode = (patch as Record<string, unknown>).mode;
+  if (mode !== undefined && 'mode' in base && base.mode !== mode) return patch;
   for (const [key, value] of Object.entries(patch)) {
     base[key] = mergePatch(base[key], value);
   }
@@ -90,7 +97,8 @@ registerOperation({
   summary: 'Change some fields; the others keep their stored values',
   description:
     'A JSON merge patch (RFC 7386) of the document: objects are merged key by key (e.g. ' +
-    '`{"retry":{"intervalSeconds":60}}` keeps `retry.maxRetries`), arrays and values replace. ' +
+    '`{"retry":{"intervalSeconds":60}}` keeps `retry.maxRetries`), arrays and values replace; ' +
+    'an object whose `mode` changes (`distribution`) is replaced whole. ' +
     'The body is checked like a PUT body, then the merged document is checked again.',
   tags,
   scope: 'secret',

@@ -5,6 +5,16 @@ import { createHash, randomBytes } from 'node:crypto';
 export const API_KEY_KINDS = ['secret', 'publishable'] as const;
 export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
 
+/**
+ * What a key of each kind may do (API.md "Keys": each key has a name, scopes and revocation).
+ * A secret key: every route of its account (`*`); a publishable key, for its one project and
+ * from the project's allowed web origins: read availability (and the widget's config) and book.
+ */
+export const API_KEY_SCOPES: Record<ApiKeyKind, readonly string[]> = {
+  secret: ['*'],
+  publishable: ['availability:read', 'callbacks:book'],
+};
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }

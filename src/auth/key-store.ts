@@ -4,12 +4,13 @@
 // every key up by hash, with nothing cached.
 import type { ApiKey } from '../../generated/prisma/client';
 import type { Db } from '../infra/prisma';
-import { generateApiKey, type ApiKeyKind } from './api-keys';
+import { API_KEY_SCOPES, generateApiKey, type ApiKeyKind } from './api-keys';
 
 export interface ApiKeyView {
   id: string;
   name: string;
   kind: ApiKeyKind;
+  scopes: string[];
   projectId?: string;
   prefix: string;
   createdAt: string;
@@ -23,6 +24,7 @@ export function apiKeyView(row: ApiKey): ApiKeyView {
     name: row.label,
     kind: row.kind === 'publishable' ? 'publishable' : 'secret',
     ...(row.projectId ? { projectId: row.projectId } : {}),
+    scopes: [...API_KEY_SCOPES[row.kind === 'publishable' ? 'publishable' : 'secret']],
     prefix: row.prefix,
     createdAt: row.createdAt.toISOString(),
     ...(row.lastUsedAt ? { lastUsedAt: row.lastUsedAt.toISOString() } : {}),
