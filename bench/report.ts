@@ -242,6 +242,17 @@ export function tableRows(r: BenchResults, options: BenchOptions): Row[] {
         ratio: '-',
       });
     }
+    const warmCost = r.p5.scenarios?.slice(1) ?? [];
+    if (warmCost.length) {
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const server = warmCost.map((c) => c.testServerCpuMs).filter((c): c is number => c !== null);
+      rows.push({
+        figure: '   per warm scenario (median): CPU ms this process / test server; workflow tasks / events',
+        value: `${median(warmCost.map((c) => c.processCpuMs))} / ${server.length ? median(server) : '-'}; ${median(warmCost.map((c) => c.workflowTasks))} / ${median(warmCost.map((c) => c.historyEvents))}`,
+        bar: '-',
+        ratio: '-',
+      });
+    }
     if (r.p5.simulatedRingMs !== undefined)
       rows.push({
         figure: '   of which the simulated ringing (real time in the harness)',

@@ -2,6 +2,7 @@
 // never answers (number ending in 0), default retries (5 × 300 s): attempts at +0 … +25 min,
 // then FAILED. The same harness and steps as test/workflows/callback.test.ts 'S33'.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { setPhoneSealingKey } from '../../src/agents/phone-seal';
@@ -39,6 +40,12 @@ export interface P5Result {
    * scenarios one after the other; `wallSeconds` is the first (cold: JIT, first tasks).
    */
   repeats?: { wallSeconds: number; attemptsMs: number[] }[];
+  /**
+   * #15.6: what each scenario cost, less sensitive to the machine's load than its wall time: CPU
+   * ms of this process (the worker, its activities, the webhook server, the simulated network,
+   * the test's client) and of the test server, and the callback workflow's tasks and events.
+   */
+  scenarios?: P5ScenarioCost[];
   /** The first scenario's attempts: from the attempt's start to RETRY_WAIT (or the end). */
   attemptsMs?: number[];
   /**
@@ -47,6 +54,26 @@ export interface P5Result {
    * skipping does not shorten it.
    */
   simulatedRingMs?: number;
+}
+
+export interface P5ScenarioCost {
+  wallSeconds: number;
+  processCpuMs: number;
+  /** null where /proc cannot be read (not Linux). */
+  testServerCpuMs: number | null;
+  workflowTasks: number;
+  historyEvents: number;
+}
+
+/** A process's CPU time so far (user + system), from /proc; null where it cannot be read. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return null;
+  }
 }
 
 /** Scenarios after the first, measured warm (#15.6). */
@@ -85,8 +112,11 @@ export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?
     const workerStartMs = Math.round(performance.now() - t);
     say('P5: the 25-minute, 6-attempt scenario under time skipping');
     return await worker.runUntil(async () => {
+      const scenarios: P5ScenarioCost[] = [];
       const scenario = async () => {
         const started = performance.now();
+        const cpuAtStart = process.cpuUsage();
+        const serverCpuAtStart = processCpuMs(serverPid);
         const { row, handle } = await bookCallback(prisma, env, taskQueue, project.id, { phone: uniquePhone(0) });
         const dueMs = row.dueAt.getTime();
         const attemptsMs: number[] = [];
@@ -102,6 +132,16 @@ export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?
         const outcome = await handle.result();
         attemptsMs.push(Math.round(performance.now() - attemptStarted));
         const wallSeconds = Math.round((performance.now() - started) / 10) / 100;
+        const cpu = process.cpuUsage(cpuAtStart);
+        const serverCpu = processCpuMs(serverPid);
+        const events = (await handle.fetchHistory()).events ?? [];
+        scenarios.push({
+          wallSeconds,
+          processCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+          testServerCpuMs: serverCpu !== null && serverCpuAtStart !== null ? serverCpu - serverCpuAtStart : null,
+          workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+          historyEvents: events.length,
+        });
         return { row, handle, outcome, wallSeconds, attemptsMs };
       };
       const first = await scenario();
@@ -125,6 +165,7 @@ export async function runP5(stack: Stack, say: (line: string) => void, prebuilt?
         bundleMs,
         workerStartMs,
         repeats,
+        scenarios,
         attemptsMs: first.attemptsMs,
         simulatedRingMs: Math.round(attempts * (settings?.ringTimeoutSeconds ?? 0) * 1000 * RING_OUT_TIME_SCALE),
       };
