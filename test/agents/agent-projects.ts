@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { AGENT_PROJECTS } from '../../workflows/search-attributes';
 import type { ApiFixture } from '../helpers/use-api';
+import { agentRequestBody } from '../helpers/agents';
 
 export function agentProjectsThroughApi(t: ApiFixture) {
   /** A second project of the tenant's account. */
@@ -22,17 +23,7 @@ export function agentProjectsThroughApi(t: ApiFixture) {
 
   /** POST /v1/agents: the agent and its workflow (AgentProjects set at start). */
   async function createAgent(projectIds: string[]): Promise<string> {
-    const res = await t.api().post('/v1/agents').set(t.tenant.auth).send({
-      projectIds,
-      name: 'Alice',
-      kind: 'EMPLOYEE',
-      callEnabled: true,
-      answerMode: 'PHONE',
-      phoneNumber: '+33612345678',
-      priority: false,
-      askNumberAtLogin: false,
-      allowChatAndCall: false,
-    });
+    const res = await t.api().post('/v1/agents').set(t.tenant.auth).send(agentRequestBody(projectIds));
     expect(res.status).toBe(201);
     return res.body.id as string;
   }

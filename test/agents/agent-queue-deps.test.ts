@@ -8,7 +8,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ApiHarness, Tenant } from '../helpers/api';
 import { availability, book, createTenant, dailySlotSettings, putSettings } from '../helpers/api';
-import { createAgent } from '../helpers/agents';
+import { agentRequestBody, createAgent } from '../helpers/agents';
 import { useApi } from '../helpers/use-api';
 import { createTestWorker, workerActivities } from '../helpers/worker';
 import type { Db } from '../../src/infra/prisma';
@@ -74,17 +74,7 @@ async function agentQueueThrough(app: ApiHarness): Promise<string> {
     .api()
     .post('/v1/agents')
     .set(tenant.auth)
-    .send({
-      projectIds: [tenant.projectId],
-      name: 'Alice',
-      kind: 'EMPLOYEE',
-      callEnabled: true,
-      answerMode: 'PHONE',
-      phoneNumber: '+33612345678',
-      priority: false,
-      askNumberAtLogin: false,
-      allowChatAndCall: false,
-    });
+    .send(agentRequestBody([tenant.projectId]));
   expect(res.status).toBe(201);
   const handle = t.env.client.workflow.getHandle(agentWorkflowId(res.body.id as string));
   const { taskQueue } = await handle.describe();

@@ -10,6 +10,7 @@ import { createCallbackRow } from '../helpers/db';
 import { saveSettings } from '../helpers/settings';
 import { useApi } from '../helpers/use-api';
 import { workerActivities } from '../helpers/worker';
+import { agentRequestBody } from '../helpers/agents';
 
 // One worker for the file: the routes reach agent workflows on every request.
 const t = useApi({ temporal: 'time-skipping', worker: workerActivities.presence });
@@ -17,18 +18,7 @@ const t = useApi({ temporal: 'time-skipping', worker: workerActivities.presence 
 const agents = () => createAgentWorkflowClient({ temporal: t.env.client, prisma: t.prisma, taskQueue: t.taskQueue });
 
 function agentBody(tenant: Tenant, overrides: Record<string, unknown> = {}) {
-  return {
-    projectIds: [tenant.projectId],
-    name: 'Alice',
-    kind: 'EMPLOYEE',
-    callEnabled: true,
-    answerMode: 'PHONE',
-    phoneNumber: '+33612345678',
-    priority: false,
-    askNumberAtLogin: false,
-    allowChatAndCall: false,
-    ...overrides,
-  };
+  return agentRequestBody([tenant.projectId], overrides);
 }
 
 /** POST /v1/agents (the route under test), 201 or the test fails. */

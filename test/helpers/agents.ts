@@ -79,3 +79,19 @@ export async function expectWrapUpAfterCall(prisma: Db, agentId: string, seconds
     expect(presence.state).toBe('WRAP_UP');
   }
 }
+
+/** A valid POST /v1/agents body (API.md): an employee answering on a phone, for `projectIds`. */
+export function agentRequestBody(projectIds: string[], overrides: Record<string, unknown> = {}) {
+  return {
+    projectIds,
+    name: 'Alice',
+    kind: 'EMPLOYEE',
+    callEnabled: true,
+    answerMode: 'PHONE',
+    phoneNumber: '+33612345678',
+    priority: false,
+    askNumberAtLogin: false,
+    allowChatAndCall: false,
+    ...overrides,
+  };
+}
