@@ -61,7 +61,9 @@ async function main(): Promise<number> {
     stack.node('worker', 'workers/main.ts', env);
     const api = stack.node('api', 'api/main.ts', env);
     const base = `http://127.0.0.1:${apiPort}`;
-    await stack.waitForHttp(`${base}/healthz`, 120_000, api);
+    // Ready, not only up: /readyz is one of the operations tested, and it answers 503 until the
+    // worker polls its task queue (a run that reached it first failed on a server error).
+    await stack.waitForHttp(`${base}/readyz`, 120_000, api);
     say(`system up: API ${base}, Temporal ${temporal.address}; logs in ${stack.logsDir}`);
 
     const reportDir = path.join(PROJECT_ROOT, '.tools', 'conformance-report');
