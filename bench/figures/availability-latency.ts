@@ -70,7 +70,8 @@ export async function runAvailabilityLatency(stack: Stack, projectId: string, re
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count ?? 0;
   if (result.errors) statuses.errors = result.errors;
   if (result.timeouts) statuses.timeouts = result.timeouts;
-  const answered = Object.values(result.statusCodeStats ?? {}).reduce((sum, { count }) => sum + (count ?? 0), 0);
+  // Responses received (every status), as bench/http-ceiling.ts counts them.
+  const answered = result.requests.total;
   return {
     requests: answered,
     concurrency: AVAILABILITY_CONCURRENCY,
